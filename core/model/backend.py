@@ -1,0 +1,114 @@
+"""The one small interface every model backend implements.
+
+A backend tokenizes with character offsets, scores batches of equal-length token windows (teacher
+forcing), and generates greedily. The scan never touches torch or a tokenizer directly, so a fake
+backend (core.model.fake) can stand in for GUI tests and a remote or llama.cpp backend can replace
+transformers without the scan noticing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from core.results import ModelInfo
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text tokenized once: ids and each token's [start, end) character offsets in the text."""
+
+    ids: IntArray
+    """shape (N,)"""
+    offsets: IntArray
+    """shape (N, 2)"""
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Teacher-forced statistics for a batch of windows.
+
+    Column t describes the prediction of token t+1 from tokens [0..t], so every array has shape
+    (B, T-1) for input windows of shape (B, T). All numbers are computed from fp32 log-softmax.
+    """
+
+    greedy: IntArray
+    """argmax token id."""
+    logp: FloatArray
+    """log p(actual next token)."""
+    logp_topk: FloatArray
+    """log of the actual token's top-k renormalized probability; -inf when outside the top-k."""
+    gap: FloatArray
+    """log p(top-1) - log p(top-2): small values are near-ties."""
+    mean_logp: FloatArray
+    """E_p[log p] over the vocabulary (for Min-K%++)."""
+    std_logp: FloatArray
+    """Standard deviation of log p under p (for Min-K%++)."""
+
+
+class Backend(Protocol):
+    """What the scan needs from a model."""
+
+    info: ModelInfo
+
+    @property
+    def bos_id(self) -> int | None:
+        """Token id prepended to every window, or None when the model has no BOS."""
+        ...
+
+    def tokenize(self, text: str) -> Tokens:
+        """Tokenize the whole text once, without special tokens, with character offsets."""
+        ...
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        """Token ids back to text."""
+        ...
+
+    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+        """Teacher-forced scores for a (B, T) batch of windows of equal length."""
+        ...
+
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        """Greedy continuations, shape (B, max_new_tokens), for a (B, P) batch of equal-length prompts."""
+        ...
+
+
+def scores_from_logits(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) -> WindowScores:
+    """Reference implementation of WindowScores from raw logits (numpy, used by the fake and in tests).
+
+    logits: (B, T-1, V) predictions; targets: (B, T-1) the actual next tokens.
+    """
+    x = logits.astype(np.float64)
+    m = x.max(axis=-1, keepdims=True)
+    lse = m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
+    logprobs = x - lse
+    probs = np.exp(logprobs)
+    greedy = logprobs.argmax(axis=-1)
+    logp = np.take_along_axis(logprobs, targets[..., None], axis=-1)[..., 0]
+    k = min(top_k, x.shape[-1])
+    part = np.sort(logprobs, axis=-1)[..., ::-1]
+    top = part[..., :k]
+    kth = top[..., -1]
+    top_lse = np.log(np.exp(top).sum(axis=-1))
+    in_topk = logp >= kth
+    logp_topk = np.where(in_topk, logp - top_lse, -np.inf)
+    gap = part[..., 0] - part[..., 1] if x.shape[-1] > 1 else np.full(logp.shape, np.inf)
+    mean = (probs * logprobs).sum(axis=-1)
+    var = (probs * logprobs**2).sum(axis=-1) - mean**2
+    return WindowScores(
+        greedy=greedy.astype(np.int64),
+        logp=logp.astype(np.float32),
+        logp_topk=logp_topk.astype(np.float32),
+        gap=gap.astype(np.float32),
+        mean_logp=mean.astype(np.float32),
+        std_logp=np.sqrt(np.maximum(var, 0.0)).astype(np.float32),
+    )

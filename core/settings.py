@@ -1,0 +1,109 @@
+"""Scan settings: one frozen dataclass, a default and a docstring per field.
+
+Every field is written into the result's JSON, so a report states exactly how it was produced and
+`verbatim verify` can replay it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The verdict rule's numbers (see README, "Thresholds and how they were chosen")."""
+
+    candidate_run_tokens: int = 8
+    """A run of at least this many greedy hits in the triage pass becomes a candidate passage."""
+
+    confirm_tokens: int = 8
+    """A candidate is confirmed when real greedy generation reproduces at least this many tokens."""
+
+    memorized_tokens: int = 32
+    """A confirmed, non-common passage this long (tokens) makes the verdict `memorized`."""
+
+    inconclusive_tokens: int = 16
+    """A confirmed, non-common passage this long (tokens) makes the verdict at least `inconclusive`."""
+
+    memorized_share: float = 0.05
+    """Or: this share of the work's tokens inside confirmed passages makes the verdict `memorized`."""
+
+    near_tie_gap: float = 0.01
+    """Positions whose top-2 log-probability gap is below this are flagged fragile (near-ties)."""
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """How a scan runs. Defaults follow DESIGN.md and the literature's 50+50 protocol."""
+
+    chunk_tokens: int = 512
+    """Triage window length C (tokens, without BOS). Longer costs memory, shorter costs overlap."""
+
+    overlap_tokens: int = 64
+    """Triage left context O: every scored position sees at least this many preceding tokens."""
+
+    batch_size: int = 4
+    """Triage windows per forward pass (all of equal length, so results do not depend on batching)."""
+
+    prefix_tokens: int = 50
+    """Standard protocol: prompt length (Carlini et al. 2022; Cooper et al. 2025)."""
+
+    suffix_tokens: int = 50
+    """Standard protocol: continuation length scored for exact match and p_z."""
+
+    top_k: int = 40
+    """p_z: the author's token counts with its top-k renormalized probability (0 outside the top-k)."""
+
+    max_passage_tokens: int = 128
+    """Long runs are confirmed in segments of at most this many tokens, each with its own prompt."""
+
+    confirm_extra_tokens: int = 8
+    """Generation runs this many tokens past the triage run, to see where the model really diverges."""
+
+    confirm_batch_size: int = 8
+    """Candidates confirmed per batched greedy generation."""
+
+    max_candidates: int = 400
+    """Upper bound on candidates confirmed by generation (longest first); the rest are counted."""
+
+    common_phrase_check: bool = True
+    """Re-generate each confirmed passage after unrelated context to flag generic phrases."""
+
+    common_phrase_keep_tokens: int = 4
+    """Common-phrase test: tokens of the author's prompt kept after the unrelated context."""
+
+    device: str = "auto"
+    """"cpu", "cuda" or "auto" (CUDA when available)."""
+
+    dtype: str = "auto"
+    """"float32", "bfloat16" or "auto" (fp32 on CPU, bf16 weights on CUDA; log-softmax is always fp32)."""
+
+    seed: int = 0
+    """Seed for anything sampled (greedy decoding itself is deterministic)."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    """The verdict rule."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready mapping of every setting."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanSettings:
+        """Inverse of `to_dict`; unknown keys are an error so a replay never silently differs."""
+        data = dict(data)
+        thresholds = Thresholds(**data.pop("thresholds", {}))
+        return cls(thresholds=thresholds, **data)
+
+    def validate(self) -> None:
+        """Raise ValueError with one sentence when settings cannot work together."""
+        if self.overlap_tokens < 0 or self.chunk_tokens <= self.overlap_tokens:
+            raise ValueError("chunk_tokens must be larger than overlap_tokens, and overlap_tokens at least 0.")
+        if self.prefix_tokens < 1 or self.suffix_tokens < 1:
+            raise ValueError("prefix_tokens and suffix_tokens must be at least 1.")
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1.")
+        if self.batch_size < 1 or self.confirm_batch_size < 1:
+            raise ValueError("batch sizes must be at least 1.")
