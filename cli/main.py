@@ -1,0 +1,241 @@
+"""The `verbatim` command line: a thin front end over core (and gui.report_pdf for --pdf).
+
+Every failure a user can cause ends in one sentence on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_BAD_INPUT = 2
+EXIT_DIFFERS = 1
+
+
+class CliError(Exception):
+    """A user-facing failure: the message is printed as is."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise CliError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The stable CLI of DESIGN.md."""
+    parser = argparse.ArgumentParser(
+        prog="verbatim", description="Did this open-weights model memorize my text, and can I show it?"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("scan", help="scan a manuscript for verbatim reproduction by a model")
+    p.add_argument("manuscript", type=Path)
+    p.add_argument("--model", default=None, help="model path or name (default: the embedded Gemma 3 270M)")
+    p.add_argument("--json", dest="json_out", type=Path, help="write the result as JSON")
+    p.add_argument("--pdf", dest="pdf_out", type=Path, help="write the PDF evidence report")
+    p.add_argument("--control", action="append", type=Path, default=[], help="a control text (repeatable)")
+    p.add_argument("--no-bundled-controls", action="store_true", help="skip the controls shipped with Verbatim")
+    p.add_argument("--chunk", type=int, help="triage window length in tokens")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the model runs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("extract", help="print the normalized text exactly as it is scanned")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="add the normalization record and location map")
+
+    sub.add_parser("models", help="list the models Verbatim can find on this machine")
+
+    p = sub.add_parser("verify", help="re-hash inputs and replay the probes of a report")
+    p.add_argument("report", type=Path)
+    p.add_argument("--all", action="store_true", help="replay every passage, not a sample")
+
+    sub.add_parser("gui", help="start the desktop app")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `verbatim` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        handler = {
+            "scan": _cmd_scan,
+            "extract": _cmd_extract,
+            "models": _cmd_models,
+            "verify": _cmd_verify,
+            "gui": _cmd_gui,
+        }[args.command]
+        return handler(args)
+    except CliError as exc:
+        print(f"verbatim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ValueError, OSError) as exc:
+        # IngestError, UnsafeModelError and GGUFError are ValueErrors with one-sentence messages.
+        print(f"verbatim: {_sentence(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _sentence(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{exc.filename} does not exist."
+    if isinstance(exc, PermissionError) and exc.filename:
+        return f"permission denied for {exc.filename}."
+    text = str(exc).strip() or type(exc).__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# -- scan ------------------------------------------------------------------------------------------
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from core.ingest import load_document
+    from core.settings import ScanSettings
+
+    doc = load_document(args.manuscript)  # bad input fails here, before the model loads
+    overrides: dict[str, Any] = {}
+    if args.chunk:
+        overrides["chunk_tokens"] = args.chunk
+    if args.device:
+        overrides["device"] = args.device
+    settings = ScanSettings(**overrides)
+    settings.validate()
+    for out in (args.json_out, args.pdf_out):
+        if out is not None and not out.parent.exists():
+            _fail(f"the folder {out.parent} for {out.name} does not exist.")
+    controls = [load_document(c) for c in args.control]
+
+    from core.model.loader import load_backend
+    from core.scan.engine import scan
+    from core.scan.progress import CancelToken
+
+    _status(f"Loading model {args.model or '(embedded default)'}…", args.quiet)
+    backend = load_backend(args.model, settings)
+    _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
+
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    try:
+        result = _drive(scan(doc, backend, settings, cancel), args.quiet)
+        if controls or not args.no_bundled_controls:
+            from core.evidence.controls import bundled_controls, with_controls
+
+            docs = controls + ([] if args.no_bundled_controls else bundled_controls())
+            _status(f"Scanning {len(docs)} control texts…", args.quiet)
+            result = with_controls(result, docs, backend, settings, cancel, user_controls=len(controls))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+    if args.json_out:
+        from core.report.jsonio import write_json
+
+        write_json(result, args.json_out)
+    if args.pdf_out:
+        from gui.report_pdf import export_report
+
+        export_report(result, args.pdf_out)
+    print(format_summary(result))
+    if args.json_out:
+        print(f"JSON written to {args.json_out}")
+    if args.pdf_out:
+        print(f"PDF report written to {args.pdf_out}")
+    return 0 if result.complete else 130
+
+
+def _status(message: str, quiet: bool) -> None:
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _drive(gen: Any, quiet: bool) -> Any:
+    """Run a scan generator, drawing a throttled progress bar on stderr."""
+    last = 0.0
+    tty = sys.stderr.isatty()
+    while True:
+        try:
+            progress = next(gen)
+        except StopIteration as stop:
+            if not quiet and tty:
+                print(file=sys.stderr)
+            return stop.value
+        now = time.monotonic()
+        if quiet or now - last < (0.2 if tty else 5.0):
+            continue
+        last = now
+        width = 30
+        filled = int(progress.fraction * width)
+        eta = f", ETA {progress.eta_s:.0f} s" if progress.eta_s is not None else ""
+        rate = f", {progress.tokens_per_s:,.0f} tok/s" if progress.tokens_per_s else ""
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.message}{rate}{eta}"
+        print(("\r" + line.ljust(110)) if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+
+
+def format_summary(result: Any) -> str:
+    """The terminal summary: verdict, key figures, the top passages."""
+    s = result.summary
+    lines = [
+        f"Manuscript : {result.manuscript.path} ({result.manuscript.tokens:,} tokens)",
+        f"Model      : {result.model.name} [{result.model.format}, {result.model.backend}]",
+        f"Verdict    : {s.verdict.upper()} — {s.reason}",
+        f"Longest verbatim run : {s.longest_verbatim_tokens} tokens",
+        f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",
+        "Coverage@tau         : " + ", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()),
+        f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
+        f" ({s.common_phrases} common phrases)",
+    ]
+    if result.statistics:
+        st = result.statistics
+        lines.append(
+            f"Controls             : {st.get('controls', 0)} texts, false-positive rate "
+            f"{st.get('false_positive_rate', 0):.0%}, p = {st.get('p_value', float('nan')):.3g}"
+        )
+    if not result.complete:
+        lines.append(
+            f"INCOMPLETE: cancelled after {result.positions_scored:,} of {result.positions_total:,} positions."
+        )
+    top = sorted(result.passages, key=lambda p: (p.common_phrase, -p.verbatim_tokens))[:5]
+    for i, p in enumerate(top, 1):
+        flag = " [common phrase]" if p.common_phrase else ""
+        snippet = " ".join(p.original.split())[:90]
+        lines.append(f"  {i}. chars {p.start_char}-{p.end_char}: {p.verbatim_tokens} tokens{flag}: “{snippet}…”")
+    return "\n".join(lines)
+
+
+# -- extract, models, verify, gui ------------------------------------------------------------------
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from core.ingest import load_document
+
+    doc = load_document(args.file)
+    if args.json:
+        from core.ingest import document_to_dict
+
+        print(json.dumps(document_to_dict(doc), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(doc.text)
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from core.model.discovery import discover_models, format_model_table
+
+    print(format_model_table(discover_models()))
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from core.verify import verify_report
+
+    outcome = verify_report(args.report, replay_all=args.all)
+    print(outcome.text())
+    return 0 if outcome.ok else EXIT_DIFFERS
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from gui.app import main as gui_main
+
+    return int(gui_main())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""transformers backend: safetensors folders, and GGUF files dequantized once and cached.
+
+Loading never unpickles (safetensors only, `use_safetensors=True`) and never runs repository code
+(`trust_remote_code=False`; core.model.safety refuses `auto_map` and *.py before we get here).
+Scores are computed from fp32 log-softmax even when the weights are bf16 on a GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.model.backend import IntArray, Tokens, WindowScores
+from core.results import ModelFile, ModelInfo
+
+# Logit slices are bounded to this many elements (B x positions x vocab) to cap memory:
+# Gemma's 262k vocabulary makes full logits of one 512-token window 0.5 GB in fp32.
+_LOGIT_ELEMENTS = 32 * 1024 * 1024
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model")
+
+
+def default_cache_dir() -> Path:
+    """Where converted GGUF models live: $VERBATIM_CACHE, else $XDG_CACHE_HOME/verbatim, else ~/.cache."""
+    env = os.environ.get("VERBATIM_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "verbatim" / "models"
+
+
+def pick_device(device: str) -> str:
+    """"auto" means CUDA when available, else CPU."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def pick_dtype(dtype: str, device: str) -> torch.dtype:
+    """fp32 on CPU (bf16 is slower there), bf16 weights on CUDA, unless asked otherwise."""
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+
+
+def _hash_files(paths: list[Path]) -> tuple[ModelFile, ...]:
+    from core.model.safety import sha256_file
+
+    return tuple(ModelFile(str(p), sha256_file(p), p.stat().st_size) for p in paths)
+
+
+def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:
+    """Dequantize a GGUF with transformers once and save it as safetensors under its SHA-256.
+
+    The first conversion of a 270M model takes about a minute and 3 GB; later loads read the cache.
+    """
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target = cache_dir / sha256
+    if (target / "complete").is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=cache_dir))
+    try:
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        # transformers marks the model as GGUF-quantized and will not save it; the tensors are plain fp32.
+        save_model(model, str(tmp / "model.safetensors"))
+        config = model.config.to_dict()
+        config.pop("quantization_config", None)
+        config["architectures"] = [type(model).__name__]
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        tok.save_pretrained(str(tmp))
+        (tmp / "complete").write_text(json.dumps({"gguf": str(gguf), "sha256": sha256}))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+class TransformersBackend:
+    """A causal LM loaded with transformers, scoring with sliced fp32 log-softmax."""
+
+    def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, load_seconds: float) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.load_seconds = load_seconds
+        self.device = next(model.parameters()).device
+        bos = tokenizer.bos_token_id
+        self._bos = int(bos) if bos is not None else None
+        eos = tokenizer.eos_token_id
+        self._eos = int(eos) if eos is not None else None
+        self._sliced = self._sliced_head_matches()
+
+    @property
+    def bos_id(self) -> int | None:
+        return self._bos
+
+    # -- tokens --------------------------------------------------------------------------------
+    def tokenize(self, text: str) -> Tokens:
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = np.asarray(enc["input_ids"], dtype=np.int64)
+        offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+        return Tokens(ids=ids, offsets=_contiguous_offsets(offsets, len(text)))
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        return str(self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=False))
+
+    # -- scoring -------------------------------------------------------------------------------
+    def _hidden(self, ids: torch.Tensor) -> torch.Tensor:
+        base = getattr(self.model, self.model.base_model_prefix)
+        out = base(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False)
+        hidden: torch.Tensor = out.last_hidden_state
+        return hidden
+
+    def _head(self, hidden: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.model.get_output_embeddings()(hidden)
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        if cap:
+            logits = torch.tanh(logits / cap) * cap
+        return logits
+
+    @torch.inference_mode()
+    def _sliced_head_matches(self) -> bool:
+        """Check once that hidden states + output head reproduce the model's own logits.
+
+        Some architectures scale logits in forward(); for those we fall back to full forward passes.
+        """
+        probe = torch.arange(1, 9, device=self.device).unsqueeze(0) % max(2, len(self.tokenizer))
+        try:
+            ref = self.model(input_ids=probe, use_cache=False).logits.float()
+            got = self._head(self._hidden(probe)).float()
+        except (AttributeError, TypeError):
+            return False
+        return bool(torch.allclose(ref, got, atol=1e-3, rtol=1e-3))
+
+    @torch.inference_mode()
+    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+        ids = torch.from_numpy(np.ascontiguousarray(windows)).to(self.device)
+        b, t = ids.shape
+        targets = ids[:, 1:]
+        if self._sliced:
+            hidden = self._hidden(ids)[:, :-1]
+            logits_of = lambda s, e: self._head(hidden[:, s:e])  # noqa: E731
+        else:
+            full = self.model(input_ids=ids, use_cache=False).logits[:, :-1]
+            logits_of = lambda s, e: full[:, s:e]  # noqa: E731
+        vocab = int(self.model.get_output_embeddings().weight.shape[0])
+        step = max(1, _LOGIT_ELEMENTS // max(1, b * vocab))
+        parts: list[dict[str, torch.Tensor]] = []
+        for s in range(0, t - 1, step):
+            e = min(t - 1, s + step)
+            parts.append(_stats(logits_of(s, e).float(), targets[:, s:e], top_k))
+        cat = {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
+        return WindowScores(
+            greedy=cat["greedy"].astype(np.int64),
+            logp=cat["logp"].astype(np.float32),
+            logp_topk=cat["logp_topk"].astype(np.float32),
+            gap=cat["gap"].astype(np.float32),
+            mean_logp=cat["mean"].astype(np.float32),
+            std_logp=cat["std"].astype(np.float32),
+        )
+
+    # -- generation ----------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        from transformers import GenerationConfig
+
+        ids = torch.from_numpy(np.ascontiguousarray(prompts)).to(self.device)
+        pad = self.tokenizer.pad_token_id
+        config = GenerationConfig(
+            do_sample=False,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=pad if pad is not None else (self._eos if self._eos is not None else 0),
+            eos_token_id=self._eos,
+        )
+        out = self.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), generation_config=config)
+        new = out[:, ids.shape[1] :].cpu().numpy().astype(np.int64)
+        result = np.full((ids.shape[0], max_new_tokens), -1, dtype=np.int64)
+        for row in range(new.shape[0]):
+            seq = new[row]
+            if self._eos is not None:
+                stops = np.flatnonzero(seq == self._eos)
+                seq = seq[: int(stops[0])] if stops.size else seq
+            result[row, : seq.shape[0]] = seq
+        return result
+
+
+def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str, torch.Tensor]:
+    """Per-position statistics from fp32 logits (B, T, V) and targets (B, T)."""
+    logprobs = torch.log_softmax(logits, dim=-1)
+    k = min(max(top_k, 2), logprobs.shape[-1])
+    top = torch.topk(logprobs, k, dim=-1).values
+    logp = torch.gather(logprobs, -1, targets.unsqueeze(-1)).squeeze(-1)
+    kth = top[..., top_k - 1] if top_k <= k else top[..., -1]
+    top_lse = torch.logsumexp(top[..., :top_k], dim=-1)
+    probs = logprobs.exp()
+    mean = (probs * logprobs).sum(-1)
+    var = (probs * logprobs.square()).sum(-1) - mean.square()
+    return {
+        "greedy": logprobs.argmax(-1),
+        "logp": logp,
+        "logp_topk": torch.where(logp >= kth, logp - top_lse, torch.full_like(logp, float("-inf"))),
+        "gap": top[..., 0] - top[..., 1],
+        "mean": mean,
+        "std": var.clamp_min(0).sqrt(),
+    }
+
+
+def _contiguous_offsets(offsets: IntArray, n_chars: int) -> IntArray:
+    """Make token spans tile the text: each token starts where the previous one ended.
+
+    Tokenizers report spans that skip the whitespace they merge into a token (SentencePiece's
+    "▁"); stretching each start back to the previous end keeps every character inside some token.
+    """
+    out = offsets.copy()
+    if out.shape[0] == 0:
+        return out
+    out[0, 0] = 0
+    out[1:, 0] = out[:-1, 1]
+    out[:, 0] = np.minimum(out[:, 0], out[:, 1])
+    out[-1, 1] = max(int(out[-1, 1]), min(n_chars, int(out[-1, 1])))
+    return out
+
+
+def load_transformers(path: Path, device: str = "auto", dtype: str = "auto") -> TransformersBackend:
+    """Load a safetensors folder or a GGUF file (converted once, then cached) for scoring."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from core.model.safety import check_model_path, sha256_file
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    check_model_path(path)
+    dev = pick_device(device)
+    torch_dtype = pick_dtype(dtype, dev)
+    quant = None
+    if path.is_file() and path.suffix.lower() == ".gguf" or _is_gguf(path):
+        sha = sha256_file(path)
+        folder = convert_gguf(path, sha, default_cache_dir())
+        files = (ModelFile(str(path), sha, path.stat().st_size),)
+        fmt = "gguf"
+        quant = _gguf_quantization(path)
+    else:
+        folder = path
+        weights = sorted(path.glob("*.safetensors"))
+        files = _hash_files(weights + [path / "config.json"])
+        fmt = "safetensors"
+    tok = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
+    if not getattr(tok, "is_fast", False):
+        raise ValueError(f"The tokenizer in {folder} cannot report character offsets (no fast tokenizer).")
+    model = AutoModelForCausalLM.from_pretrained(
+        str(folder), dtype=torch_dtype, use_safetensors=True, trust_remote_code=False
+    ).to(dev)
+    model.eval()
+    name = path.stem if fmt == "gguf" else path.name
+    info = ModelInfo(
+        name=name,
+        path=str(path),
+        format=fmt,
+        backend="transformers",
+        parameters=int(sum(p.numel() for p in model.parameters())),
+        quantization=quant,
+        files=files,
+        device=dev,
+        dtype=str(torch_dtype).removeprefix("torch."),
+        tokenizer=type(tok).__name__,
+    )
+    return TransformersBackend(model, tok, info, time.perf_counter() - t0)
+
+
+def _is_gguf(path: Path) -> bool:
+    """GGUF by content (Ollama blobs have no extension)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        return f.read(4) == b"GGUF"
+
+
+def _gguf_quantization(path: Path) -> str | None:
+    try:
+        from core.model.gguf import read_gguf_header
+
+        return read_gguf_header(path).quantization
+    except Exception:  # noqa: BLE001 - the name is informative only; loading already succeeded
+        return None

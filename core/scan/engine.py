@@ -1,0 +1,269 @@
+"""The scan, from a manuscript's text to a ScanResult, as one generator that yields progress.
+
+    tokenize once -> triage (every position, teacher-forced) -> candidate runs
+      -> standard 50+50 windows (exact match, p_z) -> real generation confirms
+      -> common-phrase test -> verdict, coverage, membership, heatmap
+
+Front ends iterate it (`for progress in gen`) and read the result from StopIteration, or use
+`run_scan` which does that. Cancelling between batches returns a partial result marked incomplete.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from core.evidence.membership import membership_scores
+from core.evidence.verdict import summarize
+from core.ingest import Document
+from core.model.backend import Backend, IntArray
+from core.results import ManuscriptInfo, Passage, ScanResult
+from core.scan import probes
+from core.scan.progress import CancelToken, ScanProgress
+from core.scan.provenance import environment
+from core.scan.triage import TokenTrace, triage
+from core.scan.windows import (
+    char_span,
+    covered_tokens,
+    heat_bins,
+    hit_runs,
+    split_run,
+    token_mask_to_char_share,
+    window_sums,
+)
+from core.settings import ScanSettings
+
+COVERAGE_TAUS = {"0.1%": 0.001, "1%": 0.01, "10%": 0.1, "50%": 0.5}
+HEATMAP_BINS = 400
+
+
+def candidate_segments(trace: TokenTrace, settings: ScanSettings) -> list[tuple[int, int]]:
+    """Runs of greedy hits long enough to test, cut to max_passage_tokens, longest first."""
+    runs = hit_runs(trace.hit & trace.scored, settings.thresholds.candidate_run_tokens)
+    segments = [seg for s, e in runs for seg in split_run(s, e, settings.max_passage_tokens)]
+    segments.sort(key=lambda se: (-(se[1] - se[0]), se[0]))
+    return segments
+
+
+def coverage(trace: TokenTrace, offsets: IntArray, n_chars: int, width: int) -> dict[str, float]:
+    """Coverage@tau from the triage pass: characters under a `width`-token window with p_z >= tau."""
+    n = int(offsets.shape[0])
+    log_pz = window_sums(np.where(trace.scored, trace.logp_topk, -np.inf).astype(np.float64), min(width, n))
+    out = {}
+    for name, tau in COVERAGE_TAUS.items():
+        ok = log_pz >= math.log(tau)
+        out[name] = round(token_mask_to_char_share(covered_tokens(ok, min(width, n), n), offsets, n_chars), 6)
+    return out
+
+
+def _progress(stage: str, done: int, total: int, trace_done: int, n: int, msg: str) -> ScanProgress:
+    return ScanProgress(stage, done, total, trace_done, n, 0.0, None, msg)
+
+
+def scan(
+    document: Document,
+    backend: Backend,
+    settings: ScanSettings | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[ScanProgress, None, ScanResult]:
+    """Scan one manuscript with one model; yield progress, return the result."""
+    settings = settings or ScanSettings()
+    settings.validate()
+    started = datetime.now(UTC)
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    text = document.text
+
+    t = time.perf_counter()
+    tokens = backend.tokenize(text)
+    ids, offsets = tokens.ids, tokens.offsets
+    n = len(tokens)
+    timings["tokenize_s"] = time.perf_counter() - t
+    if n < 2:
+        raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
+    yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
+
+    trace = yield from triage(ids, backend, settings, cancel)
+    timings["triage_s"] = trace.seconds
+    cancelled = lambda: cancel is not None and cancel.cancelled  # noqa: E731
+
+    segments = candidate_segments(trace, settings)
+    n_candidates = len(segments)
+    segments = segments[: settings.max_candidates]
+    starts = [s for s, _ in segments]
+
+    t = time.perf_counter()
+    windows: dict[int, probes.StandardWindow] = {}
+    if not cancelled():
+        gen_w = probes.standard_windows(ids, starts, backend, settings, cancel)
+        windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
+    timings["protocol_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    requests = [(s, e - s + settings.confirm_extra_tokens) for s, e in segments]
+    generations: dict[int, probes.Generation] = {}
+    if not cancelled():
+        gen_g = probes.generate_from_prefix(ids, requests, backend, settings, cancel)
+        generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
+    timings["confirm_s"] = time.perf_counter() - t
+    confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
+
+    t = time.perf_counter()
+    common: dict[int, probes.Generation] = {}
+    if settings.common_phrase_check and confirmed and not cancelled():
+        neutral = backend.tokenize(probes.NEUTRAL_CONTEXT).ids
+        keep = settings.common_phrase_keep_tokens
+
+        def swapped_prompt(r: int) -> IntArray:
+            return np.concatenate([neutral, ids[max(0, r - keep) : r]])
+
+        gen_c = probes.generate_from_prefix(
+            ids, [(g.start, g.verbatim) for g in confirmed], backend, settings, cancel, swapped_prompt
+        )
+        common = yield from _relay(gen_c, "common-phrases", len(confirmed), trace, n, "Common-phrase test")
+    timings["common_phrase_s"] = time.perf_counter() - t
+
+    passages = tuple(
+        sorted(
+            (_passage(g, text, ids, offsets, backend, settings, windows.get(g.start), common.get(g.start))
+             for g in confirmed),
+            key=lambda p: p.start_char,
+        )
+    )
+    scorable = n if backend.bos_id is not None else n - 1  # without BOS the first token has no context
+    complete = not cancelled() and trace.positions_scored == scorable
+    cov = coverage(trace, offsets, len(text), settings.suffix_tokens)
+    summary = summarize(passages, n, cov, n_candidates, settings.thresholds, complete)
+    strength = _run_strength(trace, settings)
+    finished = datetime.now(UTC)
+    timings["scan_s"] = time.perf_counter() - t_start
+    provenance: dict[str, Any] = {
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "candidates_confirmed_limit": settings.max_candidates,
+        **environment(backend),
+    }
+    load_s = getattr(backend, "load_seconds", None)
+    if load_s is not None:
+        provenance["timings"]["model_load_s"] = round(float(load_s), 3)
+    return ScanResult(
+        manuscript=ManuscriptInfo(
+            path=document.path,
+            sha256=document.sha256,
+            size_bytes=document.size_bytes,
+            text_sha256=document.text_sha256,
+            characters=len(text),
+            tokens=n,
+            format=document.format,
+            encoding=document.encoding,
+            normalizations=document.normalizations,
+        ),
+        model=backend.info,
+        settings=settings.to_dict(),
+        summary=summary,
+        passages=passages,
+        membership=membership_scores(trace.logp, trace.mean_logp, trace.std_logp, text),
+        heatmap=heat_bins(strength, offsets, len(text), HEATMAP_BINS),
+        complete=complete,
+        positions_scored=trace.positions_scored,
+        positions_total=n,
+        provenance=provenance,
+        text=text,
+    )
+
+
+def run_scan(
+    document: Document,
+    backend: Backend,
+    settings: ScanSettings | None = None,
+    cancel: CancelToken | None = None,
+) -> ScanResult:
+    """Run `scan` to completion, discarding progress."""
+    gen = scan(document, backend, settings, cancel)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            result: ScanResult = stop.value
+            return result
+
+
+def _relay(
+    gen: Generator[int, None, Any], stage: str, total: int, trace: TokenTrace, n: int, label: str
+) -> Generator[ScanProgress, None, Any]:
+    """Turn a probe generator's counts into ScanProgress and hand back its return value."""
+    while True:
+        try:
+            done = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield _progress(stage, done, total, trace.positions_scored, n, f"{label}: {done} of {total}")
+
+
+def _run_strength(trace: TokenTrace, settings: ScanSettings) -> np.ndarray:
+    """Per-token heat: the length of the greedy-hit run a token sits in, over memorized_tokens."""
+    strength = np.zeros(trace.hit.shape[0], dtype=np.float64)
+    for s, e in hit_runs(trace.hit & trace.scored, 2):
+        strength[s:e] = min(1.0, (e - s) / settings.thresholds.memorized_tokens)
+    return strength
+
+
+def _passage(
+    g: probes.Generation,
+    text: str,
+    ids: IntArray,
+    offsets: IntArray,
+    backend: Backend,
+    settings: ScanSettings,
+    window: probes.StandardWindow | None,
+    swapped: probes.Generation | None,
+) -> Passage:
+    """Assemble a confirmed passage: texts, alignment, standard-window figures, common-phrase flag."""
+    n = int(ids.shape[0])
+    r, v = g.start, g.verbatim
+    span_end = min(n, r + len(g.tokens))
+    prompt_a = char_span(offsets, g.prompt_start, r)[0]
+    orig_a, orig_b = char_span(offsets, r, span_end)
+    # The prompt is the author's text up to the first generated token's start (whitespace included).
+    prompt = text[prompt_a:orig_a]
+    original = text[orig_a:orig_b]
+    generated = backend.decode(g.tokens)
+    al = probes.align(original, generated)
+    common, reason = False, ""
+    if swapped is not None:
+        again = swapped.verbatim
+        if again >= max(settings.thresholds.confirm_tokens, math.ceil(0.8 * v)) and (
+            v < settings.thresholds.memorized_tokens
+        ):
+            common = True
+            reason = (
+                f"also reproduced ({again} of {v} tokens) after unrelated text with only "
+                f"{settings.common_phrase_keep_tokens} tokens of the author's context: a generic phrase"
+            )
+    return Passage(
+        start_char=orig_a,
+        end_char=char_span(offsets, r, r + v)[1],
+        start_token=r,
+        end_token=r + v,
+        prompt=prompt,
+        original=original,
+        generated=generated,
+        verbatim_tokens=v,
+        similarity=al.similarity,
+        longest_common_chars=al.longest_common,
+        original_spans=al.original_spans,
+        generated_spans=al.generated_spans,
+        p_extract=window.p_z if window else 0.0,
+        p_extract_untruncated=window.p_untruncated if window else 0.0,
+        matched_suffix_tokens=window.matched if window else 0,
+        exact_suffix_match=window.exact if window else False,
+        fragile_positions=window.fragile if window else 0,
+        common_phrase=common,
+        common_phrase_reason=reason,
+    )

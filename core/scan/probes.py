@@ -1,0 +1,185 @@
+"""Probes of one candidate: the standard 50+50 window, real generation, and the common-phrase test.
+
+Teacher forcing finds; generation proves. Every passage that enters a result was regenerated for real
+by the model from the author's preceding text, and aligned with the original by rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import defaultdict
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from core.model.backend import Backend, IntArray
+from core.scan.progress import CancelToken
+from core.scan.triage import with_bos
+from core.scan.windows import leading_matches
+from core.settings import ScanSettings
+
+# Unrelated context for the common-phrase test: plain, generic prose about nothing in particular.
+NEUTRAL_CONTEXT = (
+    "The committee met on a Tuesday to review the quarterly figures for the regional depots. "
+    "Attendance was good, the coffee was cold, and most of the discussion concerned delivery "
+    "schedules, the price of diesel and a broken loading door at the northern site. "
+)
+
+
+@dataclass(frozen=True)
+class StandardWindow:
+    """Carlini et al.'s window at a candidate start: prefix_tokens before, suffix_tokens after."""
+
+    matched: int
+    exact: bool
+    p_z: float
+    p_untruncated: float
+    fragile: int
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A real greedy generation from the author's prefix and how far it stayed verbatim."""
+
+    start: int
+    """Token position where the generation starts (the candidate's first token)."""
+    prompt_start: int
+    tokens: IntArray
+    """Generated ids, cut at end-of-sequence."""
+    verbatim: int
+
+
+def _grouped(
+    items: Sequence[tuple[int, int, int]], batch: int
+) -> list[list[tuple[int, int, int]]]:
+    """Group (key, prompt_len, suffix_len) items by equal shape, then cut into batches."""
+    groups: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for item in items:
+        groups[(item[1], item[2])].append(item)
+    out = []
+    for shape in sorted(groups):
+        g = groups[shape]
+        out.extend(g[i : i + batch] for i in range(0, len(g), batch))
+    return out
+
+
+def standard_windows(
+    ids: IntArray,
+    starts: Sequence[int],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+) -> Generator[int, None, dict[int, StandardWindow]]:
+    """Score the 50+50 window at each start (prefix clipped at the text's start, suffix at its end)."""
+    n = int(ids.shape[0])
+    P, S = settings.prefix_tokens, settings.suffix_tokens
+    bos = backend.bos_id
+    items = []
+    for r in sorted(set(starts)):
+        p = min(P, r)
+        s = min(S, n - r)
+        if s > 0 and (p > 0 or bos is not None):
+            items.append((r, p, s))
+    out: dict[int, StandardWindow] = {}
+    for batch in _grouped(items, settings.confirm_batch_size * 2):
+        if cancel is not None and cancel.cancelled:
+            break
+        rows = np.stack([ids[r - p : r + s] for r, p, s in batch])
+        scores = backend.score(with_bos(rows, bos), settings.top_k)
+        shift = 0 if bos is not None else 1
+        for row, (r, p, s) in enumerate(batch):
+            cols = np.arange(p - shift, p + s - shift)
+            target = ids[r : r + s]
+            matched = leading_matches(scores.greedy[row, cols], target)
+            fragile_cols = cols[: min(matched + 1, s)]
+            out[r] = StandardWindow(
+                matched=matched,
+                exact=matched == s == S,
+                p_z=math.exp(float(np.sum(scores.logp_topk[row, cols], dtype=np.float64))),
+                p_untruncated=math.exp(float(np.sum(scores.logp[row, cols], dtype=np.float64))),
+                fragile=int((scores.gap[row, fragile_cols] < settings.thresholds.near_tie_gap).sum()),
+            )
+        yield len(out)
+    return out
+
+
+def generate_from_prefix(
+    ids: IntArray,
+    requests: Sequence[tuple[int, int]],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    prompt_for: Callable[[int], IntArray] | None = None,
+) -> Generator[int, None, dict[int, Generation]]:
+    """Greedy generation for each (start, new_tokens) request, compared with the author's tokens.
+
+    By default the prompt is the prefix_tokens of the author's text before `start`; `prompt_for`
+    replaces it (the common-phrase test swaps in unrelated context).
+    """
+    n = int(ids.shape[0])
+    P = settings.prefix_tokens
+    bos = backend.bos_id
+
+    def default_prompt(r: int) -> IntArray:
+        return ids[max(0, r - P) : r]
+
+    make_prompt = prompt_for or default_prompt
+    items = []
+    prompts: dict[int, IntArray] = {}
+    for r, new in requests:
+        prompt = make_prompt(r)
+        if prompt.shape[0] == 0 and bos is None:
+            continue
+        prompts[r] = prompt
+        items.append((r, int(prompt.shape[0]), new))
+    # Batch by prompt length only; each batch generates its longest request.
+    by_len: list[tuple[int, int, int]] = [(r, p, 0) for r, p, _ in items]
+    wanted = {r: new for r, _, new in items}
+    out: dict[int, Generation] = {}
+    for batch in _grouped(by_len, settings.confirm_batch_size):
+        if cancel is not None and cancel.cancelled:
+            break
+        rows = np.stack([prompts[r] for r, _, _ in batch])
+        new_tokens = max(wanted[r] for r, _, _ in batch)
+        gen = backend.generate(with_bos(rows, bos), new_tokens)
+        for row, (r, p, _) in enumerate(batch):
+            g = gen[row, : wanted[r]]
+            stop = np.flatnonzero(g < 0)
+            g = g[: int(stop[0])] if stop.size else g
+            actual = ids[r : min(n, r + wanted[r])]
+            out[r] = Generation(start=r, prompt_start=r - p, tokens=g, verbatim=leading_matches(g, actual))
+        yield len(out)
+    return out
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Character-level comparison of the author's text with the model's output."""
+
+    similarity: float
+    longest_common: int
+    original_spans: tuple[tuple[int, int], ...]
+    generated_spans: tuple[tuple[int, int], ...]
+
+
+def align(original: str, generated: str, min_span: int = 4) -> Alignment:
+    """Indel similarity, longest common substring, and the verbatim spans on both sides."""
+    orig_spans: list[tuple[int, int]] = []
+    gen_spans: list[tuple[int, int]] = []
+    for op in Indel.opcodes(original, generated):
+        if op.tag == "equal" and op.src_end - op.src_start >= min_span:
+            orig_spans.append((op.src_start, op.src_end))
+            gen_spans.append((op.dest_start, op.dest_end))
+    lcs = difflib.SequenceMatcher(None, original, generated, autojunk=False).find_longest_match(
+        0, len(original), 0, len(generated)
+    )
+    return Alignment(
+        similarity=round(float(fuzz.ratio(original, generated)), 2),
+        longest_common=int(lcs.size),
+        original_spans=tuple(orig_spans),
+        generated_spans=tuple(gen_spans),
+    )
