@@ -223,7 +223,7 @@ def find_models(home: str | os.PathLike[str] | None = None, env: Mapping[str, st
                 try:
                     entry = entry_for_path(path, source, name, digest)
                 except (OSError, ValueError) as e:
-                    problems.append(f"{path}: {e}")
+                    problems.append(_problem(path, e))
                     continue
                 if entry.architecture == "clip":  # a vision projector, not a language model
                     continue
@@ -234,6 +234,12 @@ def find_models(home: str | os.PathLike[str] | None = None, env: Mapping[str, st
         except OSError as e:
             problems.append(f"{candidates.__name__.strip('_').removesuffix('_candidates')}: {e}")
     return Discovery(tuple(entries), tuple(problems))
+
+
+def _problem(path: Path, error: Exception) -> str:
+    """One line for a skipped candidate, naming its path once."""
+    text = str(error)
+    return text if str(path) in text else f"{path}: {text}"
 
 
 def discover_models(home: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
@@ -305,7 +311,7 @@ def _ollama_candidates(home: Path, env: Mapping[str, str], problems: list[str]) 
         try:
             digest = _ollama_model_digest(manifest)
         except (OSError, ValueError) as e:
-            problems.append(f"{manifest}: {e}")
+            problems.append(_problem(manifest, e))
             continue
         if digest is None:
             continue  # an embedding-only or adapter manifest: nothing to load
@@ -320,7 +326,10 @@ def _ollama_model_digest(manifest: Path) -> str | None:
     """The hex SHA-256 of the manifest's model layer, or None when it has none."""
     if manifest.stat().st_size > _MAX_MANIFEST_BYTES:
         raise ValueError("the manifest is too large to be an Ollama manifest.")
-    data = json.loads(manifest.read_bytes())
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (ValueError, RecursionError):
+        raise ValueError("the manifest is not valid JSON.") from None
     layers = data.get("layers") if isinstance(data, dict) else None
     if not isinstance(layers, list):
         raise ValueError("the manifest has no layers list.")
