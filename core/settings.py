@@ -62,7 +62,7 @@ class ScanSettings:
     confirm_extra_tokens: int = 8
     """Generation runs this many tokens past the triage run, to see where the model really diverges."""
 
-    confirm_batch_size: int = 8
+    confirm_batch_size: int = 16
     """Candidates confirmed per batched greedy generation."""
 
     max_candidates: int = 400

@@ -95,14 +95,6 @@ def scan(
     segments = candidate_segments(trace, settings)
     n_candidates = len(segments)
     segments = segments[: settings.max_candidates]
-    starts = [s for s, _ in segments]
-
-    t = time.perf_counter()
-    windows: dict[int, probes.StandardWindow] = {}
-    if not cancelled():
-        gen_w = probes.standard_windows(ids, starts, backend, settings, cancel)
-        windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
-    timings["protocol_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     requests = [(s, e - s + settings.confirm_extra_tokens) for s, e in segments]
@@ -113,9 +105,20 @@ def scan(
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
+    # The literature's 50+50 window, for comparability, only where generation confirmed a passage.
+    t = time.perf_counter()
+    windows: dict[int, probes.StandardWindow] = {}
+    if confirmed and not cancelled():
+        starts = [g.start for g in confirmed]
+        gen_w = probes.standard_windows(ids, starts, backend, settings, cancel)
+        windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
+    timings["protocol_s"] = time.perf_counter() - t
+
     t = time.perf_counter()
     common: dict[int, probes.Generation] = {}
-    if settings.common_phrase_check and confirmed and not cancelled():
+    # Long passages are never discounted as generic (see Passage.common_phrase), so only short ones are tested.
+    short = [g for g in confirmed if g.verbatim < settings.thresholds.memorized_tokens]
+    if settings.common_phrase_check and short and not cancelled():
         neutral = backend.tokenize(probes.NEUTRAL_CONTEXT).ids
         keep = settings.common_phrase_keep_tokens
 
@@ -123,9 +126,9 @@ def scan(
             return np.concatenate([neutral, ids[max(0, r - keep) : r]])
 
         gen_c = probes.generate_from_prefix(
-            ids, [(g.start, g.verbatim) for g in confirmed], backend, settings, cancel, swapped_prompt
+            ids, [(g.start, g.verbatim) for g in short], backend, settings, cancel, swapped_prompt
         )
-        common = yield from _relay(gen_c, "common-phrases", len(confirmed), trace, n, "Common-phrase test")
+        common = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
     timings["common_phrase_s"] = time.perf_counter() - t
 
     passages = tuple(

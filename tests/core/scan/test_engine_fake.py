@@ -1,0 +1,108 @@
+"""The scan's logic end to end on the deterministic fake backend (fast, exact)."""
+
+import dataclasses
+
+import pytest
+
+from core.model.fake import FakeBackend
+from core.scan.engine import run_scan, scan
+from core.scan.progress import CancelToken
+from core.settings import ScanSettings, Thresholds
+from tests.helpers.docs import document
+
+MEMORIZED = (
+    "Tom Bombadil walked the long road past seven mills where the river bends twice before the sea, "
+    "carrying a lantern of green glass that his grandmother had bought from a tinker in exchange for "
+    "three geese, a promise, and the recipe for a pie that nobody in the valley could ever reproduce "
+    "although many had tried on long winter nights by the fire."
+)
+FRESH = (
+    "Marguerite sorted the buttons by colour first and then by the number of holes, because her "
+    "brother insisted that four-holed buttons were older, a claim nobody had ever checked. "
+)
+SMALL = ScanSettings(chunk_tokens=24, overlap_tokens=6, prefix_tokens=8, suffix_tokens=8, batch_size=2)
+
+
+def test_memorized_passage_is_found_confirmed_and_located():
+    text = FRESH * 3 + MEMORIZED + " " + FRESH * 2
+    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    assert result.complete
+    assert result.summary.verdict == "memorized"
+    assert result.passages, "the memorized passage must be confirmed"
+    start = text.index(MEMORIZED)
+    for p in result.passages:
+        # Every passage lies inside the memorized text and its verbatim span is the author's words.
+        assert start <= p.start_char < p.end_char <= start + len(MEMORIZED) + 1
+        assert p.generated.startswith(text[p.start_char : p.end_char])
+        assert p.original.startswith(text[p.start_char : p.end_char])
+        assert text[: p.start_char].endswith(p.prompt)
+        assert p.similarity > 50
+        assert p.original_spans and p.generated_spans
+    longest = max(result.passages, key=lambda p: p.verbatim_tokens)
+    assert longest.verbatim_tokens == result.summary.longest_verbatim_tokens >= 32
+    assert 0 < longest.p_extract <= 1
+
+
+def test_fresh_text_gives_no_evidence():
+    result = run_scan(document(FRESH * 6), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    assert result.summary.verdict == "no-evidence"
+    assert result.passages == ()
+    assert result.summary.longest_verbatim_tokens == 0
+    assert result.complete and result.positions_scored == result.positions_total
+
+
+def test_progress_is_monotone_and_ends_with_a_result():
+    gen = scan(document(FRESH * 5 + MEMORIZED), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    seen = []
+    while True:
+        try:
+            seen.append(next(gen))
+        except StopIteration as stop:
+            result = stop.value
+            break
+    triage = [p.positions_done for p in seen if p.stage == "triage"]
+    assert triage == sorted(triage) and triage[-1] == result.positions_total
+    assert {p.stage for p in seen} >= {"tokenize", "triage", "confirm"}
+    assert all(0.0 <= p.fraction <= 1.0 for p in seen)
+
+
+def test_cancel_keeps_a_partial_result_marked_incomplete():
+    cancel = CancelToken()
+    gen = scan(document(FRESH * 20 + MEMORIZED), FakeBackend(memorized=(MEMORIZED,)), SMALL, cancel)
+    next(gen)  # tokenized
+    next(gen)  # first triage batch
+    cancel.cancel()
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    result = stop.value.value
+    assert not result.complete
+    assert 0 < result.positions_scored < result.positions_total
+    assert "cancelled" in result.summary.reason
+
+
+def test_results_do_not_depend_on_batch_size_and_are_deterministic():
+    text = FRESH * 3 + MEMORIZED + FRESH
+    backend = FakeBackend(memorized=(MEMORIZED,))
+    a = run_scan(document(text), backend, SMALL)
+    b = run_scan(document(text), backend, dataclasses.replace(SMALL, batch_size=5, confirm_batch_size=1))
+    assert a.passages == b.passages
+    assert a.summary == b.summary
+    assert a.heatmap == b.heatmap
+
+
+def test_generic_phrase_is_flagged_and_kept_out_of_the_verdict():
+    # The fake recites the boilerplate from any 3-word cue, as a real model recites legal formulae.
+    boiler = "IN WITNESS WHEREOF the parties hereto have executed this Agreement as of the date first above written"
+    text = FRESH * 3 + boiler + ". " + FRESH * 2
+    settings = dataclasses.replace(SMALL, thresholds=Thresholds(inconclusive_tokens=10, memorized_tokens=32))
+    result = run_scan(document(text), FakeBackend(memorized=(boiler,)), settings)
+    assert result.passages
+    assert all(p.common_phrase and "unrelated" in p.common_phrase_reason for p in result.passages)
+    assert result.summary.verdict == "no-evidence"
+    assert result.summary.common_phrases == len(result.passages)
+
+
+def test_too_short_manuscript_is_refused():
+    with pytest.raises(ValueError, match="too short"):
+        run_scan(document("Hi"), FakeBackend(), SMALL)

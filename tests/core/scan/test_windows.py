@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from core.scan.windows import (
+    Chunk,
+    char_span,
+    covered_tokens,
+    heat_bins,
+    hit_runs,
+    leading_matches,
+    plan_chunks,
+    split_run,
+    token_mask_to_char_share,
+    window_sums,
+)
+
+
+def scored_positions(chunks):
+    out = []
+    for c in chunks:
+        out.extend(range(c.score_from, c.end))
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 5, 10, 11, 37, 100, 1000, 1023])
+@pytest.mark.parametrize(("chunk", "overlap"), [(10, 3), (16, 0), (64, 16), (8, 7)])
+def test_plan_chunks_scores_every_position_once_with_context(n, chunk, overlap):
+    chunks = plan_chunks(n, chunk, overlap)
+    assert scored_positions(chunks) == list(range(n))
+    assert len({c.length for c in chunks}) == 1  # equal lengths: no padding, batch-independent
+    for c in chunks:
+        assert 0 <= c.start and c.end <= n
+        if c.start > 0:
+            assert c.score_from - c.start >= overlap
+
+
+def test_plan_chunks_examples():
+    assert plan_chunks(0, 10, 2) == []
+    assert plan_chunks(10, 4, 1) == [Chunk(0, 4, 0), Chunk(3, 4, 4), Chunk(6, 4, 7)]
+    # The last window shifts left to keep its length: it starts at 10 - 4 = 6 here, not 8.
+    assert plan_chunks(9, 4, 1) == [Chunk(0, 4, 0), Chunk(3, 4, 4), Chunk(5, 4, 7)]
+    with pytest.raises(ValueError):
+        plan_chunks(10, 3, 3)
+
+
+def test_plan_chunks_cost_is_about_one_plus_overlap_over_chunk():
+    n, chunk, overlap = 100_000, 1024, 128
+    chunks = plan_chunks(n, chunk, overlap)
+    computed = sum(c.length for c in chunks)
+    assert computed / n == pytest.approx(1 + overlap / (chunk - overlap), rel=0.01)
+
+
+def test_hit_runs():
+    hits = np.array([1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1], dtype=bool)
+    assert hit_runs(hits, 1) == [(0, 2), (3, 6), (8, 12)]
+    assert hit_runs(hits, 3) == [(3, 6), (8, 12)]
+    assert hit_runs(hits, 5) == []
+    assert hit_runs(np.zeros(0, dtype=bool), 1) == []
+    assert hit_runs(np.ones(4, dtype=bool), 4) == [(0, 4)]
+
+
+def test_split_run_and_leading_matches():
+    assert split_run(10, 35, 10) == [(10, 20), (20, 30), (30, 35)]
+    assert split_run(0, 5, 10) == [(0, 5)]
+    assert leading_matches(np.array([1, 2, 3, 9]), np.array([1, 2, 3, 4])) == 3
+    assert leading_matches(np.array([1, 2]), np.array([1, 2, 3])) == 2
+    assert leading_matches(np.array([5]), np.array([1])) == 0
+
+
+def test_char_span_maps_tokens_back_to_characters():
+    offsets = np.array([[0, 3], [3, 7], [7, 8], [8, 12]])
+    assert char_span(offsets, 0, 2) == (0, 7)
+    assert char_span(offsets, 1, 4) == (3, 12)
+    assert char_span(offsets, 2, 2) == (7, 7)
+    assert char_span(offsets, 4, 4) == (12, 12)
+    assert char_span(offsets, 3, 10) == (8, 12)
+
+
+def test_window_sums_and_coverage():
+    v = np.array([-1.0, -1.0, -np.inf, -0.5, -0.5, -0.5])
+    sums = window_sums(v, 2)
+    assert sums.tolist() == [-2.0, -np.inf, -np.inf, -1.0, -1.0]
+    ok = sums >= -1.0
+    assert covered_tokens(ok, 2, 6).tolist() == [False, False, False, True, True, True]
+    assert window_sums(v, 7).size == 0
+
+
+def test_token_mask_to_char_share_and_heat_bins():
+    offsets = np.array([[0, 5], [5, 10], [10, 20]])
+    assert token_mask_to_char_share(np.array([True, False, True]), offsets, 20) == pytest.approx(0.75)
+    bins = heat_bins(np.array([0.0, 1.0, 0.5]), offsets, 20, 4)
+    assert bins == (0.0, 1.0, 0.5, 0.0)
