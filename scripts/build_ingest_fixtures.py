@@ -20,7 +20,10 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ingest"
 SOURCE = OUT / "known.md"
-FONT_DIRS = [Path(__file__).resolve().parent.parent / "assets" / "fonts", Path("/usr/share/fonts/truetype/dejavu")]
+FONT_DIRS = [
+    Path(__file__).resolve().parent.parent / "assets" / "fonts",
+    Path("/usr/share/fonts/truetype/dejavu"),
+]
 
 # The docx gets this sentence as a tracked insertion, and a tracked deletion that must not be read.
 INSERTED = "She did not use the word impossible. "
@@ -196,7 +199,7 @@ def typeset_pdf(blocks: list[tuple[str, str]], footnote: str, dst: Path) -> None
         if kind == "table":
             rows = [r.split("\t") for r in text.split("\n")]
             need(leading * (len(rows) + 1))
-            cols = [left, left + 70, left + 170]
+            cols = [left, left + 60, left + 185]
             for i, row in enumerate(rows):
                 c.setFont("SerifBold" if i == 0 else "Serif", 9)
                 for x, cell in zip(cols, row, strict=True):
@@ -245,9 +248,18 @@ def libreoffice_pdf(docx: Path, dst: Path) -> None:
     """LibreOffice's PDF of the docx: its header and PAGE footer become running head and folio."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-             "--convert-to", "pdf", "--outdir", tmp, str(docx)],
-            check=True, capture_output=True,
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(docx),
+            ],
+            check=True,
+            capture_output=True,
         )
         shutil.move(Path(tmp) / (docx.stem + ".pdf"), dst)
 

@@ -22,6 +22,8 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
         "characters": len(doc.text),
         "text_sha256": doc.text_sha256,
         "normalizations": list(doc.normalizations),
-        "locations": [{"start_char": x.start_char, "end_char": x.end_char, "label": x.label} for x in doc.locations],
+        "locations": [
+            {"start_char": x.start_char, "end_char": x.end_char, "label": x.label} for x in doc.locations
+        ],
         "text": doc.text,
     }

@@ -77,7 +77,9 @@ def decode_text(raw: bytes, name: str, norm: Normalizer, declared: str | None = 
             return text, declared
     best = charset_normalizer.from_bytes(raw).best()
     if best is None:
-        raise IngestError(f"{name} is not UTF-8 and its text encoding could not be recognised; save it as UTF-8.")
+        raise IngestError(
+            f"{name} is not UTF-8 and its text encoding could not be recognised; save it as UTF-8."
+        )
     encoding = best.encoding
     if best.chaos > MAX_CHAOS:
         raise IngestError(

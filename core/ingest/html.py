@@ -7,8 +7,10 @@ which are navigation rather than prose.
 from __future__ import annotations
 
 import re
+import warnings
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+from bs4.element import CData, NavigableString, PageElement
 
 from core.ingest.encoding import decode_text
 from core.ingest.normalize import Block, Extracted, Normalizer, tidy_lines
@@ -18,8 +20,12 @@ BLOCK_TAGS = frozenset(
     "form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol p pre section summary table tbody tfoot thead "
     "tr ul".split()
 )
-SKIP_TAGS = frozenset("script style noscript template head title iframe object embed svg canvas button select".split())
-_NOTE_MARKS = frozenset({"doc-noteref", "doc-backlink", "noteref", "footnote-ref", "footnote-backref", "footnote-back"})
+SKIP_TAGS = frozenset(
+    "script style noscript template head title iframe object embed svg canvas button select".split()
+)
+_NOTE_MARKS = frozenset(
+    {"doc-noteref", "doc-backlink", "noteref", "footnote-ref", "footnote-backref", "footnote-back"}
+)
 _SPACE_RE = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace only: a no-break space is text
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 
@@ -27,7 +33,11 @@ _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]
 def _skipped(tag: Tag) -> bool:
     if tag.name in SKIP_TAGS or tag.has_attr("hidden"):
         return True
-    marks = {str(tag.get("role", ""))} | set(tag.get_attribute_list("class")) | set(str(tag.get("epub:type", "")).split())
+    marks = (
+        {str(tag.get("role", ""))}
+        | set(tag.get_attribute_list("class"))
+        | set(str(tag.get("epub:type", "")).split())
+    )
     return bool(marks & _NOTE_MARKS)
 
 
@@ -80,11 +90,13 @@ class _Collector:
 
 def html_paragraphs(markup: str) -> list[str]:
     """The paragraphs a reader sees in an HTML document, in order."""
-    soup = BeautifulSoup(markup, "lxml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # EPUB XHTML is read as HTML on purpose
+        soup = BeautifulSoup(markup, "lxml")
     root: Tag = soup.body or soup
     out = _Collector()
     # An explicit stack, not recursion: pathological nesting must not overflow Python's stack.
-    stack: list[tuple[Tag | NavigableString, bool]] = [(root, False)]
+    stack: list[tuple[PageElement, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
         if isinstance(node, Tag):

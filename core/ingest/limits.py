@@ -19,7 +19,15 @@ MAX_RATIO = 100
 # A member smaller than this is never a bomb, whatever its ratio (a few KB of repetitive XML can exceed 100:1).
 RATIO_GRACE_BYTES = 1024 * 1024
 CHUNK = 64 * 1024
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OSError,
+)
 
 
 def _mib(n: int) -> str:

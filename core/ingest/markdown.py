@@ -13,7 +13,8 @@ from core.ingest.normalize import Block, Extracted, Normalizer
 def render(text: str) -> str:
     """CommonMark plus tables, strikethrough and footnotes, as HTML."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
-    return md.render(text)
+    html: str = md.render(text)
+    return html
 
 
 def read_markdown(raw: bytes, name: str, norm: Normalizer) -> Extracted:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from core.ingest.document import Location
 
 PARAGRAPH_SEP = "\n\n"
-LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
 _LIGATURE_RE = re.compile("[" + "".join(LIGATURES) + "]")
 SOFT_HYPHEN = "\u00ad"
 # Control characters a reader never sees (tab and newline stay).
@@ -67,7 +75,10 @@ class Normalizer:
 
     def record(self) -> tuple[str, ...]:
         """The normalizations in the order first applied, each with how often ("soft hyphens removed (3)")."""
-        return tuple(what if n == 1 and what.startswith("decoded") else f"{what} ({n})" for what, n in self._counts.items())
+        return tuple(
+            what if n == 1 and what.startswith("decoded") else f"{what} ({n})"
+            for what, n in self._counts.items()
+        )
 
 
 def assemble(blocks: Iterable[Block], norm: Normalizer) -> tuple[str, tuple[Location, ...]]:
@@ -94,8 +105,8 @@ def assemble(blocks: Iterable[Block], norm: Normalizer) -> tuple[str, tuple[Loca
 
 
 def tidy_lines(text: str) -> str:
-    """Strip each line and drop runs of spaces a reader does not see."""
-    return "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.split("\n"))
+    """Strip spaces around each line and collapse runs of spaces a reader does not see (tabs stay)."""
+    return "\n".join(re.sub(r" {2,}", " ", line).strip(" ") for line in text.split("\n"))
 
 
 def vocabulary(texts: Iterable[str]) -> set[str]:

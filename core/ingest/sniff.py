@@ -27,7 +27,9 @@ def _sniff_zip(raw: bytes, name: str) -> str:
     if mimetype == _ODT_MIME:
         return "odt"
     if mimetype.startswith(b"application/vnd.oasis.opendocument"):
-        raise IngestError(f"{name} is an OpenDocument file but not a text document; Verbatim reads {SUPPORTED}.")
+        raise IngestError(
+            f"{name} is an OpenDocument file but not a text document; Verbatim reads {SUPPORTED}."
+        )
     if z.has("word/document.xml"):
         return "docx"
     raise IngestError(f"{name} is a ZIP archive but not a DOCX, EPUB or ODT document.")
