@@ -29,8 +29,8 @@ MAX_TENSOR_NAME_BYTES = 4_096
 MAX_KEPT_STRING_BYTES = 1 << 20
 """Longer string values are skipped rather than kept in `metadata`."""
 MAX_ALIGNMENT = 1 << 20
-MAX_COUNT = 1 << 22
-"""Ceiling on key/value pairs and tensors, far above real files (a few hundred / a few thousand)."""
+MAX_COUNT = 1 << 16
+"""Ceiling on key/value pairs and on tensors; real files have about 50 and at most a few thousand."""
 MAX_LOOP_ITEMS = 2_000_000
 """Ceiling on string/array elements walked one by one; real vocab + merges stay well under 1M."""
 MAX_ARRAY_DEPTH = 3
@@ -342,7 +342,7 @@ def _skip_array(r: _Reader, key: str, depth: int) -> int:
     min_each = 8 if etype == _STRING else 12
     if count * min_each > r.left:
         raise GGUFError(f"array {key!r} claims {count} elements, more than the file holds.")
-    r.items_left -= count
+    r.items_left -= count if etype == _STRING else count * 16  # nested arrays cost far more per element
     if r.items_left < 0:
         raise GGUFError(f"the header's arrays hold more than {MAX_LOOP_ITEMS} strings or arrays in all.")
     if etype == _STRING:

@@ -185,6 +185,7 @@ def test_folder_without_weights_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(10)
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this platform")
 def test_symlink_to_dev_zero_refused(tmp_path: Path, make_safetensors_model) -> None:
     folder = make_safetensors_model(tmp_path / "model")
     (folder / "model.safetensors").unlink()
@@ -201,6 +202,7 @@ def test_symlink_to_dev_zero_refused(tmp_path: Path, make_safetensors_model) -> 
 
 
 @pytest.mark.timeout(10)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_fifo_refused_without_blocking(tmp_path: Path, make_safetensors_model) -> None:
     folder = make_safetensors_model(tmp_path / "model")
     os.mkfifo(folder / "extra.safetensors")
