@@ -1,0 +1,566 @@
+"""The report's pages as HTML in the subset Qt's rich text understands (tables, spans, simple CSS).
+
+Plain Python, so it is testable without Qt; gui.report_pdf lays it out and paints it. Every piece of
+user or model text goes through html.escape. Lengths are in the paint device's pixels: the caller
+passes `px_per_pt` (Qt: 96 / 72, it scales HTML pixels to the device) and `u(pt)` converts.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.report import wording
+from core.results import Passage, ScanResult
+
+VERBATIM_BG = "#f6d58e"
+"""Text the model reproduced exactly (same colour as the app's verbatim highlight)."""
+COMMON_BG = "#e3e5e8"
+TEXT = "#1f2328"
+MUTED = "#6a737d"
+RULE = "#d0d7de"
+SOFT = "#f6f8fa"
+ACCENT = "#2f5f8a"
+INCOMPLETE_BG = "#fff1f0"
+INCOMPLETE_FG = "#a4262c"
+VERDICT_COLOURS = {"memorized": "#a4262c", "inconclusive": "#9a6700", "no-evidence": "#1a7f37"}
+
+SANS = "DejaVu Sans"
+SERIF = "DejaVu Serif"
+MONO = "DejaVu Sans Mono"
+
+HEATMAP_URL = "verbatim://heatmap.png"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Device geometry the HTML is written for."""
+
+    px_per_pt: float
+    heatmap_size: tuple[int, int] | None = None
+    """Width and height of the heatmap image in device pixels; None leaves the image out."""
+
+    def u(self, pt: float) -> int:
+        """Points to device pixels."""
+        return max(0, round(pt * self.px_per_pt))
+
+
+def e(value: object) -> str:
+    """Escape any text for HTML (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def ordered_passages(result: ScanResult) -> list[Passage]:
+    """Strongest first: counted passages by verbatim length, then common phrases."""
+    return sorted(
+        result.passages,
+        key=lambda p: (p.common_phrase, -p.verbatim_tokens, -p.similarity, p.start_char),
+    )
+
+
+def work_name(result: ScanResult) -> str:
+    """The manuscript's file name."""
+    return os.path.basename(result.manuscript.path) or result.manuscript.path
+
+
+def highlighted(text: str, spans: Sequence[tuple[int, int]], colour: str = VERBATIM_BG) -> str:
+    """Escaped text with `spans` on a coloured background; newlines become line breaks."""
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted((max(0, a), min(len(text), b)) for a, b in spans):
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        out.append(_lines(text[pos:a]))
+        out.append(f'<span style="background-color:{colour}">{_lines(text[a:b])}</span>')
+        pos = b
+    out.append(_lines(text[pos:]))
+    return "".join(out)
+
+
+PILCROW = f'<span style="color:{MUTED}">¶</span>'
+
+
+def _lines(text: str) -> str:
+    """Escaped text with each line break shown as a pilcrow (whitespace is evidence too)."""
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    return e(body).replace("\n", PILCROW + "<br/>") + PILCROW * trailing
+
+
+def _css(layout: Layout) -> str:
+    u = layout.u
+    return f"""
+body {{ font-family: '{SANS}'; font-size: 9pt; color: {TEXT}; }}
+p {{ margin-top: 0px; margin-bottom: {u(6)}px; line-height: 125%; }}
+h1 {{ font-size: 20pt; font-weight: bold; margin-top: 0px; margin-bottom: {u(2)}px; }}
+h2 {{ font-size: 13pt; font-weight: bold; color: {ACCENT}; margin-top: {u(16)}px; margin-bottom: {u(6)}px; }}
+h3 {{ font-size: 10pt; font-weight: bold; margin-top: {u(12)}px; margin-bottom: {u(3)}px; }}
+.eyebrow {{ font-size: 8pt; color: {MUTED}; letter-spacing: 1px; margin-bottom: {u(4)}px; }}
+.muted {{ color: {MUTED}; }}
+.small {{ font-size: 7.5pt; }}
+.mono {{ font-family: '{MONO}'; font-size: 7pt; }}
+.figure {{ font-size: 17pt; font-weight: bold; }}
+.caption {{ font-size: 7.5pt; color: {MUTED}; }}
+.reading {{ font-family: '{SERIF}'; font-size: 8.5pt; }}
+.label {{ color: {MUTED}; font-size: 7.5pt; }}
+li {{ margin-bottom: {u(3)}px; }}
+"""
+
+
+def _table(
+    rows: Iterable[str], layout: Layout, *, width: str = "100%", pad: float = 3, border: bool = False
+) -> str:
+    border_css = (
+        f"border-width: 1px; border-style: solid; border-color: {RULE};" if border else "border-width: 0px;"
+    )
+    return (
+        f'<table width="{width}" cellspacing="0" cellpadding="{layout.u(pad)}" '
+        f'style="border-collapse: collapse; {border_css} margin-bottom: {layout.u(4)}px">'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _kv_rows(
+    pairs: Iterable[tuple[str, str]], layout: Layout, label_width: str = "28%", *, dense: bool = False
+) -> list[str]:
+    """Key/value rows with a hairline between them; values are already HTML (`dense`: 8 pt values)."""
+    line = f"border-bottom: 1px solid {RULE};"
+    size = " font-size: 8pt;" if dense else ""
+    return [
+        f'<tr><td width="{label_width}" style="{line}" class="label">{e(k)}</td>'
+        f'<td style="{line}{size}">{v}</td></tr>'
+        for k, v in pairs
+    ]
+
+
+def _kv_table(pairs: Sequence[tuple[str, str]], layout: Layout, label_width: str = "28%") -> str:
+    """A dense key/value table (provenance, statistics)."""
+    return _table(_kv_rows(pairs, layout, label_width, dense=True), layout, pad=2.2)
+
+
+def _two_columns(pairs: Sequence[tuple[str, str]], layout: Layout, label_width: str = "55%") -> str:
+    """A long key/value list split into two tables side by side."""
+    half = (len(pairs) + 1) // 2
+    return (
+        '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+        f'<td width="48%" valign="top">{_kv_table(pairs[:half], layout, label_width)}</td>'
+        '<td width="4%"></td>'
+        f'<td width="48%" valign="top">{_kv_table(pairs[half:], layout, label_width)}</td>'
+        "</tr></table>"
+    )
+
+
+def _mono(value: object) -> str:
+    return f'<span class="mono">{e(value)}</span>'
+
+
+# --- summary page ---------------------------------------------------------------------------------
+
+
+def _incomplete_banner(result: ScanResult, layout: Layout) -> str:
+    if result.complete:
+        return ""
+    return _table(
+        [
+            f'<tr><td bgcolor="{INCOMPLETE_BG}" style="border-left: {layout.u(3)}px solid {INCOMPLETE_FG};">'
+            f'<span style="color:{INCOMPLETE_FG}; font-weight:bold; font-size:12pt">'
+            "INCOMPLETE SCAN (cancelled)</span><br/>"
+            f"{e(wording.incomplete_sentence(result))}</td></tr>"
+        ],
+        layout,
+        pad=8,
+    )
+
+
+def _verdict_block(result: ScanResult, layout: Layout) -> str:
+    s = result.summary
+    colour = VERDICT_COLOURS.get(s.verdict, MUTED)
+    badge = (
+        f'<td width="27%" bgcolor="{colour}" align="center" valign="middle">'
+        f'<span style="color:#ffffff; font-size:8pt">VERDICT</span><br/>'
+        f'<span style="color:#ffffff; font-size:15pt; font-weight:bold">{e(wording.verdict_title(s.verdict))}'
+        "</span></td>"
+    )
+    words = (
+        f'<td bgcolor="{SOFT}" valign="middle" style="padding-left:{layout.u(10)}px">'
+        f'<span style="font-size:10pt">{e(wording.verdict_sentence(s.verdict))}</span><br/>'
+        f'<span class="caption">Rule applied: {e(s.reason)}.</span></td>'
+    )
+    return _table([f"<tr>{badge}{words}</tr>"], layout, pad=9)
+
+
+def _key_figures(result: ScanResult, layout: Layout) -> str:
+    s = result.summary
+    words = round(s.longest_verbatim_tokens / 1.3)
+    cov_items = list(s.coverage.items())
+    strongest_tau = cov_items[-1] if cov_items else None
+    cov_text = ", ".join(f"{wording.percent(v)} at {e(k)}" for k, v in cov_items) or "not measured"
+    figures = [
+        (
+            f"{s.longest_verbatim_tokens:,}",
+            f"tokens in the longest passage reproduced word for word (about {words:,} words)",
+        ),
+        (wording.percent(s.verbatim_token_share), "of the work's tokens lie in confirmed verbatim passages"),
+        (
+            wording.percent(strongest_tau[1]) if strongest_tau else "n/a",
+            f"of the text extractable with at least {e(strongest_tau[0])} chance per attempt"
+            if strongest_tau
+            else "coverage not measured",
+        ),
+        (
+            f"{s.confirmed - s.common_phrases:,}",
+            f"passages confirmed by real generation ({s.candidates:,} candidates; "
+            f"{s.common_phrases:,} set aside as common phrases)",
+        ),
+    ]
+    cells = "".join(
+        f'<td width="25%" valign="top" style="border-top: {layout.u(2)}px solid {ACCENT};">'
+        f'<span class="figure">{fig}</span><br/><span class="caption">{cap}</span></td>'
+        for fig, cap in figures
+    )
+    return _table([f"<tr>{cells}</tr>"], layout, pad=6) + (
+        f'<p class="caption">Coverage at each threshold τ (share of characters under some 50-token window the '
+        f"model reproduces with probability at least τ): {cov_text}.</p>"
+    )
+
+
+def _identity(result: ScanResult, layout: Layout) -> str:
+    m, mod = result.manuscript, result.model
+    model_kind = mod.format + (f", {mod.quantization}" if mod.quantization else "")
+    left = _kv_rows(
+        [
+            ("File", e(work_name(result))),
+            ("Length", f"{m.characters:,} characters, {m.tokens:,} tokens"),
+            ("Format", e(m.format)),
+            ("SHA-256", _mono(m.sha256)),
+        ],
+        layout,
+        "26%",
+    )
+    right = _kv_rows(
+        [
+            ("Model", e(mod.name)),
+            ("Kind", f"{e(model_kind)}, {e(wording.parameters(mod.parameters))} parameters"),
+            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend)})"),
+            ("SHA-256", _mono(mod.sha256 or "not recorded")),
+        ],
+        layout,
+        "26%",
+    )
+    gap = layout.u(12)
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+        f'<td width="49%" valign="top"><h3>The work</h3>{_table(left, layout)}</td>'
+        f'<td width="2%" style="padding-left:{gap}px"></td>'
+        f'<td width="49%" valign="top"><h3>The model</h3>{_table(right, layout)}</td>'
+        "</tr></table>"
+    )
+
+
+def _strongest(result: ScanResult, layout: Layout) -> str:
+    counted = [p for p in ordered_passages(result) if not p.common_phrase]
+    if not counted:
+        return "<h3>The strongest passage</h3><p>No passage of the work was reproduced beyond common phrases.</p>"
+    p = counted[0]
+    words = round(len(p.prompt.split()))
+    head = (
+        f'<tr><td width="50%" class="label">The author\'s text</td>'
+        f'<td width="50%" class="label">What the model wrote, given the {words:,} preceding words</td></tr>'
+    )
+    body = (
+        f'<tr><td valign="top" class="reading" style="border-top: 1px solid {RULE};">'
+        f"{highlighted(p.original, p.original_spans)}</td>"
+        f'<td valign="top" class="reading" style="border-top: 1px solid {RULE};">'
+        f"{highlighted(p.generated, p.generated_spans)}</td></tr>"
+    )
+    return (
+        "<h3>The strongest passage</h3>"
+        + _table([head, body], layout, pad=4)
+        + f'<p class="caption">{p.verbatim_tokens:,} tokens reproduced exactly before the first difference; '
+        f"similarity {p.similarity:.1f} %. Highlighted: text the model reproduced exactly. "
+        "All passages follow on the next pages.</p>"
+    )
+
+
+def summary_page(result: ScanResult, layout: Layout) -> str:
+    """Page 1: the work, the model, the verdict in plain words, key figures, the strongest passage."""
+    started = wording.utc(result.provenance.get("started_utc", ""))
+    return (
+        '<p class="eyebrow">VERBATIM · MEMORIZATION REPORT</p>'
+        f"<h1>{e(work_name(result))}</h1>"
+        f'<p class="muted">Tested against {e(result.model.name)}'
+        + (f" · scanned {e(started)}" if started else "")
+        + "</p>"
+        + _incomplete_banner(result, layout)
+        + _verdict_block(result, layout)
+        + _key_figures(result, layout)
+        + _identity(result, layout)
+        + _strongest(result, layout)
+    )
+
+
+# --- heatmap and passages -------------------------------------------------------------------------
+
+
+def heatmap_section(result: ScanResult, layout: Layout, shown: int) -> str:
+    """Where in the work the model reproduces text, with the numbered passages marked."""
+    out = '<h2 style="page-break-before: always">Where in the work</h2>'
+    if layout.heatmap_size is None or not result.heatmap:
+        return out + "<p>No heatmap was recorded for this scan.</p>"
+    w, h = layout.heatmap_size
+    bins = len(result.heatmap)
+    return (
+        out + f'<p><img src="{HEATMAP_URL}" width="{w}" height="{h}"/></p>'
+        f'<p class="caption">The strip runs from the first character of the work (left) to the last (right), '
+        f"in {bins:,} equal slices of about {max(1, result.manuscript.characters // max(1, bins)):,} characters. "
+        "The darker the red, the longer the runs the model reproduced word for word there. Numbered marks "
+        f"show where the {shown} passages below begin.</p>"
+    )
+
+
+def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> str:
+    where = p.start_char / result.manuscript.characters if result.manuscript.characters else 0.0
+    queries = p.queries_for_half
+    q_text = "never (p_extract is 0)" if queries is None else f"{queries:,}"
+    grey = p.common_phrase
+    colour = MUTED if grey else TEXT
+    title = (
+        f'<h3 style="color:{colour}">Passage {n} · characters {p.start_char:,}–{p.end_char:,} '
+        f'<span class="muted" style="font-weight:normal">({wording.percent(where)} into the work)</span></h3>'
+    )
+    note = ""
+    if grey:
+        note = (
+            f'<p class="small" style="color:{MUTED}"><b>Common phrase — not counted toward the verdict.</b> '
+            f"{e(p.common_phrase_reason or 'Reproduced without the work-specific context.')}</p>"
+        )
+    facts = (
+        f'<p class="small" style="color:{colour}">'
+        f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly · similarity <b>{p.similarity:.1f} %</b> · "
+        f"longest common stretch {p.longest_common_chars:,} characters · "
+        f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
+        f"{' (exact)' if p.exact_suffix_match else ''}, p_extract <b>{wording.probability(p.p_extract)}</b>, "
+        f"attempts for 50 % odds: <b>{q_text}</b>"
+        + (f" · {p.fragile_positions} near-tie positions" if p.fragile_positions else "")
+        + "</p>"
+    )
+    span_bg = COMMON_BG if grey else VERBATIM_BG
+    line = f"border-top: 1px solid {RULE};"
+    cell = f'valign="top" class="reading" style="{line} color:{colour}"'
+    head = (
+        "<thead><tr>"
+        f'<td width="28%" class="label" bgcolor="{SOFT}">Prompt given to the model (author\'s preceding text)</td>'
+        f'<td width="36%" class="label" bgcolor="{SOFT}">The author\'s text</td>'
+        f'<td width="36%" class="label" bgcolor="{SOFT}">The model\'s output</td>'
+        "</tr></thead>"
+    )
+    prompt = "…" + _lines(p.prompt) if p.prompt else '<span class="muted">(start of the work)</span>'
+    row = (
+        f'<tr><td {cell}><span style="color:{MUTED}">{prompt}</span></td>'
+        f"<td {cell}>{highlighted(p.original, p.original_spans, span_bg)}</td>"
+        f"<td {cell}>{highlighted(p.generated, p.generated_spans, span_bg)}</td></tr>"
+    )
+    return title + note + facts + _table([head, row], layout, pad=4, border=True)
+
+
+def passages_section(result: ScanResult, layout: Layout, max_passages: int) -> str:
+    """The top passages side by side: prompt | author's text | model's output."""
+    ordered = ordered_passages(result)
+    shown = ordered[:max_passages]
+    out = "<h2>Passages the model reproduced</h2>"
+    if not shown:
+        return out + "<p>The model reproduced no passage of this work.</p>"
+    counted = sum(not p.common_phrase for p in result.passages)
+    out += (
+        f"<p>Confirmed by real generation: {_count(len(result.passages), 'passage')} "
+        f"({counted:,} counted, {_count(len(result.passages) - counted, 'common phrase')}). "
+        + (
+            f"The {len(shown)} strongest are shown; all are listed in the JSON attached to this PDF. "
+            if len(shown) < len(ordered)
+            else ""
+        )
+        + f'Text on a <span style="background-color:{VERBATIM_BG}">yellow background</span> was reproduced '
+        "exactly, in the same colour on both sides; unmarked text differs.</p>"
+    )
+    return out + "".join(_passage_block(i + 1, p, result, layout) for i, p in enumerate(shown))
+
+
+# --- controls, method, provenance, verification ----------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    """Count and noun, plural unless 1 ("1 passage", "3 passages")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _pretty(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return "true" if v is True else "false" if v is False else "null"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return e(v)
+
+
+def controls_section(result: ScanResult, layout: Layout) -> str:
+    """Controls, statistics and membership scores, or a plain statement that none were run."""
+    out = "<h2>Controls and statistics</h2>"
+    if result.controls:
+        out += (
+            "<p>The same scan on texts this model cannot have memorized. Anything they show is what the "
+            "method reports by chance.</p>"
+        )
+        head = (
+            f'<thead><tr><td width="36%" class="label" bgcolor="{SOFT}">Control text</td>'
+            f'<td width="18%" class="label" bgcolor="{SOFT}">Source</td>'
+            f'<td width="10%" class="label" bgcolor="{SOFT}" align="right">Tokens</td>'
+            f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Longest verbatim</td>'
+            f'<td width="22%" class="label" bgcolor="{SOFT}">Verdict</td></tr></thead>'
+        )
+        line = f"border-top: 1px solid {RULE};"
+        rows = [
+            f'<tr><td style="{line}">{e(c.name)}<br/>{_mono(c.sha256)}</td>'
+            f'<td style="{line}">{"bundled with Verbatim" if c.bundled else "supplied by the user"}</td>'
+            f'<td style="{line}" align="right">{c.tokens:,}</td>'
+            f'<td style="{line}" align="right">{c.longest_verbatim_tokens:,} tokens</td>'
+            f'<td style="{line}">{e(wording.verdict_title(c.verdict))}</td></tr>'
+            for c in result.controls
+        ]
+        out += _table([head, *rows], layout, pad=4)
+    else:
+        out += (
+            "<p><b>No control texts were scanned.</b> Without controls the false-alarm rate of this scan "
+            "is not measured; the verbatim passages above stand on their own, the membership scores below "
+            "do not.</p>"
+        )
+    if result.statistics:
+        out += "<h3>Statistics</h3>" + _kv_table(
+            [(_pretty(k), _value(v)) for k, v in result.statistics.items()], layout
+        )
+    mem = result.membership
+    if mem is not None:
+        out += (
+            "<h3>Membership scores</h3>"
+            + _kv_table(
+                [
+                    ("Loss (mean NLL per token)", f"{mem.loss:.4g} nats"),
+                    ("zlib ratio", f"{mem.zlib_ratio:.4g}"),
+                    ("Min-K% (k = 20 %)", f"{mem.min_k:.4g}"),
+                    ("Min-K%++ (k = 20 %)", f"{mem.min_k_pp:.4g}"),
+                ],
+                layout,
+            )
+            + '<p class="caption">Membership scores are weak evidence on their own (close to chance when the '
+            "work differs in style from the controls); read them only against the controls above.</p>"
+        )
+    return out
+
+
+def method_section() -> str:
+    """How the scan works and what it cannot show, in plain words."""
+    return (
+        "<h2>Method</h2>"
+        + "".join(f"<p>{e(t)}</p>" for t in wording.METHOD)
+        + "<h2>Limitations</h2><ul>"
+        + "".join(f"<li>{e(t)}</li>" for t in wording.LIMITATIONS)
+        + "</ul>"
+    )
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, dict):
+        out: list[tuple[str, Any]] = []
+        for k, v in data.items():
+            out.extend(_flatten(v, f"{prefix}{k}."))
+        return out
+    return [(prefix.rstrip("."), data)]
+
+
+def provenance_section(result: ScanResult, layout: Layout) -> str:
+    """Hashes and sizes of every input, versions, device, every setting, UTC times."""
+    m, mod = result.manuscript, result.model
+    text_hash = (
+        _mono(m.text_sha256) + '<br/><span class="caption">UTF-8 of the normalized text, '
+        "as printed by <i>verbatim extract</i></span>"
+    )
+    work = [
+        ("Path", e(m.path)),
+        ("File SHA-256", _mono(m.sha256)),
+        ("File size", e(wording.size(m.size_bytes))),
+        ("Scanned text SHA-256", text_hash),
+        ("Scanned text", f"{m.characters:,} characters, {m.tokens:,} tokens"),
+        ("Format, encoding", f"{e(m.format)}, {e(m.encoding)}"),
+        ("Normalizations", e("; ".join(m.normalizations) or "none")),
+        ("Positions scored", f"{result.positions_scored:,} of {result.positions_total:,}"),
+        ("Scan complete", "yes" if result.complete else "<b>no — cancelled</b>"),
+    ]
+    model = [
+        ("Name", e(mod.name)),
+        ("Path", e(mod.path)),
+        ("Format, quantization", f"{e(mod.format)}, {e(mod.quantization or 'not quantized')}"),
+        ("Parameters", f"{mod.parameters:,}" if mod.parameters else "unknown"),
+        ("Backend, tokenizer", f"{e(mod.backend)}, {e(mod.tokenizer or 'not recorded')}"),
+        ("Device, dtype", f"{e(mod.device)}, {e(mod.dtype)}"),
+    ]
+    model += [
+        (f"File {i + 1}", f"{e(f.path)}<br/>{_mono(f.sha256)} · {e(wording.size(f.size_bytes))}")
+        for i, f in enumerate(mod.files)
+    ]
+    times = [(k, e(wording.utc(v))) for k, v in result.provenance.items() if k.endswith("_utc")]
+    rest = [(k, _value(v)) for k, v in _flatten(result.provenance) if not k.endswith("_utc")]
+    settings = [(k, _value(v)) for k, v in _flatten(result.settings)]
+    return (
+        '<h2 style="page-break-before: always">Provenance</h2>'
+        "<p>Everything needed to reproduce this scan and to check that its inputs are unchanged.</p>"
+        + "<h3>The work</h3>"
+        + _kv_table(work, layout, "24%")
+        + "<h3>The model</h3>"
+        + _kv_table(model, layout, "24%")
+        + "<h3>Software, machine and time</h3>"
+        + _two_columns(times + rest, layout, "48%")
+        + "<h3>Settings</h3>"
+        + _two_columns(settings, layout, "62%")
+    )
+
+
+def verify_section(layout: Layout) -> str:
+    """How a reader checks this report independently."""
+    return (
+        "<h2>How to verify this report</h2>"
+        "<p>This PDF carries the complete scan result as an attached file, "
+        '<span class="mono">verbatim-result.json</span> (open your PDF reader\'s attachments panel). '
+        "Anyone with the manuscript and the model file can check it:</p><ol>"
+        '<li>Run <span class="mono">verbatim verify REPORT.pdf</span>. It re-computes the SHA-256 of the '
+        "manuscript and of every model file listed above and says which, if any, differ.</li>"
+        "<li>It then loads the model and replays the listed passages: it gives the model each prompt, "
+        "lets it write greedily, and compares the output with the model's output recorded here.</li>"
+        "<li>Greedy generation is deterministic for a given model file, software version and device, "
+        "so on the same setup every passage must come out identically; it names any that do not.</li>"
+        "</ol>"
+    )
+
+
+def report_html(result: ScanResult, layout: Layout, *, max_passages: int = 20) -> str:
+    """The whole report body as one HTML document."""
+    shown = min(max_passages, len(result.passages))
+    return (
+        f"<html><head><style>{_css(layout)}</style></head><body>"
+        + summary_page(result, layout)
+        + heatmap_section(result, layout, shown)
+        + passages_section(result, layout, max_passages)
+        + controls_section(result, layout)
+        + method_section()
+        + verify_section(layout)
+        + provenance_section(result, layout)
+        + "</body></html>"
+    )

@@ -1,0 +1,139 @@
+"""What the report says in plain words: verdict sentences, method, limitations, number formats.
+
+Kept apart from layout so the GUI, the PDF and the CLI describe a result the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.results import ScanResult, Verdict
+
+VERDICT_TITLES: dict[str, str] = {
+    "memorized": "Memorized",
+    "inconclusive": "Inconclusive",
+    "no-evidence": "No evidence of memorization",
+}
+
+_VERDICT_SENTENCES: dict[str, str] = {
+    "memorized": (
+        "The model reproduced long stretches of this work word for word when given only the author's "
+        "preceding text. Output this long and this exact does not arise by chance: it is strong evidence "
+        "that the work was in the model's training data and that the model memorized it."
+    ),
+    "inconclusive": (
+        "The model reproduced some passages of this work word for word, but none long enough, and not "
+        "enough of them, to conclude that it memorized the work. The passages below show exactly what it "
+        "reproduced; a scan of more text or of a larger model may settle the question."
+    ),
+    "no-evidence": (
+        "The model did not reproduce any passage of this work beyond short or generic phrases. This is "
+        "not proof that the work was never used in training: models memorize only part of what they see, "
+        "and this scan tests only verbatim reproduction."
+    ),
+}
+
+
+def verdict_title(verdict: Verdict | str) -> str:
+    """The verdict as a short heading."""
+    return VERDICT_TITLES.get(verdict, str(verdict))
+
+
+def verdict_sentence(verdict: Verdict | str) -> str:
+    """The verdict explained to a reader who is not a specialist."""
+    return _VERDICT_SENTENCES.get(verdict, "")
+
+
+def incomplete_sentence(result: ScanResult) -> str:
+    """Why an incomplete scan's figures cover only part of the work."""
+    share = result.positions_scored / result.positions_total if result.positions_total else 0.0
+    return (
+        f"The scan was cancelled after {result.positions_scored:,} of {result.positions_total:,} token "
+        f"positions ({percent(share)}). Every figure in this report covers only that part of the work; "
+        "the rest was not examined."
+    )
+
+
+METHOD: tuple[str, ...] = (
+    "Verbatim gives the model the author's own text and checks, at every position of the work, whether "
+    "the model's single most likely next word is the author's next word. Where it is, many times in a "
+    "row, the model would reproduce the author's text by itself: starting from the preceding text, "
+    "greedy generation (always taking the most likely word) writes the author's words exactly.",
+    "Every stretch found this way is then proven by real generation: the model is given the preceding "
+    "text (the prompt) and asked to continue, and its actual output is compared with the author's text "
+    "character by character. Only passages the model really wrote enter this report.",
+    "For comparison with published research, each passage is also measured with the standard protocol "
+    "of Carlini et al. (2022) and Cooper et al. (2025): 50 tokens of prompt, 50 tokens of continuation, "
+    "and the probability p_extract that sampling (top-k 40, temperature 1) reproduces the continuation "
+    "exactly. From it follows how many attempts would extract the passage with 50 % probability.",
+    "Passages that any model would complete without having read this work — chapter headings, legal "
+    "boilerplate, famous quotations — are tested by replacing the author's preceding text with unrelated "
+    "text. Passages still reproduced after the swap are shown in grey and do not count toward the verdict.",
+    "Control texts the model cannot have seen (written after its training, or never published) are "
+    "scanned the same way; they show how often the method would raise a false alarm.",
+)
+
+LIMITATIONS: tuple[str, ...] = (
+    "A model can have been trained on a work without memorizing it word for word; this scan finds only "
+    "verbatim or near-verbatim reproduction. A verdict of no evidence is not proof of absence.",
+    "Text that is quoted widely elsewhere (reviews, excerpts, other editions) can be memorized from "
+    "those sources rather than from this manuscript.",
+    "Results apply to this model file exactly as hashed below; a different quantization, fine-tune or "
+    "version of the model may behave differently.",
+    "Membership scores (loss, zlib ratio, Min-K%, Min-K%++) are weak on their own and are shown only "
+    "beside control texts.",
+    "Tokens are the model's units of text; on average one English word is about 1.3 tokens.",
+)
+
+
+def percent(share: float) -> str:
+    """A share 0-1 as "31.5 %" ("< 0.1 %" for tiny non-zero shares)."""
+    if share != share:  # NaN
+        return "n/a"
+    if share == 0:
+        return "0 %"
+    if share < 0.001:
+        return "< 0.1 %"
+    return f"{share * 100:.1f} %"
+
+
+def probability(p: float) -> str:
+    """A probability with sensible precision ("0.91", "3.4e-05", "0")."""
+    if p != p:
+        return "n/a"
+    if p == 0:
+        return "0"
+    if p >= 0.01:
+        return f"{p:.2f}"
+    return f"{p:.1e}"
+
+
+def size(num_bytes: int) -> str:
+    """Bytes in words: "536.2 MB (536,223,056 bytes)"."""
+    value = float(num_bytes)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            head = f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            break
+        value /= 1000
+    return head if num_bytes < 1000 else f"{head} ({num_bytes:,} bytes)"
+
+
+def utc(stamp: object) -> str:
+    """An ISO timestamp as "2025-11-27 14:02:11 UTC" (unchanged when not parseable)."""
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return str(stamp)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def parameters(n: int | None) -> str:
+    """Parameter count as "268 million" / "7.2 billion"."""
+    if not n:
+        return "unknown"
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} billion"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} million"
+    return f"{n:,}"
