@@ -51,6 +51,14 @@ def _wide_unicode_without_bom(raw: bytes) -> str | None:
     return None
 
 
+def _prefer_cp1252(raw: bytes, text: str, encoding: str) -> str:
+    """Name cp1252 when it reads the bytes identically to the guess (cp1250 and latin-1 often tie with it)."""
+    try:
+        return "cp1252" if raw.decode("cp1252") == text else encoding
+    except UnicodeDecodeError:
+        return encoding
+
+
 def decode_text(raw: bytes, name: str, norm: Normalizer, declared: str | None = None) -> tuple[str, str]:
     """Decode a text file and return (text, encoding name); IngestError when it is not text."""
     for bom, encoding in _BOMS:
@@ -86,6 +94,7 @@ def decode_text(raw: bytes, name: str, norm: Normalizer, declared: str | None = 
             f"{name} is not UTF-8 and its encoding is uncertain (best guess {encoding}); save it as UTF-8."
         )
     text = _strict(raw, encoding, name, "detection")
+    encoding = _prefer_cp1252(raw, text, encoding)
     norm.note(f"decoded as {encoding} (detected)")
     return text, encoding
 
