@@ -235,7 +235,9 @@ def _contiguous_offsets(offsets: IntArray, n_chars: int) -> IntArray:
     return out
 
 
-def load_transformers(path: Path, device: str = "auto", dtype: str = "auto") -> TransformersBackend:
+def load_transformers(
+    path: Path, device: str = "auto", dtype: str = "auto", name: str | None = None
+) -> TransformersBackend:
     """Load a safetensors folder or a GGUF file (converted once, then cached) for scoring."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -265,7 +267,7 @@ def load_transformers(path: Path, device: str = "auto", dtype: str = "auto") -> 
         str(folder), dtype=torch_dtype, use_safetensors=True, trust_remote_code=False
     ).to(dev)
     model.eval()
-    name = path.stem if fmt == "gguf" else path.name
+    name = name or (path.stem if fmt == "gguf" else path.name)
     info = ModelInfo(
         name=name,
         path=str(path),

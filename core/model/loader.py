@@ -18,4 +18,4 @@ def load_backend(spec: str | None, settings: ScanSettings | None = None) -> Back
 
     settings = settings or ScanSettings()
     entry = resolve_model(spec)
-    return load_transformers(Path(entry.path), device=settings.device, dtype=settings.dtype)
+    return load_transformers(Path(entry.path), device=settings.device, dtype=settings.dtype, name=entry.name)

