@@ -84,6 +84,8 @@ class SafeZip:
                             f"{self.name} expands past the limit of {_mib(MAX_UNCOMPRESSED_BYTES)} and was refused."
                         )
                     chunks.append(chunk)
+        except IngestError:
+            raise  # a ValueError too: must not be reported as damage
         except _ZIP_ERRORS as exc:
             raise IngestError(f"{self.name} is a damaged ZIP archive ({member} cannot be read).") from exc
         return b"".join(chunks)

@@ -89,7 +89,9 @@ def test_pdf_locations_are_pages(docs: dict[str, Document]) -> None:
     pdf = pdfium.PdfDocument(FIXTURES / "known.pdf")
     page_no = next(i + 1 for i in range(len(pdf)) if "Chapter Two" in pdf[i].get_textpage().get_text_range())
     chapter_two = doc.text.index("Chapter Two")
-    assert [loc.label for loc in doc.locations if loc.start_char <= chapter_two < loc.end_char] == [f"page {page_no}"]
+    assert [loc.label for loc in doc.locations if loc.start_char <= chapter_two < loc.end_char] == [
+        f"page {page_no}"
+    ]
 
 
 def test_epub_locations_are_chapters(docs: dict[str, Document]) -> None:
@@ -97,7 +99,9 @@ def test_epub_locations_are_chapters(docs: dict[str, Document]) -> None:
     labels = [loc.label for loc in doc.locations]
     assert labels[-2:] == ["Chapter One: The Lamp Room", "Chapter Two: The Correspondence"]
     two = doc.locations[-1]
-    assert doc.text[two.start_char : two.end_char].startswith("Chapter Two: The Correspondence\n\nMarisol wrote")
+    assert doc.text[two.start_char : two.end_char].startswith(
+        "Chapter Two: The Correspondence\n\nMarisol wrote"
+    )
 
 
 @pytest.mark.parametrize("name", ALL)
