@@ -64,8 +64,20 @@ def _model_dict(m: ModelInfo) -> dict[str, Any]:
     return data
 
 
+_NOT_WRITTEN = frozenset({"text"})
+
+
 def result_to_dict(result: ScanResult) -> dict[str, Any]:
     """The result as DESIGN.md's JSON contract (plain dicts, lists, str, int, float, bool, None)."""
+    out = _contract(result)
+    # Fields added to ScanResult later travel too, so the JSON never silently drops evidence.
+    for f in dataclasses.fields(result):
+        if f.name not in out and f.name not in _NOT_WRITTEN:
+            out[f.name] = _plain(getattr(result, f.name))
+    return out
+
+
+def _contract(result: ScanResult) -> dict[str, Any]:
     return {
         "schema": result.schema,
         "manuscript": _record(result.manuscript),
@@ -187,7 +199,31 @@ def result_from_dict(data: dict[str, Any]) -> ScanResult:
             _build(ControlResult, c, f"controls[{i}]") for i, c in enumerate(data.get("controls", []))
         ),
         statistics=dict(data.get("statistics") or {}),
+        **_extra_fields(data),
     )
+
+
+_HANDLED = frozenset(
+    {"schema", "manuscript", "model", "settings", "summary", "passages", "membership", "heatmap", "complete"}
+    | {"positions_scored", "positions_total", "provenance", "controls", "statistics"}
+    | _NOT_WRITTEN
+)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to tuples (the dataclasses hold tuples), dicts kept."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _extra_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Simple ScanResult fields beyond the original contract (e.g. window_scores), when present."""
+    return {
+        f.name: _tuples(data[f.name])
+        for f in dataclasses.fields(ScanResult)
+        if f.name not in _HANDLED and f.name in data
+    }
 
 
 def result_from_json(text: str | bytes) -> ScanResult:

@@ -107,3 +107,16 @@ def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     d["passages"][0]["new_metric"] = 3
     d["future_section"] = {}
     assert result_from_dict(d) == make_result()
+
+
+def test_round_trip_of_a_real_fake_backend_scan() -> None:
+    from core.model.fake import FakeBackend
+    from core.scan.engine import run_scan
+    from tests.helpers.docs import document
+    from tests.helpers.results import SAMPLE_TEXT
+
+    result = run_scan(
+        document(SAMPLE_TEXT + "\nnew words at the end\n"), FakeBackend(memorized=(SAMPLE_TEXT,))
+    )
+    assert result.passages and result.membership is not None
+    assert result_from_json(result_to_json(result)) == result
