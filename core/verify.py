@@ -1,0 +1,220 @@
+"""`verbatim verify REPORT`: re-hash a report's inputs and replay its passages, saying what differs.
+
+The report (PDF with the embedded JSON, or the JSON itself) lists the manuscript and every model
+file with SHA-256, and for each passage the prompt and what the model generated. Greedy generation is
+deterministic for the same model file, software and device, so replaying a prompt must give the same
+text; a difference is named, never hidden.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from core.ingest import Document, load_document
+from core.model.backend import Backend
+from core.model.safety import sha256_file
+from core.report.attach import extract_json
+from core.report.jsonio import read_json, result_from_dict
+from core.results import ModelInfo, Passage, ScanResult
+from core.scan.triage import with_bos
+
+Status = Literal["ok", "changed", "missing", "differs", "skipped"]
+_BAD: frozenset[str] = frozenset({"changed", "missing", "differs"})
+
+BackendLoader = Callable[[ModelInfo], Backend]
+"""Loads the report's model (e.g. `lambda info: load_backend(info.path)`); slow, called at most once."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing verify looked at, and what it found."""
+
+    subject: str
+    """"manuscript", "model file", "passage 3", ..."""
+    status: Status
+    detail: str
+    """One sentence for the user, naming the file or passage."""
+
+    def line(self) -> str:
+        """The check as one line of output."""
+        return f"{self.status.upper():8} {self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """Everything verify checked; `ok` is False when anything changed, is missing or differs."""
+
+    report: str
+    result: ScanResult
+    checks: tuple[Check, ...]
+    replayed: int
+    """Passages actually regenerated (0 when replay was skipped)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no input changed or went missing and every replayed passage matched."""
+        return not any(c.status in _BAD for c in self.checks)
+
+    @property
+    def problems(self) -> tuple[Check, ...]:
+        """The checks that failed."""
+        return tuple(c for c in self.checks if c.status in _BAD)
+
+    def lines(self) -> list[str]:
+        """Human-readable report, one line per check, then a summary line."""
+        out = [c.line() for c in self.checks]
+        verdict = "verified" if self.ok else f"{len(self.problems)} problem(s) found"
+        out.append(f"{verdict}: {self.replayed} passage(s) replayed from {self.report}.")
+        return out
+
+
+def load_report(path: str | os.PathLike[str]) -> ScanResult:
+    """The scan result from a PDF report (embedded JSON) or a result JSON file."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        is_pdf = fh.read(5) == b"%PDF-"
+    if is_pdf:
+        return result_from_dict(extract_json(p))
+    return read_json(p)
+
+
+def _hash_check(subject: str, path: str, expected: str) -> Check:
+    p = Path(path)
+    if not p.exists():
+        return Check(subject, "missing", f"{path} not found.")
+    try:
+        actual = sha256_file(p)
+    except (OSError, ValueError) as exc:
+        return Check(subject, "missing", f"{path} could not be read: {exc}")
+    if actual != expected:
+        return Check(
+            subject, "changed", f"{path} changed: its SHA-256 is {actual}, the report says {expected}."
+        )
+    return Check(subject, "ok", f"{path} unchanged (SHA-256 {expected}).")
+
+
+def _model_checks(model: ModelInfo) -> list[Check]:
+    checks = []
+    for f in model.files:
+        if not os.path.isabs(f.path):
+            checks.append(Check("model file", "skipped", f"{f.path} is not a file on disk."))
+        else:
+            checks.append(_hash_check("model file", f.path, f.sha256))
+    if not model.files:
+        checks.append(Check("model file", "skipped", "the report lists no model files."))
+    return checks
+
+
+def _choose(result: ScanResult, replay_all: bool, sample: int) -> list[tuple[int, Passage]]:
+    """Passages to replay with their report numbers (strongest first, as the PDF numbers them)."""
+    ordered = sorted(
+        result.passages, key=lambda p: (p.common_phrase, -p.verbatim_tokens, -p.similarity, p.start_char)
+    )
+    numbered = list(enumerate(ordered, start=1))
+    return numbered if replay_all else numbered[:sample]
+
+
+def _first_difference(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
+
+
+def _replay(backend: Backend, p: Passage, prefix_tokens: int, ids: np.ndarray | None) -> tuple[str, str]:
+    """Regenerate a passage; return (generated text, how the prompt was built)."""
+    if ids is not None:
+        prompt = ids[max(0, p.start_token - prefix_tokens) : p.start_token]
+        how = "prompt cut from the re-tokenized manuscript"
+    else:
+        prompt = backend.tokenize(p.prompt).ids
+        how = "prompt re-tokenized from the recorded prompt text (manuscript unavailable)"
+    wanted = len(backend.tokenize(p.generated)) + 8
+    out = backend.generate(with_bos(prompt[np.newaxis, :], backend.bos_id), wanted)[0]
+    stop = np.flatnonzero(out < 0)
+    out = out[: int(stop[0])] if stop.size else out
+    return backend.decode(out), how
+
+
+def _passage_check(number: int, p: Passage, replayed: str, how: str) -> Check:
+    subject = f"passage {number}"
+    where = f"characters {p.start_char:,}-{p.end_char:,}"
+    if replayed.startswith(p.generated):
+        return Check(
+            subject, "ok", f"{where}: the model wrote the same {len(p.generated):,} characters ({how})."
+        )
+    k = _first_difference(replayed, p.generated)
+    return Check(
+        subject,
+        "differs",
+        f"{where}: differs from character {k}: the report has {p.generated[k : k + 40]!r}, "
+        f"the model now wrote {replayed[k : k + 40]!r} ({how}).",
+    )
+
+
+def verify_report(
+    path: str | os.PathLike[str],
+    *,
+    replay_all: bool = False,
+    sample: int = 5,
+    backend_loader: BackendLoader | None = None,
+    document_loader: Callable[[str], Document] = load_document,
+) -> VerifyOutcome:
+    """Re-hash the report's manuscript and model files, then replay `sample` passages (or all).
+
+    Without `backend_loader` only the hashes are checked. Replay is skipped when a model file changed
+    or is missing: the result would say nothing about the model the report describes.
+    """
+    result = load_report(path)
+    m = result.manuscript
+    checks = [_hash_check("manuscript", m.path, m.sha256)]
+    ids: np.ndarray | None = None
+    text: str | None = None
+    if checks[0].status == "ok":
+        try:
+            doc = document_loader(m.path)
+            text_ok = doc.text_sha256 == m.text_sha256
+            text = doc.text if text_ok else None
+            detail = (
+                "re-extracted text matches the scanned text."
+                if text_ok
+                else f"re-extracted text differs from the scanned text (SHA-256 {doc.text_sha256}, report "
+                f"says {m.text_sha256}): this version of Verbatim extracts the file differently."
+            )
+            checks.append(Check("scanned text", "ok" if text_ok else "changed", detail))
+        except (OSError, ValueError) as exc:
+            checks.append(Check("scanned text", "missing", f"{m.path} could not be read again: {exc}"))
+    model_checks = _model_checks(result.model)
+    checks.extend(model_checks)
+    replayed = 0
+    chosen = _choose(result, replay_all, sample)
+    if backend_loader is None:
+        checks.append(Check("replay", "skipped", "no model loader given; only hashes were checked."))
+    elif any(c.status in _BAD for c in model_checks):
+        checks.append(
+            Check("replay", "skipped", "a model file changed or is missing, so replay would not test it.")
+        )
+    elif not chosen:
+        checks.append(Check("replay", "skipped", "the report lists no passages."))
+    else:
+        backend = backend_loader(result.model)
+        if text is not None:
+            ids = backend.tokenize(text).ids
+        prefix = int(result.settings.get("prefix_tokens", 50))
+        for number, p in chosen:
+            generated, how = _replay(backend, p, prefix, ids)
+            checks.append(_passage_check(number, p, generated, how))
+            replayed += 1
+        if len(chosen) < len(result.passages):
+            checks.append(
+                Check(
+                    "replay",
+                    "skipped",
+                    f"{len(result.passages) - len(chosen)} weaker passage(s) not replayed (use --all).",
+                )
+            )
+    return VerifyOutcome(report=str(path), result=result, checks=tuple(checks), replayed=replayed)
