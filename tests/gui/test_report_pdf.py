@@ -161,3 +161,20 @@ def test_failed_export_keeps_previous_report(tmp_path, monkeypatch) -> None:
 def test_unwritable_destination_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(OSError, match="Could not write"):
         export_report(make_result(), tmp_path / "missing-dir" / "report.pdf")
+
+
+def test_report_of_a_real_fake_backend_scan(tmp_path) -> None:
+    from core.model.fake import FakeBackend
+    from core.scan.engine import run_scan
+    from tests.helpers.docs import document
+    from tests.helpers.results import SAMPLE_TEXT
+
+    text = SAMPLE_TEXT + "\n\nA closing paragraph nobody has read before, added this morning by the author.\n"
+    result = run_scan(document(text, "/tmp/salt-road.txt"), FakeBackend(memorized=(SAMPLE_TEXT,)))
+    path = tmp_path / "scan.pdf"
+    export_report(result, path)
+    extracted = pdf_text(path)
+    assert "Memorized" in extracted
+    longest_line = max(result.passages[0].generated.splitlines(), key=len)  # line breaks show as pilcrows
+    assert " ".join(longest_line[:80].split()) in extracted
+    assert result_from_dict(extract_json(path)) == result
