@@ -186,4 +186,6 @@ class ScanResult:
     controls: tuple[ControlResult, ...] = ()
     statistics: dict[str, Any] = field(default_factory=dict)
     """Control statistics (false-positive rate, p-value) when controls were scanned."""
+    window_scores: tuple[float, ...] = ()
+    """Min-K%++ (k=20 %) of each consecutive suffix_tokens window: what controls are compared on."""
     schema: str = SCHEMA

@@ -34,3 +34,20 @@ def membership_scores(
         min_k=round(min_k, 6),
         min_k_pp=round(min_k_pp, 6),
     )
+
+
+def window_min_k_pp(
+    logp: npt.NDArray[np.float32],
+    mean_logp: npt.NDArray[np.float32],
+    std_logp: npt.NDArray[np.float32],
+    width: int,
+    k: float = 0.2,
+) -> tuple[float, ...]:
+    """Min-K%++ of each consecutive, non-overlapping `width`-token window of scored positions."""
+    ok = np.isfinite(logp)
+    z = ((logp - mean_logp) / np.maximum(std_logp, 1e-6))[ok].astype(np.float64)
+    out = []
+    n_low = max(1, int(np.ceil(k * width)))
+    for start in range(0, z.size - width + 1, width):
+        out.append(round(float(np.sort(z[start : start + width])[:n_low].mean()), 5))
+    return tuple(out)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from core.evidence.membership import membership_scores
+from core.evidence.membership import membership_scores, window_min_k_pp
 from core.evidence.verdict import summarize
 from core.ingest import Document
 from core.model.backend import Backend, IntArray
@@ -178,6 +178,7 @@ def scan(
         positions_total=n,
         provenance=provenance,
         text=text,
+        window_scores=window_min_k_pp(trace.logp, trace.mean_logp, trace.std_logp, settings.suffix_tokens),
     )
 
 
