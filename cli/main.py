@@ -224,10 +224,18 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from core.verify import verify_report
+    from core.model.loader import load_backend
+    from core.settings import ScanSettings
+    from core.verify import load_report, verify_report
 
-    outcome = verify_report(args.report, replay_all=args.all)
-    print(outcome.text())
+    settings = ScanSettings.from_dict(load_report(args.report).settings)
+
+    def loader(info: Any) -> Any:
+        print(f"Loading model {info.name} to replay the probes…", file=sys.stderr, flush=True)
+        return load_backend(info.path, settings)
+
+    outcome = verify_report(args.report, replay_all=args.all, backend_loader=loader)
+    print("\n".join(outcome.lines()))
     return 0 if outcome.ok else EXIT_DIFFERS
 
 
