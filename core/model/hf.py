@@ -199,23 +199,34 @@ class TransformersBackend:
 
 
 def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str, torch.Tensor]:
-    """Per-position statistics from fp32 logits (B, T, V) and targets (B, T)."""
-    logprobs = torch.log_softmax(logits, dim=-1)
-    k = min(max(top_k, 2), logprobs.shape[-1])
-    top = torch.topk(logprobs, k, dim=-1).values
-    logp = torch.gather(logprobs, -1, targets.unsqueeze(-1)).squeeze(-1)
-    kth = top[..., top_k - 1] if top_k <= k else top[..., -1]
-    top_lse = torch.logsumexp(top[..., :top_k], dim=-1)
-    probs = logprobs.exp()
-    mean = (probs * logprobs).sum(-1)
-    var = (probs * logprobs.square()).sum(-1) - mean.square()
+    """Per-position statistics from fp32 logits (B, T, V) and targets (B, T); modifies `logits`.
+
+    Works on s = logits - max (so exp never overflows) and uses var_p(log p) = var_p(s), which needs
+    only two dot products over the vocabulary: about half the memory traffic of a full log-softmax.
+    """
+    k = min(max(top_k, 2), logits.shape[-1])
+    top = torch.topk(logits, k, dim=-1)
+    top_s = top.values - top.values[..., :1]
+    target_logit = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1)
+    s = logits.sub_(top.values[..., :1])
+    e = s.exp()
+    z = e.sum(-1)
+    log_z = z.log()
+    mean_s = torch.einsum("...v,...v->...", e, s) / z
+    mean_s2 = torch.einsum("...v,...v->...", e.mul_(s), s) / z
+    s_t = target_logit - top.values[..., 0]
+    logp = s_t - log_z
+    n_top = min(top_k, k)
+    in_topk = target_logit >= top.values[..., n_top - 1]
     return {
-        "greedy": logprobs.argmax(-1),
+        "greedy": top.indices[..., 0],
         "logp": logp,
-        "logp_topk": torch.where(logp >= kth, logp - top_lse, torch.full_like(logp, float("-inf"))),
-        "gap": top[..., 0] - top[..., 1],
-        "mean": mean,
-        "std": var.clamp_min(0).sqrt(),
+        "logp_topk": torch.where(
+            in_topk, s_t - torch.logsumexp(top_s[..., :n_top], dim=-1), torch.full_like(logp, float("-inf"))
+        ),
+        "gap": top.values[..., 0] - top.values[..., 1],
+        "mean": mean_s - log_z,
+        "std": (mean_s2 - mean_s.square()).clamp_min(0).sqrt(),
     }
 
 

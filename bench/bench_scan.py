@@ -1,0 +1,125 @@
+"""Scan throughput against its limit and against the research scripts' method, in one run.
+
+For each manuscript, on the same model and machine:
+  bare forward  model(ids).logits over the same chunks as the triage pass: the limit
+  verbatim      the whole scan (triage + confirmation by generation + standard windows + common phrases)
+  peer          batched greedy generate() over 50+50 windows at stride 100 (as research scripts do)
+  peer batch-1  the same, one window at a time, on a sample of windows
+"Covered positions" are manuscript tokens whose verbatim reproduction was tested: every token for a
+teacher-forced pass, the 50 suffix tokens of each window for the peers. Medians of --repeats runs.
+
+    python bench/bench_scan.py [--model smollm2] [--repeats 3] [--out bench/RESULTS-scan.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from core.model.loader import load_backend  # noqa: E402
+from core.scan.engine import run_scan  # noqa: E402
+from core.scan.triage import with_bos  # noqa: E402
+from core.scan.windows import plan_chunks  # noqa: E402
+from core.settings import ScanSettings  # noqa: E402
+from tests.helpers import texts  # noqa: E402
+from tests.helpers.docs import document  # noqa: E402
+
+
+def manuscripts() -> dict[str, str]:
+    fresh = "\n\n".join(texts.control_texts()[k] for k in ("dialogue_fiction", "essay", "news"))
+    return {
+        "sample: KJV Genesis 1-3 (memorized in part)": (REPO / "assets/samples/genesis-1-3-kjv.txt").read_text(),
+        "fresh prose: 3 control texts (never published)": fresh,
+    }
+
+
+def timed(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bare_forward(backend, ids, settings: ScanSettings) -> None:
+    chunks = plan_chunks(len(ids), settings.chunk_tokens, settings.overlap_tokens)
+    with torch.inference_mode():
+        for b in range(0, len(chunks), settings.batch_size):
+            rows = np.stack([ids[c.start : c.end] for c in chunks[b : b + settings.batch_size]])
+            backend.model(input_ids=torch.from_numpy(with_bos(rows, backend.bos_id)), use_cache=False).logits
+
+
+def peer_windows(n: int) -> list[int]:
+    return list(range(50, n - 50 + 1, 100))
+
+
+def peer(backend, ids, starts: list[int], batch: int) -> None:
+    for i in range(0, len(starts), batch):
+        prompts = np.stack([ids[s - 50 : s] for s in starts[i : i + batch]])
+        backend.generate(with_bos(prompts, backend.bos_id), 50)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--peer-batch", type=int, default=8)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    settings = ScanSettings(device="cpu", common_phrase_check=True)
+    backend = load_backend(args.model, settings)
+    lines = [
+        f"Model: {backend.info.name} ({backend.info.quantization or backend.info.format}, {backend.info.backend}, "
+        f"{backend.info.dtype} on {backend.info.device}); torch threads {torch.get_num_threads()}; "
+        f"machine: {platform.machine()}, {platform.platform()}; medians of {args.repeats}",
+        "",
+        "| manuscript | tokens | method | covered positions | seconds | covered positions/s | ratio |",
+        "|---|---:|---|---:|---:|---:|---|",
+    ]
+    for name, text in manuscripts().items():
+        ids = backend.tokenize(text).ids
+        n = len(ids)
+        fwd_s = timed(lambda ids=ids: bare_forward(backend, ids, settings), args.repeats)
+        results = []
+        scan_s = timed(lambda text=text: results.append(run_scan(document(text), backend, settings)), args.repeats)
+        r = results[-1]
+        starts = peer_windows(n)
+        peer_s = timed(lambda ids=ids, starts=starts: peer(backend, ids, starts, args.peer_batch), 1)
+        sample = starts[:8]
+        peer1_s = timed(lambda ids=ids, sample=sample: peer(backend, ids, sample, 1), 1)
+        fwd_rate, scan_rate = n / fwd_s, n / scan_s
+        peer_rate = 50 * len(starts) / peer_s
+        peer1_rate = 50 * len(sample) / peer1_s
+        timings = r.provenance["timings"]
+        lines += [
+            f"| {name} | {n} | bare forward (limit) | {n} | {fwd_s:.2f} | {fwd_rate:,.0f} | 1.00 of limit |",
+            f"| | | **Verbatim whole scan** | {n} | {scan_s:.2f} | {scan_rate:,.0f} | "
+            f"**{scan_rate / fwd_rate:.2f} of limit, {scan_rate / peer_rate:.1f}x peer** |",
+            f"| | | peer: batched generate, 50+50 stride 100, batch {args.peer_batch} | {50 * len(starts)} | "
+            f"{peer_s:.2f} | {peer_rate:,.0f} | 1.0x |",
+            f"| | | peer: batch-1 generate (sample of {len(sample)} windows) | {50 * len(sample)} | {peer1_s:.2f} | "
+            f"{peer1_rate:,.0f} | {peer1_rate / peer_rate:.2f}x |",
+            f"| | | (scan stages, s: triage {timings['triage_s']}, confirm {timings['confirm_s']}, "
+            f"windows {timings['protocol_s']}, common phrases {timings['common_phrase_s']}; "
+            f"{r.summary.candidates} candidates, {r.summary.confirmed} confirmed) | | | | |",
+        ]
+        print("\n".join(lines[-5:]), flush=True)
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
