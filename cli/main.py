@@ -90,10 +90,10 @@ def _sentence(exc: BaseException) -> str:
 
 # -- scan ------------------------------------------------------------------------------------------
 def _cmd_scan(args: argparse.Namespace) -> int:
-    from core.ingest import load_document
+    from core.ingest.isolated import load_document_isolated
     from core.settings import ScanSettings
 
-    doc = load_document(args.manuscript)  # bad input fails here, before the model loads
+    doc = load_document_isolated(args.manuscript)  # bad input fails here, before the model loads
     overrides: dict[str, Any] = {}
     if args.chunk:
         overrides["chunk_tokens"] = args.chunk
@@ -104,7 +104,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     for out in (args.json_out, args.pdf_out):
         if out is not None and not out.parent.exists():
             _fail(f"the folder {out.parent} for {out.name} does not exist.")
-    controls = [load_document(c) for c in args.control]
+    controls = [load_document_isolated(c) for c in args.control]
 
     from core.model.loader import load_backend
     from core.scan.engine import scan
@@ -204,9 +204,9 @@ def format_summary(result: Any) -> str:
 
 # -- extract, models, verify, gui ------------------------------------------------------------------
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from core.ingest import load_document
+    from core.ingest.isolated import load_document_isolated
 
-    doc = load_document(args.file)
+    doc = load_document_isolated(args.file)
     if args.json:
         from core.ingest import document_to_dict
 
