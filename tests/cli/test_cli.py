@@ -1,0 +1,79 @@
+"""The `verbatim` command as users run it: exit codes, one-sentence errors, outputs on disk."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cli.main import main
+
+SAMPLE = "assets/samples/genesis-1-3-kjv.txt"
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=900, cwd=cwd
+    )
+
+
+def test_extract_prints_exactly_the_scanned_text(capsys):
+    assert main(["extract", SAMPLE]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("THE FIRST BOOK OF MOSES")
+    assert "In the beginning God created the heaven and the earth." in out
+
+
+def test_extract_json_has_the_normalization_record(capsys):
+    assert main(["extract", SAMPLE, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["text"].startswith("THE FIRST BOOK")
+    assert len(data["sha256"]) == 64 and "normalizations" in data
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "not a readable file"), (b"", "contains no text"), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "")],
+)
+def test_bad_manuscript_is_one_sentence_and_exit_2(tmp_path, capsys, content, expected):
+    path = tmp_path / "book.txt"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["scan", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("verbatim: ") and len(err.splitlines()) == 1
+    assert expected in err
+
+
+def test_missing_output_folder_is_refused_before_the_model_loads(tmp_path, capsys):
+    assert main(["scan", SAMPLE, "--json", str(tmp_path / "nope" / "r.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_unknown_model_is_one_sentence(capsys):
+    assert main(["scan", SAMPLE, "--model", "/no/such/model.gguf"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "verbatim models" in err
+
+
+def test_models_lists_the_embedded_models(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "gemma-3-270m" in out and "smollm2" in out.lower()
+
+
+@pytest.mark.slow
+def test_scan_writes_json_and_pdf_with_a_real_model(tmp_path):
+    story = tmp_path / "psalm.txt"
+    from tests.helpers.texts import kjv_chapter
+
+    story.write_text(kjv_chapter("Psalms", 23), encoding="utf-8")
+    proc = run("scan", str(story), "--model", "smollm2", "--json", str(tmp_path / "r.json"), "--pdf",
+               str(tmp_path / "r.pdf"), "--no-bundled-controls")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["schema"] == "verbatim.scan/1"
+    assert data["summary"]["verdict"] in ("memorized", "inconclusive", "no-evidence")
+    assert data["provenance"]["timings"]["model_load_s"] > 0 and data["provenance"]["timings"]["scan_s"] > 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert "Verdict" in proc.stdout
