@@ -65,25 +65,26 @@ def run_isolated(
             worker.kill()
             worker.join()
     if kind == "ok":
-        return payload, peak
+        doc: Document = payload
+        return doc, peak
     if kind == "ingest":
         raise IngestError(payload)
     if kind == "memory":
         raise IngestError(f"Reading {name} needed more than {_size(memory_bytes)} of memory and was stopped.")
     if kind == "bug":
         raise IngestError(f"The reader for {name} failed unexpectedly ({payload}).")
-    return _died(name, worker.exitcode, memory_bytes)
+    raise _died(name, worker.exitcode)
 
 
-def _died(name: str, exitcode: int | None, memory_bytes: int) -> Any:
+def _died(name: str, exitcode: int | None) -> IngestError:
     """The worker ended without an answer: a signal (native crash, the OS's OOM killer) or an exit."""
     if exitcode is not None and exitcode < 0:
         sig = -exitcode
         if sig == signal.SIGKILL:
             # Nothing here sends SIGKILL before an answer except the kernel, and it does so for memory.
-            raise IngestError(f"Reading {name} needed more memory than the system allowed and was stopped.")
-        raise IngestError(f"The reader for {name} crashed (signal {sig}).")
-    raise IngestError(f"The reader for {name} stopped without an answer (exit status {exitcode}).")
+            return IngestError(f"Reading {name} needed more memory than the system allowed and was stopped.")
+        return IngestError(f"The reader for {name} crashed (signal {sig}).")
+    return IngestError(f"The reader for {name} stopped without an answer (exit status {exitcode}).")
 
 
 def _size(n: int) -> str:

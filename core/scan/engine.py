@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Generator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from core.scan.windows import (
     window_sums,
 )
 from core.settings import ScanSettings
+
+if TYPE_CHECKING:
+    from core.store import ScanStore
 
 COVERAGE_TAUS = {"0.1%": 0.001, "1%": 0.01, "10%": 0.1, "50%": 0.5}
 HEATMAP_BINS = 400
@@ -70,8 +73,12 @@ def scan(
     backend: Backend,
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
+    store: ScanStore | None = None,
 ) -> Generator[ScanProgress, None, ScanResult]:
-    """Scan one manuscript with one model; yield progress, return the result."""
+    """Scan one manuscript with one model; yield progress, return the result.
+
+    With a checkpoint `store` (core.store), triage resumes from its committed batches and commits new ones.
+    """
     settings = settings or ScanSettings()
     settings.validate()
     started = datetime.now(UTC)
@@ -88,7 +95,7 @@ def scan(
         raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
 
-    trace = yield from triage(ids, backend, settings, cancel)
+    trace = yield from triage(ids, backend, settings, cancel, store)
     timings["triage_s"] = trace.seconds
     cancelled = lambda: cancel is not None and cancel.cancelled  # noqa: E731
 
@@ -140,6 +147,8 @@ def scan(
     )
     scorable = n if backend.bos_id is not None else n - 1  # without BOS the first token has no context
     complete = not cancelled() and trace.positions_scored == scorable
+    if store is not None and complete:
+        store.mark_finished()
     cov = coverage(trace, offsets, len(text), settings.suffix_tokens)
     summary = summarize(passages, n, cov, n_candidates, settings.thresholds, complete)
     strength = _run_strength(trace, settings)
@@ -187,9 +196,10 @@ def run_scan(
     backend: Backend,
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
+    store: ScanStore | None = None,
 ) -> ScanResult:
     """Run `scan` to completion, discarding progress."""
-    gen = scan(document, backend, settings, cancel)
+    gen = scan(document, backend, settings, cancel, store)
     while True:
         try:
             next(gen)

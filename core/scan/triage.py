@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,9 @@ from core.model.backend import Backend, IntArray
 from core.scan.progress import CancelToken, ScanProgress
 from core.scan.windows import Chunk, plan_chunks
 from core.settings import ScanSettings
+
+if TYPE_CHECKING:
+    from core.store import ScanStore
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,43 +49,86 @@ def with_bos(rows: IntArray, bos_id: int | None) -> IntArray:
     return np.concatenate([np.full((rows.shape[0], 1), bos_id, dtype=np.int64), rows], axis=1)
 
 
+@dataclass(frozen=True, eq=False)
+class BatchScores:
+    """One triage batch's statistics at the positions it scored: the unit a checkpoint commits."""
+
+    pos: npt.NDArray[np.int64]
+    hit: npt.NDArray[np.bool_]
+    logp: npt.NDArray[np.float32]
+    logp_topk: npt.NDArray[np.float32]
+    gap: npt.NDArray[np.float32]
+    mean_logp: npt.NDArray[np.float32]
+    std_logp: npt.NDArray[np.float32]
+
+
+def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int) -> BatchScores:
+    """Score one batch of equal-length chunks and keep each chunk's own scoring positions."""
+    bos = backend.bos_id
+    rows = np.stack([ids[c.start : c.end] for c in batch])
+    s = backend.score(with_bos(rows, bos), top_k)
+    # Without BOS, column c predicts token start + c + 1, and a window's first token goes unscored.
+    shift = 0 if bos is not None else 1
+    row_of, col_of = [], []
+    for row, c in enumerate(batch):
+        first = max(c.score_from, c.start + shift)
+        cols = np.arange(first - c.start - shift, c.length - shift)
+        row_of.append(np.full(cols.shape, row))
+        col_of.append(cols)
+    r, col = np.concatenate(row_of), np.concatenate(col_of)
+    pos = col + np.array([c.start for c in batch], dtype=np.int64)[r] + shift
+    return BatchScores(
+        pos=pos.astype(np.int64),
+        hit=s.greedy[r, col] == ids[pos],
+        logp=s.logp[r, col],
+        logp_topk=s.logp_topk[r, col],
+        gap=s.gap[r, col],
+        mean_logp=s.mean_logp[r, col],
+        std_logp=s.std_logp[r, col],
+    )
+
+
 def triage(
-    ids: IntArray, backend: Backend, settings: ScanSettings, cancel: CancelToken | None = None
+    ids: IntArray,
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    store: ScanStore | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
-    """Score every position of `ids` in equal-length overlapping chunks; yield progress per batch."""
+    """Score every position of `ids` in equal-length overlapping chunks; yield progress per batch.
+
+    With a checkpoint `store`, batches it already holds are read back instead of scored, and each
+    newly scored batch is committed to it before progress is reported.
+    """
     n = int(ids.shape[0])
     nan = np.full(n, np.nan, dtype=np.float32)
     scored = np.zeros(n, dtype=bool)
     hit = np.zeros(n, dtype=bool)
     logp, logp_topk, gap, mean, std = (nan.copy() for _ in range(5))
-    bos = backend.bos_id
     chunks = plan_chunks(n, settings.chunk_tokens, settings.overlap_tokens)
+    starts = range(0, len(chunks), settings.batch_size)
+    saved: dict[int, BatchScores] = {}
+    if store is not None:
+        store.set_batch_count(len(starts))
+        saved = store.done_batches()
     t0 = time.perf_counter()
-    done = 0
-    for b in range(0, len(chunks), settings.batch_size):
+    done = fresh = 0
+    for index, b in enumerate(starts):
         if cancel is not None and cancel.cancelled:
             break
-        batch: list[Chunk] = chunks[b : b + settings.batch_size]
-        rows = np.stack([ids[c.start : c.end] for c in batch])
-        windows = with_bos(rows, bos)
-        s = backend.score(windows, settings.top_k)
-        # Without BOS, column c predicts token start + c + 1, and a window's first token goes unscored.
-        shift = 0 if bos is not None else 1
-        for row, c in enumerate(batch):
-            first = max(c.score_from, c.start + shift)
-            cols = np.arange(first - c.start - shift, c.length - shift)
-            pos = cols + c.start + shift
-            targets = ids[pos]
-            hit[pos] = s.greedy[row, cols] == targets
-            logp[pos] = s.logp[row, cols]
-            logp_topk[pos] = s.logp_topk[row, cols]
-            gap[pos] = s.gap[row, cols]
-            mean[pos] = s.mean_logp[row, cols]
-            std[pos] = s.std_logp[row, cols]
-            scored[pos] = True
-            done += len(pos)
+        part = saved.get(index)
+        if part is None:
+            part = score_batch(chunks[b : b + settings.batch_size], ids, backend, settings.top_k)
+            if store is not None:
+                store.save_batch(index, part)
+            fresh += len(part.pos)
+        pos = part.pos
+        hit[pos], logp[pos], logp_topk[pos], gap[pos] = part.hit, part.logp, part.logp_topk, part.gap
+        mean[pos], std[pos] = part.mean_logp, part.std_logp
+        scored[pos] = True
+        done += len(pos)
         elapsed = time.perf_counter() - t0
-        rate = done / elapsed if elapsed > 0 else 0.0
+        rate = fresh / elapsed if elapsed > 0 else 0.0  # batches read back from a checkpoint cost nothing
         remaining = n - done
         yield ScanProgress(
             stage="triage",
