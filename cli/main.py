@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk", type=int, help="triage window length in tokens")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint", type=Path, help="save progress to this SQLite file, or resume from it")
 
     p = sub.add_parser("extract", help="print the normalized text exactly as it is scanned")
     p.add_argument("file", type=Path)
@@ -114,10 +115,19 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     backend = load_backend(args.model, settings)
     _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
 
+    store = None
+    if args.checkpoint:
+        from core.store import ScanPlan, ScanStore
+
+        store = ScanStore.resume_or_create(args.checkpoint, ScanPlan.for_scan(doc, backend.info, settings))
+        done, total = store.progress()
+        if done:
+            print(f"Resuming: {done} of {total} batches already done.", file=sys.stderr, flush=True)
+
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
-        result = _drive(scan(doc, backend, settings, cancel), args.quiet)
+        result = _drive(scan(doc, backend, settings, cancel, store), args.quiet)
         if controls or not args.no_bundled_controls:
             from core.evidence.controls import bundled_controls, with_controls
 
@@ -126,6 +136,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             result = with_controls(result, docs, backend, settings, cancel, user_controls=len(controls))
     finally:
         signal.signal(signal.SIGINT, previous)
+        if store is not None:
+            store.close()
 
     if args.json_out:
         from core.report.jsonio import write_json
