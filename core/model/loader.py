@@ -7,15 +7,40 @@ from pathlib import Path
 from core.model.backend import Backend
 from core.settings import ScanSettings
 
+BACKENDS = ("auto", "transformers", "llama.cpp", "remote")
 
-def load_backend(spec: str | None, settings: ScanSettings | None = None) -> Backend:
-    """Resolve `spec` (None/"default", "smollm2", a path, or a discovered name) and load it.
 
-    Slow: imports torch and transformers, and converts a GGUF on its first use.
+def load_backend(spec: str | None, settings: ScanSettings | None = None, backend: str = "auto") -> Backend:
+    """Resolve `spec` (None/"default", "smollm2", a path, a discovered name, or a server URL) and load it.
+
+    `backend` "auto" runs a GGUF with llama.cpp when llama-cpp-python is installed, else with
+    transformers (dequantized once, cached); an http(s) URL means a remote server. Slow: imports the
+    inference library and may convert a GGUF on its first use.
     """
+    settings = settings or ScanSettings()
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}.")
+    is_url = (spec or "").startswith(("http://", "https://"))
+    if backend == "remote" or (backend == "auto" and is_url):
+        from core.model.remote import load_remote
+
+        if not is_url:
+            raise ValueError("The remote backend needs --model http://HOST:PORT (an OpenAI-compatible server).")
+        return load_remote(str(spec))
+
     from core.model.discovery import resolve_model
+
+    entry = resolve_model(spec)
+    if entry.format == "gguf" and backend != "transformers":
+        from core.model.llamacpp import llama_cpp_available, load_llamacpp
+
+        if backend == "llama.cpp" or llama_cpp_available():
+            # The longest window the scan evaluates: a triage chunk, or a prompt plus a confirmation.
+            need = max(settings.chunk_tokens, settings.prefix_tokens + settings.max_passage_tokens
+                       + settings.confirm_extra_tokens + 64) + 1
+            return load_llamacpp(Path(entry.path), n_ctx=max(1024, need), name=entry.name)
+    elif backend == "llama.cpp":
+        raise ValueError(f"{entry.path} is not a GGUF file; llama.cpp runs GGUF models only.")
     from core.model.hf import load_transformers
 
-    settings = settings or ScanSettings()
-    entry = resolve_model(spec)
     return load_transformers(Path(entry.path), device=settings.device, dtype=settings.dtype, name=entry.name)

@@ -12,7 +12,7 @@ def smollm2() -> Any:
     from core.model.loader import load_backend
     from core.settings import ScanSettings
 
-    return load_backend("smollm2", ScanSettings(device="cpu"))
+    return load_backend("smollm2", ScanSettings(device="cpu"), backend="transformers")
 
 
 @cache
@@ -21,4 +21,4 @@ def gemma() -> Any:
     from core.model.loader import load_backend
     from core.settings import ScanSettings
 
-    return load_backend(None, ScanSettings(device="cpu"))
+    return load_backend(None, ScanSettings(device="cpu"), backend="transformers")
