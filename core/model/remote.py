@@ -1,0 +1,317 @@
+"""Remote backend: an OpenAI-compatible server's `/v1/completions` with `echo` and `logprobs`.
+
+Scoring sends each window with `echo=true, logprobs=N, max_tokens=1` and reads back the
+log-probability of every prompt token plus the server's top-N alternatives, so:
+- top-k quantities (p_z's renormalized top-k, the near-tie gap) use at most N alternatives, the most the
+  server returns (vLLM's default cap is 20); ModelInfo.backend says which N was used;
+- the mean and spread of log p over the vocabulary are not returned: they are NaN, so Min-K%++ is
+  not available (loss, zlib and Min-K% still are);
+- a position whose alternatives are keyed by text (llama-cpp-python) gets greedy id -1 when the
+  top alternative is not the author's token and its id cannot be recovered from the text.
+Prompts go as token ids where the server takes them (vLLM) and otherwise as text with special
+tokens written out (llama-cpp-python's server re-tokenizes it; positions after any difference are
+NaN). Ollama and llama.cpp's own server do not echo prompt log-probabilities and are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from core.model.backend import IntArray, Tokens, WindowScores
+from core.results import ModelFile, ModelInfo
+
+DEFAULT_LOGPROBS = 20
+"""How many alternatives per position are asked for; vLLM refuses more than its --max-logprobs (20)."""
+_RETRIES = 3
+_BACKOFF_S = 0.5
+
+
+class RemoteError(ValueError):
+    """The server is unreachable or cannot do what scoring needs; the message is one sentence."""
+
+
+class _Tokenizer(Protocol):
+    @property
+    def bos_id(self) -> int | None: ...
+
+    def tokenize(self, text: str) -> Tokens: ...
+
+    def decode(self, ids: IntArray | list[int]) -> str: ...
+
+
+class Http:
+    """JSON over HTTP with a timeout and bounded retries (connection errors and 5xx, with backoff)."""
+
+    def __init__(self, base_url: str, timeout: float = 120.0, retries: int = _RETRIES) -> None:
+        self.base = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+
+    def request(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """GET (no body) or POST `path`; returns the decoded JSON, raises RemoteError or HTTPError (4xx)."""
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        for attempt in range(self.retries):
+            req = urllib.request.Request(self.base + path, data=data, headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - user's own server
+                    return json.loads(resp.read().decode("utf-8"))
+            except urllib.error.HTTPError as e:
+                if e.code < 500 or attempt + 1 == self.retries:
+                    raise
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
+                if attempt + 1 == self.retries:
+                    raise RemoteError(f"No inference server answers at {self.base}.") from e
+            except ValueError as e:
+                raise RemoteError(f"The server at {self.base} answered {path} with something other than JSON.") from e
+            time.sleep(_BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+class ServerTokenizer:
+    """Tokenization by the server: vLLM's /tokenize and /detokenize, or llama-cpp-python's /extras/*.
+
+    Character offsets come from aligning each token's text with the manuscript (pieces detokenized one
+    id at a time, cached).
+    """
+
+    def __init__(self, http: Http, model: str) -> None:
+        self.http = http
+        self.model = model
+        self._pieces: dict[int, str] = {}
+        try:
+            http.request("/tokenize", {"model": model, "prompt": "a", "add_special_tokens": False})
+            self.flavor = "vllm"
+        except urllib.error.HTTPError:
+            self.flavor = "llama-cpp-python"
+        self._bos: int | None = None
+        with_special = self._ids("", special=True)
+        self._bos = with_special[0] if with_special else None
+
+    @property
+    def bos_id(self) -> int | None:
+        return self._bos
+
+    def _ids(self, text: str, special: bool = False) -> list[int]:
+        if self.flavor == "vllm":
+            out = self.http.request("/tokenize", {"model": self.model, "prompt": text, "add_special_tokens": special})
+            return [int(t) for t in out["tokens"]]
+        ids = [int(t) for t in self.http.request("/extras/tokenize", {"input": text})["tokens"]]
+        if not special and ids and ids[0] == self._bos:  # /extras/tokenize adds BOS when the model asks for it
+            ids = ids[1:]
+        return ids
+
+    def tokenize(self, text: str) -> Tokens:
+        from core.model.llamacpp import align_pieces
+
+        ids = self._ids(text)
+        pieces = [self._piece(t) for t in ids]
+        return Tokens(ids=np.asarray(ids, dtype=np.int64), offsets=align_pieces(pieces, text))
+
+    def _piece(self, token: int) -> str:
+        if token not in self._pieces:
+            try:
+                self._pieces[token] = self.decode([token])
+            except urllib.error.HTTPError:  # a lone byte of a multi-byte character
+                self._pieces[token] = ""
+        return self._pieces[token]
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        tokens = [int(i) for i in ids]
+        if self.flavor == "vllm":
+            return str(self.http.request("/detokenize", {"model": self.model, "tokens": tokens})["prompt"])
+        return str(self.http.request("/extras/detokenize", {"tokens": tokens})["text"])
+
+
+class RemoteBackend:
+    """Scores and generates through a server; tokenizes locally when the server's GGUF is on this machine."""
+
+    def __init__(self, http: Http, model: str, tokenizer: _Tokenizer, info: ModelInfo, load_seconds: float,
+                 logprobs: int = DEFAULT_LOGPROBS) -> None:
+        self.http = http
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.load_seconds = load_seconds
+        self.logprobs = logprobs
+        self._ids_ok = True  # send prompts as token ids until the server refuses them
+
+    @property
+    def bos_id(self) -> int | None:
+        return self.tokenizer.bos_id
+
+    def tokenize(self, text: str) -> Tokens:
+        return self.tokenizer.tokenize(text)
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        return self.tokenizer.decode(ids)
+
+    # -- requests ------------------------------------------------------------------------------
+    def _complete(self, prompt: IntArray, **params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "temperature": 0.0, "top_k": 1, "seed": 0,
+                                "return_tokens_as_token_ids": True, **params}
+        if self._ids_ok:
+            try:
+                out: dict[str, Any] = self.http.request("/v1/completions", {**body, "prompt": [int(t) for t in prompt]})
+                return out
+            except urllib.error.HTTPError as e:
+                if e.code not in (400, 422):
+                    raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
+                self._ids_ok = False
+        render = getattr(self.tokenizer, "decode_special", self.tokenizer.decode)
+        try:
+            out = self.http.request("/v1/completions", {**body, "prompt": render(prompt)})
+        except urllib.error.HTTPError as e:
+            raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
+        return out
+
+    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+        b, t = windows.shape
+        nan = np.full((b, t - 1), np.nan, dtype=np.float32)
+        greedy = np.full((b, t - 1), -1, dtype=np.int64)
+        logp, logp_topk, gap = nan.copy(), nan.copy(), nan.copy()
+        n = min(top_k, self.logprobs)
+        for row in range(b):
+            out = self._complete(windows[row], echo=True, logprobs=n, max_tokens=1)
+            lp = _logprobs_of(out, self.http.base)
+            cols = _columns(lp, windows[row], self._ids_ok, self.tokenizer)
+            for col, entry in cols:
+                actual, top = entry
+                target = int(windows[row, col + 1])
+                vals = sorted(top.values(), reverse=True)
+                logp[row, col] = actual
+                if not vals:
+                    continue
+                gap[row, col] = vals[0] - vals[1] if len(vals) > 1 else math.inf
+                k = max(1, min(n, len(vals)))
+                head = np.asarray(vals[:k], dtype=np.float64)
+                lse = float(head[0] + np.log(np.exp(head - head[0]).sum()))
+                logp_topk[row, col] = actual - lse if actual >= vals[k - 1] else -math.inf
+                if actual >= vals[0] - 1e-5:
+                    greedy[row, col] = target
+                else:
+                    greedy[row, col] = _token_id(max(top, key=lambda key: top[key]))
+        return WindowScores(greedy=greedy, logp=logp, logp_topk=logp_topk, gap=gap, mean_logp=nan.copy(),
+                            std_logp=nan.copy())
+
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        result = np.full((prompts.shape[0], max_new_tokens), -1, dtype=np.int64)
+        if max_new_tokens <= 0:
+            return result
+        for row in range(prompts.shape[0]):
+            out = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
+            choice = out["choices"][0]
+            tokens = (choice.get("logprobs") or {}).get("tokens") or []
+            ids = [_token_id(tok) for tok in tokens]
+            if not ids or min(ids) < 0:  # tokens given as text: re-tokenize the generated text
+                ids = [int(i) for i in self.tokenizer.tokenize(str(choice.get("text") or "")).ids]
+            ids = ids[:max_new_tokens]
+            result[row, : len(ids)] = ids
+        return result
+
+
+def _logprobs_of(out: dict[str, Any], base: str) -> dict[str, Any]:
+    try:
+        lp = out["choices"][0]["logprobs"]
+        if lp and isinstance(lp.get("token_logprobs"), list) and len(lp["token_logprobs"]) >= 2:
+            return dict(lp)
+    except (KeyError, IndexError, TypeError):
+        pass
+    raise RemoteError(
+        f"The server at {base} does not return log-probabilities of the prompt (echo); Ollama and llama.cpp's "
+        "own server cannot score given text: only the generate-and-compare probe applies."
+    )
+
+
+def _columns(lp: dict[str, Any], window: IntArray, ids_sent: bool,
+             tokenizer: _Tokenizer) -> list[tuple[int, tuple[float, dict[str, float]]]]:
+    """(column, (log p of the token, top alternatives)) for each echoed prompt token we can place.
+
+    The echo covers the whole prompt (vLLM, ids sent), or the prompt without a leading BOS
+    (llama-cpp-python re-tokenizing text); its first entry is null either way. Entries after the first
+    token that differs from ours are dropped.
+    """
+    t = int(window.shape[0])
+    tokens = list(lp.get("tokens") or [])
+    values = list(lp["token_logprobs"])
+    tops = list(lp.get("top_logprobs") or [None] * len(values))
+    skip = 0 if ids_sent or (len(values) - 1 >= t) else 1  # echo entries start at window[skip]
+    out = []
+    for j in range(min(len(values), t - skip)):
+        pos = j + skip  # window index of the token this entry scores
+        if pos == 0 or values[j] is None:
+            continue
+        if j < len(tokens) and not _same_token(tokens[j], int(window[pos]), tokenizer):
+            break
+        out.append((pos - 1, (float(values[j]), {str(k): float(v) for k, v in (tops[j] or {}).items()})))
+    return out
+
+
+def _same_token(echoed: str, token: int, tokenizer: _Tokenizer) -> bool:
+    parsed = _token_id(echoed)
+    if parsed >= 0:
+        return parsed == token
+    return echoed == tokenizer.decode([token]).replace("\ufffd", "") or "\ufffd" in tokenizer.decode([token])
+
+
+def _token_id(key: str) -> int:
+    """Parse "token_id:123" (vLLM with return_tokens_as_token_ids) -> 123; any other text -> -1."""
+    if key.startswith("token_id:"):
+        try:
+            return int(key.removeprefix("token_id:"))
+        except ValueError:
+            return -1
+    return -1
+
+
+def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120.0) -> RemoteBackend:
+    """Connect to an OpenAI-compatible server and check that it echoes prompt log-probabilities."""
+    t0 = time.perf_counter()
+    base = url.rstrip("/").removesuffix("/v1")
+    http = Http(base, timeout=timeout)
+    try:
+        models = http.request("/v1/models")
+        model = str(models["data"][0]["id"])
+    except urllib.error.HTTPError as e:
+        raise RemoteError(f"The server at {base} has no OpenAI-compatible /v1/models (HTTP {e.code}).") from e
+    except (KeyError, IndexError, TypeError) as e:
+        raise RemoteError(f"The server at {base} lists no model under /v1/models.") from e
+    try:
+        probe = http.request("/v1/completions", {"model": model, "prompt": "The quick brown fox", "echo": True,
+                                                 "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
+    except urllib.error.HTTPError as e:
+        raise RemoteError(f"The server at {base} refused a completion request (HTTP {e.code}).") from e
+    _logprobs_of(probe, base)
+    tokenizer: _Tokenizer
+    files: tuple[ModelFile, ...] = ()
+    local = Path(model)
+    if local.suffix.lower() == ".gguf" and local.is_file():
+        # llama-cpp-python names the model by its path: tokenize with the same file locally, and hash it.
+        from core.model.llamacpp import load_vocab
+        from core.model.safety import sha256_file
+
+        tokenizer = load_vocab(local)
+        files = (ModelFile(str(local), sha256_file(local), local.stat().st_size),)
+        tok_name = "llama.cpp (local copy of the server's GGUF)"
+    else:
+        tokenizer = ServerTokenizer(http, model)
+        tok_name = f"server ({tokenizer.flavor})"
+    info = ModelInfo(
+        name=model,
+        path=base,
+        format="gguf" if files else "remote",
+        backend=f"remote (top-{logprobs} log-probabilities)",
+        files=files,
+        device="remote",
+        dtype="server",
+        tokenizer=tok_name,
+    )
+    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs)

@@ -1,0 +1,133 @@
+"""The remote backend: clear errors from fake endpoints, and a real llama-cpp-python server on loopback."""
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from core.evidence.membership import membership_scores
+from core.model.remote import RemoteError, load_remote
+from tests.helpers.texts import kjv_chapter
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _NoEcho(BaseHTTPRequestHandler):
+    """An Ollama-like endpoint: lists a model, completes, but never returns prompt log-probabilities."""
+
+    def _send(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self._send({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._send({"choices": [{"text": " jumps", "index": 0, "logprobs": None, "finish_reason": "length"}]})
+
+    def log_message(self, *args):
+        pass
+
+
+def test_server_down_is_one_clear_sentence():
+    port = _free_port()
+    with pytest.raises(RemoteError, match=rf"^No inference server answers at http://127\.0\.0\.1:{port}\.$"):
+        load_remote(f"http://127.0.0.1:{port}", timeout=2)
+
+
+def test_a_server_that_ignores_echo_is_refused():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoEcho)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(RemoteError, match="does not return log-probabilities of the prompt"):
+            load_remote(url, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_membership_without_vocabulary_statistics_has_no_min_k_pp():
+    """A remote backend returns NaN mean/std: loss and Min-K% stay, Min-K%++ is NaN, nothing raises."""
+    logp = np.array([-1.0, -2.0, np.nan, -0.5], dtype=np.float32)
+    nan = np.full(4, np.nan, dtype=np.float32)
+    m = membership_scores(logp, nan, nan, "some text")
+    assert m is not None and np.isfinite(m.loss) and np.isfinite(m.min_k) and np.isnan(m.min_k_pp)
+
+
+# -- a real llama-cpp-python server ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    pytest.importorskip("llama_cpp.server.app")  # the [server] extra (fastapi, uvicorn)
+    from core.model.discovery import embedded_smollm2_path
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_smollm2_path()), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--verbose", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the llama-cpp-python server exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url + "/v1/models", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("the llama-cpp-python server did not answer within 120 s")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.mark.slow
+def test_remote_scores_agree_with_local_llama_cpp(server):
+    from core.model.loader import load_backend
+    from core.settings import ScanSettings
+
+    remote = load_backend(server, ScanSettings(), backend="remote")
+    local = load_backend("smollm2", ScanSettings(device="cpu"), backend="llama.cpp")
+    assert remote.info.backend.startswith("remote (top-20")
+    text = kjv_chapter("Genesis", 1)
+    assert (remote.tokenize(text).ids == local.tokenize(text).ids).all()
+    ids = local.tokenize(text).ids
+    windows = np.stack([np.concatenate([[local.bos_id], ids[s : s + 48]]) for s in (0, 200)])
+    r, loc = remote.score(windows, top_k=40), local.score(windows, top_k=40)
+    ok = np.isfinite(r.logp)
+    print(f"\nremote scored {ok.sum()} of {ok.size} positions; hits remote {(r.greedy == windows[:, 1:])[ok].sum()} "
+          f"local {(loc.greedy == windows[:, 1:])[ok].sum()}; max |dlogp| {np.abs(r.logp - loc.logp)[ok].max():.2e}")
+    assert ok[:, 1:].all()  # the OpenAI echo nulls only the first prompt token
+    assert (r.greedy == windows[:, 1:])[ok].tolist() == (loc.greedy == windows[:, 1:])[ok].tolist()
+    assert r.logp[ok] == pytest.approx(loc.logp[ok], abs=1e-3)
+    assert np.isnan(r.mean_logp).all() and np.isnan(r.std_logp).all()
+    gen_r, gen_l = remote.generate(windows[:1, :20], 8), local.generate(windows[:1, :20], 8)
+    assert gen_r.tolist() == gen_l.tolist()
