@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-bundled-controls", action="store_true", help="skip the controls shipped with Verbatim")
     p.add_argument("--chunk", type=int, help="triage window length in tokens")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the model runs")
+    p.add_argument("--backend", choices=["auto", "transformers", "llama.cpp", "remote"], default="auto",
+                   help="what runs the model (auto: llama.cpp for GGUF when installed; remote: --model URL)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint", type=Path, help="save progress to this SQLite file, or resume from it")
 
@@ -112,7 +114,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from core.scan.progress import CancelToken
 
     _status(f"Loading model {args.model or '(embedded default)'}…", args.quiet)
-    backend = load_backend(args.model, settings)
+    backend = load_backend(args.model, settings, backend=args.backend)
     _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
 
     store = None
