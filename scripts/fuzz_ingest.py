@@ -67,7 +67,8 @@ def main() -> int:
             slowest = (took, f"{kind} case {case}")
         stats[kind]["tried"] += 1
         case += 1
-    current.unlink(missing_ok=True)
+    for leftover in args.out.glob("current.*"):
+        leftover.unlink()
     summary = {
         "seed": args.seed,
         "minutes": args.minutes,

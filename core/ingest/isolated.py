@@ -12,6 +12,7 @@ import multiprocessing
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,16 @@ DEFAULT_MEMORY_BYTES = 2 * 1024**3
 Reader = Callable[[str], Document]
 
 
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """What the worker produced: a Document or the IngestError to raise, and its peak memory."""
+
+    document: Document | None
+    error: IngestError | None
+    peak_rss_bytes: int
+    """The worker's peak resident memory (0 when it was killed or the OS cannot tell)."""
+
+
 def load_document_isolated(
     path: str | Path,
     *,
@@ -36,14 +47,17 @@ def load_document_isolated(
 
     `_target` is for tests: a picklable function of a path that stands in for `load_document`.
     """
-    doc, _peak = run_isolated(path, timeout_s=timeout_s, memory_bytes=memory_bytes, target=_target)
-    return doc
+    outcome = run_isolated(path, timeout_s=timeout_s, memory_bytes=memory_bytes, target=_target)
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.document is not None
+    return outcome.document
 
 
 def run_isolated(
     path: str | Path, *, timeout_s: float, memory_bytes: int, target: Reader = load_document
-) -> tuple[Document, int]:
-    """As `load_document_isolated`, also returning the worker's peak resident memory in bytes (0 if unknown)."""
+) -> WorkerOutcome:
+    """Run `target(path)` in a spawned worker under the limits and say how it ended."""
     name = Path(path).name
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -51,13 +65,14 @@ def run_isolated(
     worker.start()
     sender.close()  # the worker holds the only write end, so its death shows as EOF here
     try:
-        if not receiver.poll(timeout_s):
+        if receiver.poll(timeout_s):
+            try:
+                kind, payload, peak = receiver.recv()
+            except (EOFError, OSError):
+                kind, payload, peak = "died", None, 0
+        else:
             worker.kill()
-            raise IngestError(f"Reading {name} took longer than {timeout_s:g} s and was stopped.")
-        try:
-            kind, payload, peak = receiver.recv()
-        except (EOFError, OSError):
-            kind, payload, peak = "died", None, 0
+            kind, payload, peak = "timeout", None, 0
     finally:
         receiver.close()
         worker.join(5)
@@ -65,15 +80,18 @@ def run_isolated(
             worker.kill()
             worker.join()
     if kind == "ok":
-        doc: Document = payload
-        return doc, peak
+        return WorkerOutcome(payload, None, peak)
     if kind == "ingest":
-        raise IngestError(payload)
-    if kind == "memory":
-        raise IngestError(f"Reading {name} needed more than {_size(memory_bytes)} of memory and was stopped.")
-    if kind == "bug":
-        raise IngestError(f"The reader for {name} failed unexpectedly ({payload}).")
-    raise _died(name, worker.exitcode)
+        error = IngestError(payload)
+    elif kind == "timeout":
+        error = IngestError(f"Reading {name} took longer than {timeout_s:g} s and was stopped.")
+    elif kind == "memory":
+        error = IngestError(f"Reading {name} needed more than {_size(memory_bytes)} of memory and was stopped.")
+    elif kind == "bug":
+        error = IngestError(f"The reader for {name} failed unexpectedly ({payload}).")
+    else:
+        error = _died(name, worker.exitcode)
+    return WorkerOutcome(None, error, peak)
 
 
 def _died(name: str, exitcode: int | None) -> IngestError:

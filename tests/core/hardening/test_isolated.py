@@ -52,5 +52,6 @@ def test_a_reader_bug_is_still_one_sentence():
 
 
 def test_peak_memory_of_the_worker_is_reported():
-    _doc, peak = run_isolated(FIXTURES / "known.pdf", timeout_s=60, memory_bytes=2 * 1024**3)
-    assert 10 * 1024**2 < peak < 2 * 1024**3
+    outcome = run_isolated(FIXTURES / "known.pdf", timeout_s=60, memory_bytes=2 * 1024**3)
+    assert outcome.document is not None and outcome.error is None
+    assert 10 * 1024**2 < outcome.peak_rss_bytes < 2 * 1024**3
