@@ -1,0 +1,95 @@
+"""Start the desktop app: check the environment first, then show the window before any model loads.
+
+Only the standard library is imported at module level, so a missing PySide6 or display produces one
+readable sentence instead of a traceback; torch is imported later, by the scan worker.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from gui.controller import BackendFactory, ScanFunction
+    from gui.main_window import MainWindow
+    from gui.model_picker import Discover
+
+ORGANIZATION = "Verbatim"
+APPLICATION = "Verbatim"
+
+
+def check_environment() -> str | None:
+    """One sentence explaining why the GUI cannot start here, or None when it can."""
+    if importlib.util.find_spec("PySide6") is None:
+        return "The desktop app needs PySide6: install it with 'pip install PySide6-Essentials'."
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return (
+            "No display found: run Verbatim in a desktop session, or use the command line ('verbatim scan')."
+        )
+    return None
+
+
+def _application() -> Any:
+    """The QApplication, created and styled once."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.style import apply_style
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName(ORGANIZATION)
+        app.setApplicationName(APPLICATION)
+        app.setApplicationDisplayName(APPLICATION)
+    if not app.property("verbatim_styled"):
+        apply_style(app)
+        app.setProperty("verbatim_styled", True)
+    return app
+
+
+def create_main_window(
+    backend_factory: BackendFactory | None = None,
+    *,
+    settings: QSettings | None = None,
+    scan_function: ScanFunction | None = None,
+    discover: Discover | None = None,
+) -> MainWindow:
+    """Build (not show) the main window; tests and scripts inject a backend factory and QSettings."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+
+    _application()
+    if settings is None:
+        settings = QSettings(ORGANIZATION, APPLICATION)
+    window = MainWindow(settings, backend_factory, scan_function, discover)
+    window.picker.start_discovery()
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `verbatim gui` and `verbatim-gui`: returns the exit status."""
+    problem = check_environment()
+    if problem is not None:
+        print(f"verbatim: {problem}", file=sys.stderr)
+        return 2
+    args = list(sys.argv[1:] if argv is None else argv)
+    app = _application()
+    window = create_main_window()
+    window.show()
+    if args:
+        window.open_paths(args)
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,675 @@
+"""The main window: queue of manuscripts, model picker, scan progress, and the results views.
+
+The window holds no scan logic: documents load and scans run through workers (TaskRunner,
+ScanController); slots only move finished data into widgets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.scan.progress import ScanProgress
+from core.settings import ScanSettings
+from gui.controller import BackendFactory, ScanController, ScanFunction
+from gui.export import FILTERS, ExportUnavailable, export_result
+from gui.heatmap import HeatmapStrip
+from gui.manuscript import DropZone, ManuscriptView, expand_paths
+from gui.model_picker import Discover, ModelPicker
+from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
+from gui.results_view import PassageDetail, VerdictBadge
+from gui.settings_dialog import SettingsDialog
+from gui.worker import TaskRunner, describe_error
+
+MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
+SETTINGS_KEY = "scan/settings"
+
+STAGE_WORDS = {
+    "tokenize": "Tokenizing",
+    "triage": "Scanning",
+    "protocol": "Standard protocol",
+    "confirm": "Confirming by generation",
+    "common-phrases": "Checking common phrases",
+    "evidence": "Computing evidence",
+}
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds as "1 h 05 min", "3 min 20 s" or "45 s"; "—" when unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "—"
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+def progress_text(p: ScanProgress) -> str:
+    """One line: stage, positions done, tokens per second and time left."""
+    stage = STAGE_WORDS.get(p.stage, p.stage.capitalize())
+    parts = [stage]
+    if p.positions_total:
+        parts.append(f"{p.positions_done:,} / {p.positions_total:,} positions")
+    if p.stage not in ("tokenize", "triage") and p.total:
+        parts.append(f"{p.done:,} / {p.total:,}")
+    if p.tokens_per_s > 0:
+        parts.append(f"{p.tokens_per_s:,.0f} tokens/s")
+    if p.eta_s is not None:
+        parts.append(f"about {format_duration(p.eta_s)} left")
+    return "  ·  ".join(parts)
+
+
+def _load_documents_job(paths: list[str]) -> Generator[str, None, list[tuple[str, Any, str]]]:
+    """Read each manuscript; one failure does not stop the others."""
+    from core.ingest import IngestError, load_document
+
+    out: list[tuple[str, Any, str]] = []
+    for path in paths:
+        yield path
+        try:
+            out.append((path, load_document(path), ""))
+        except IngestError as exc:
+            out.append((path, None, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a bad file is one sentence, never a dead app
+            out.append((path, None, f"{Path(path).name}: {describe_error(exc)}"))
+    return out
+
+
+class MessageBar(QFrame):
+    """A dismissible one-sentence message above the results (errors stay until closed)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        """Show `text` (one sentence)."""
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        """The message shown, or "" when hidden."""
+        return self.label.text() if not self.isHidden() else ""
+
+
+class MainWindow(QMainWindow):
+    """Verbatim's main window.
+
+    Signals: none of its own; tests and scripts watch `controller` (ScanController) and the widgets.
+    """
+
+    def __init__(
+        self,
+        settings: QSettings,
+        backend_factory: BackendFactory | None = None,
+        scan_function: ScanFunction | None = None,
+        discover: Discover | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Verbatim")
+        self.setAcceptDrops(False)
+        self._settings = settings
+        self.scan_settings = self._load_scan_settings()
+        self.controller = ScanController(backend_factory, scan_function, self)
+        self._doc_runner = TaskRunner(self)
+        self._pending: list[str] = []
+        self._scanning_path: str | None = None
+        self._shown_result: Any = None
+
+        self._build_actions()
+        self._build_ui(discover)
+        self._connect()
+        self._update_actions()
+        self.statusBar().showMessage("Ready. Drop a manuscript or press Ctrl+O.")
+        geometry = self._settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+
+    # ----- construction -------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence | str | None, tip: str) -> QAction:
+            act = QAction(text, self)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            act.setStatusTip(tip)
+            act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+            self.addAction(act)
+            return act
+
+        self.open_action = action("&Open…", QKeySequence.StandardKey.Open, "Open manuscript files")
+        self.open_folder_action = action("Open &folder…", None, "Queue every manuscript in a folder")
+        self.scan_action = action(
+            "&Scan", "Ctrl+R", "Scan the selected manuscript, then the rest of the queue"
+        )
+        self.cancel_action = action("&Cancel", "Esc", "Stop the scan; the partial result is kept")
+        self.export_action = action("&Export…", "Ctrl+E", "Save the result as PDF, JSON or CSV")
+        self.settings_action = action("Se&ttings…", "Ctrl+,", "Scan settings and thresholds")
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
+
+        menu = self.menuBar().addMenu("&File")
+        menu.addActions([self.open_action, self.open_folder_action, self.export_action])
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        menu = self.menuBar().addMenu("&Scan")
+        menu.addActions([self.scan_action, self.cancel_action])
+        menu.addSeparator()
+        menu.addAction(self.settings_action)
+        menu = self.menuBar().addMenu("&Help")
+        menu.addAction("&About Verbatim", self._on_about_triggered)
+
+    def _build_ui(self, discover: Discover | None) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.open_action)
+        toolbar.addSeparator()
+        model_label = QLabel("&Model:")
+        self.picker = ModelPicker(self._settings, discover)
+        model_label.setBuddy(self.picker.combo)
+        toolbar.addWidget(model_label)
+        toolbar.addWidget(self.picker)
+        toolbar.addAction(self.settings_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.scan_action)
+        toolbar.addAction(self.cancel_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.export_action)
+        self.addToolBar(toolbar)
+
+        # Left: drop zone and queue.
+        self.drop_zone = DropZone()
+        self.queue_model = QueueModel(self)
+        self.queue_view = QListView()
+        self.queue_view.setModel(self.queue_model)
+        self.queue_view.setAccessibleName("Manuscript queue")
+        self.queue_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.queue_view.setAlternatingRowColors(True)
+        queue_label = QLabel("&Queue")
+        queue_label.setObjectName("paneTitle")
+        queue_label.setBuddy(self.queue_view)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(12, 12, 6, 12)
+        left_layout.setSpacing(8)
+        left_layout.addWidget(self.drop_zone)
+        left_layout.addWidget(queue_label)
+        left_layout.addWidget(self.queue_view, 1)
+
+        # Right: message, verdict, heatmap, text | table, detail.
+        self.message_bar = MessageBar()
+        self.badge = VerdictBadge()
+        self.heatmap = HeatmapStrip()
+        self.manuscript = ManuscriptView()
+        self.passage_model = PassageTableModel(self)
+        self.passage_proxy = PassageFilterProxy(self)
+        self.passage_proxy.setSourceModel(self.passage_model)
+        self.table = QTableView()
+        self.table.setModel(self.passage_proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAccessibleName("Passages")
+        self.table.setTabKeyNavigation(False)
+        self.hide_common = QCheckBox("&Hide common phrases")
+        self.hide_common.setToolTip("Generic phrases any model reproduces are kept out of the verdict.")
+        passages_label = QLabel("&Passages")
+        passages_label.setObjectName("paneTitle")
+        passages_label.setBuddy(self.table)
+        table_box = QWidget()
+        tlayout = QVBoxLayout(table_box)
+        tlayout.setContentsMargins(0, 0, 0, 0)
+        tlayout.setSpacing(4)
+        head = QHBoxLayout()
+        head.addWidget(passages_label)
+        head.addStretch(1)
+        head.addWidget(self.hide_common)
+        tlayout.addLayout(head)
+        tlayout.addWidget(self.table, 1)
+        text_label = QLabel("Manuscr&ipt")
+        text_label.setObjectName("paneTitle")
+        text_label.setBuddy(self.manuscript)
+        text_box = QWidget()
+        xlayout = QVBoxLayout(text_box)
+        xlayout.setContentsMargins(0, 0, 0, 0)
+        xlayout.setSpacing(4)
+        xlayout.addWidget(text_label)
+        xlayout.addWidget(self.manuscript, 1)
+
+        self.detail = PassageDetail()
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(text_box)
+        upper.addWidget(table_box)
+        upper.setStretchFactor(0, 3)
+        upper.setStretchFactor(1, 2)
+        upper.setChildrenCollapsible(False)
+        vertical = QSplitter(Qt.Orientation.Vertical)
+        vertical.addWidget(upper)
+        vertical.addWidget(self.detail)
+        vertical.setStretchFactor(0, 3)
+        vertical.setStretchFactor(1, 2)
+        vertical.setChildrenCollapsible(False)
+
+        right = QWidget()
+        rlayout = QVBoxLayout(right)
+        rlayout.setContentsMargins(6, 12, 12, 12)
+        rlayout.setSpacing(10)
+        rlayout.addWidget(self.message_bar)
+        rlayout.addWidget(self.badge)
+        rlayout.addWidget(self.heatmap)
+        rlayout.addWidget(vertical, 1)
+
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(right)
+        main.setStretchFactor(0, 0)
+        main.setStretchFactor(1, 1)
+        main.setSizes([260, 1020])
+        main.setChildrenCollapsible(False)
+        self.setCentralWidget(main)
+
+        self.progress_label = QLabel("")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(220)
+        self.progress_bar.setAccessibleName("Scan progress")
+        self.progress_bar.hide()
+        self.statusBar().addPermanentWidget(self.progress_label)
+        self.statusBar().addPermanentWidget(self.progress_bar)
+
+        # Keyboard order follows the reading order: queue, model, text, heatmap, table, detail.
+        chain = [
+            self.drop_zone.open_button,
+            self.queue_view,
+            self.picker.combo,
+            self.picker.browse_button,
+            self.manuscript,
+            self.heatmap,
+            self.hide_common,
+            self.table,
+            self.detail.prompt.text,
+            self.detail.original.text,
+            self.detail.generated.text,
+        ]
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+
+    def _connect(self) -> None:
+        self.open_action.triggered.connect(self._on_open_action_triggered)
+        self.open_folder_action.triggered.connect(self._on_open_folder_action_triggered)
+        self.scan_action.triggered.connect(self._on_scan_action_triggered)
+        self.cancel_action.triggered.connect(self._on_cancel_action_triggered)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.drop_zone.pathsDropped.connect(self.open_paths)
+        self.drop_zone.openRequested.connect(self._on_open_action_triggered)
+        self.manuscript.pathsDropped.connect(self.open_paths)
+        self.queue_view.selectionModel().currentChanged.connect(self._on_queue_current_changed)
+        self.queue_model.dataChanged.connect(self._on_queue_data_changed)
+        self.picker.errorOccurred.connect(self.show_error)
+        self.picker.modelChanged.connect(self._on_picker_model_changed)
+        self.controller.stateChanged.connect(self._on_controller_state_changed)
+        self.controller.loadingModel.connect(self._on_controller_loading_model)
+        self.controller.progress.connect(self._on_controller_progress)
+        self.controller.finished.connect(self._on_controller_finished)
+        self.controller.cancelled.connect(self._on_controller_cancelled)
+        self.controller.failed.connect(self._on_controller_failed)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.hide_common.toggled.connect(self.passage_proxy.set_hide_common)
+        self.heatmap.positionActivated.connect(self._on_heatmap_position_activated)
+
+    # ----- public API (menus, drops, tests, scripts) ----------------------------------------------
+
+    def open_paths(self, paths: Iterable[str]) -> None:
+        """Queue manuscripts (files, or folders of them) and load their text in the background."""
+        files = expand_paths(paths, MANUSCRIPT_SUFFIXES)
+        if not files:
+            self.show_error(
+                "No manuscripts found there (expected .txt, .md, .docx, .pdf, .epub, .odt, .rtf or .html)."
+            )
+            return
+        new = [f for f in files if self.queue_model.row_of(f) < 0]
+        first_row = self.queue_model.add(files[0])
+        for f in files[1:]:
+            self.queue_model.add(f)
+        self.queue_view.setCurrentIndex(self.queue_model.index(first_row, 0))
+        if new:
+            self.statusBar().showMessage(f"Reading {len(new)} manuscript(s)…")
+            self._doc_runner.start(
+                lambda: _load_documents_job(new),
+                on_return=self._on_documents_loaded,
+                on_fail=self.show_error,
+            )
+
+    def start_scan(self) -> None:
+        """Scan the selected manuscript, then the queued ones not scanned yet."""
+        current = self.current_entry()
+        ready = [e.path for e in self.queue_model.entries() if e.document is not None]
+        if current is None or current.document is None:
+            if current is not None and current.error:
+                self.show_error(current.error)
+            elif not ready:
+                self.show_error("Open a manuscript first (Ctrl+O or drop a file on the window).")
+            else:
+                self.show_error("The manuscript is still being read; try again in a moment.")
+            return
+        self._pending = [
+            e.path
+            for e in self.queue_model.entries()
+            if e.document is not None and e.result is None and e.path != current.path
+        ]
+        self._start_one(current.path)
+
+    def cancel_scan(self) -> None:
+        """Stop the running scan (its partial result is kept) and the rest of the queue."""
+        self._pending.clear()
+        if self.controller.busy:
+            self.controller.cancel()
+            self.statusBar().showMessage("Cancelling…")
+
+    def current_entry(self) -> QueueEntry | None:
+        """The queue entry selected in the list."""
+        index = self.queue_view.currentIndex()
+        return self.queue_model.entry(index.row()) if index.isValid() else None
+
+    def show_error(self, message: str) -> None:
+        """Show one sentence in the message bar; the window stays usable."""
+        self.message_bar.show_message(message)
+        self.statusBar().showMessage(message, 8000)
+
+    def show_result(self, result: Any) -> None:
+        """Fill the verdict, heatmap, table, highlights and detail from a ScanResult."""
+        self._shown_result = result
+        self.badge.show_result(result)
+        text = result.text or self.manuscript.toPlainText()
+        self.heatmap.set_heatmap(result.heatmap, len(text))
+        self.passage_model.set_passages(result.passages, len(text))
+        self.manuscript.set_passages(result.passages)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.detail.show_passage(None)
+        if self.passage_proxy.rowCount():
+            self.table.selectRow(0)
+        self._update_actions()
+
+    def clear_result(self) -> None:
+        """Back to "no result" for the shown manuscript."""
+        self._shown_result = None
+        self.badge.clear("Not scanned yet", "Press Scan (Ctrl+R) to test this manuscript against the model.")
+        self.heatmap.set_heatmap((), 0)
+        self.passage_model.set_passages((), 1)
+        self.manuscript.set_passages(())
+        self.detail.show_passage(None)
+        self._update_actions()
+
+    @property
+    def result(self) -> Any:
+        """The ScanResult shown, if any."""
+        return self._shown_result
+
+    def export_to(self, path: str) -> bool:
+        """Export the shown result to `path` (format by suffix); False with a message on failure."""
+        if self._shown_result is None:
+            self.show_error("There is no result to export yet; run a scan first.")
+            return False
+        try:
+            export_result(self._shown_result, path)
+        except ExportUnavailable as exc:
+            self.show_error(str(exc))
+            return False
+        except Exception as exc:  # noqa: BLE001 - disk full, permissions: one sentence, window stays
+            self.show_error(f"Could not save {Path(path).name}: {describe_error(exc)}")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    # ----- slots ------------------------------------------------------------------------------------
+
+    def _on_open_action_triggered(self) -> None:
+        patterns = " ".join(f"*{s}" for s in MANUSCRIPT_SUFFIXES)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Open manuscripts", "", f"Manuscripts ({patterns});;All files (*)"
+        )
+        if paths:
+            self.open_paths(paths)
+
+    def _on_open_folder_action_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of manuscripts")
+        if folder:
+            self.open_paths([folder])
+
+    def _on_scan_action_triggered(self) -> None:
+        self.start_scan()
+
+    def _on_cancel_action_triggered(self) -> None:
+        self.cancel_scan()
+
+    def _on_export_action_triggered(self) -> None:
+        if self._shown_result is None:
+            self.show_error("There is no result to export yet; run a scan first.")
+            return
+        stem = Path(self._shown_result.manuscript.path).stem or "verbatim-report"
+        path, selected = QFileDialog.getSaveFileName(self, "Export result", f"{stem}-verbatim.pdf", FILTERS)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".json" if "json" in selected.lower() else ".csv" if "csv" in selected.lower() else ".pdf"
+        self.export_to(path)
+
+    def _on_settings_action_triggered(self) -> None:
+        dialog = SettingsDialog(self.scan_settings, self)
+        if dialog.exec():
+            self.scan_settings = dialog.settings()
+            self._settings.setValue(SETTINGS_KEY, json.dumps(self.scan_settings.to_dict()))
+            self.statusBar().showMessage("Scan settings saved; they apply to the next scan.", 6000)
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Verbatim",
+            "Verbatim checks whether a local language model memorized a manuscript, "
+            "and shows the passages it reproduces.",
+        )
+
+    def _on_queue_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self._show_entry(self.queue_model.entry(current.row()) if current.isValid() else None)
+
+    def _on_queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        current = self.queue_view.currentIndex()
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+            entry = self.queue_model.entry(current.row())
+            if entry.document is not None and self.manuscript.toPlainText() != entry.document.text:
+                self._show_entry(entry)
+        self._update_actions()
+
+    def _on_documents_loaded(self, loaded: list[tuple[str, Any, str]]) -> None:
+        errors = []
+        for path, document, error in loaded:
+            self.queue_model.update(path, document=document, error=error)
+            if error:
+                errors.append(error)
+        if errors:
+            extra = f" ({len(errors) - 1} more in the queue)" if len(errors) > 1 else ""
+            self.show_error(errors[0] + extra)
+        ok = len(loaded) - len(errors)
+        self.statusBar().showMessage(
+            f"{ok} manuscript(s) ready." if ok else "No manuscript could be read.", 6000
+        )
+
+    def _on_picker_model_changed(self, spec: object) -> None:
+        self.statusBar().showMessage(f"Model: {self.picker.current_choice().name}", 4000)
+
+    def _on_controller_state_changed(self, state: str) -> None:
+        busy = state != "idle"
+        self.progress_bar.setVisible(busy)
+        if state == "loading":
+            self.progress_bar.setRange(0, 0)
+        if state == "cancelling":
+            self.progress_label.setText("Cancelling…")
+        if not busy:
+            self.progress_label.setText("")
+        self._update_actions()
+
+    def _on_controller_loading_model(self, message: str) -> None:
+        self.progress_bar.setRange(0, 0)
+        self.progress_label.setText(f"{message}  ({self.picker.current_choice().name})")
+
+    def _on_controller_progress(self, p: ScanProgress) -> None:
+        if self.controller.state == "cancelling":
+            return
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(round(1000 * p.fraction))
+        self.progress_label.setText(progress_text(p))
+
+    def _on_controller_finished(self, result: Any) -> None:
+        path = self._scanning_path
+        self._scanning_path = None
+        if path is not None:
+            self.queue_model.update(path, result=result)
+        current = self.current_entry()
+        if current is not None and current.path == path:
+            self.show_result(result)
+        if result.complete:
+            self.statusBar().showMessage(f"Scan finished: {result.summary.verdict}.", 8000)
+            if self._pending:
+                self._start_one(self._pending.pop(0))
+        else:
+            self._pending.clear()
+            self.statusBar().showMessage(
+                "Scan cancelled; the partial result is shown, marked incomplete.", 8000
+            )
+
+    def _on_controller_cancelled(self) -> None:
+        self._scanning_path = None
+        self._pending.clear()
+        self.statusBar().showMessage("Scan cancelled before the model finished loading.", 8000)
+
+    def _on_controller_failed(self, message: str) -> None:
+        self._scanning_path = None
+        self._pending.clear()
+        self.show_error(message)
+
+    def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        passage = rows[0].data(OBJECT_ROLE) if rows else None
+        self.detail.show_passage(passage)
+        self.manuscript.select_passage(passage)
+        self.heatmap.set_marker(passage.start_char if passage is not None else None)
+
+    def _on_heatmap_position_activated(self, offset: int) -> None:
+        # Select the first passage inside the clicked bin (its highlight scrolls into view), else jump.
+        bin_chars = max(1, len(self.manuscript.toPlainText()) // max(1, len(self.heatmap.values())))
+        best: tuple[int, int] | None = None
+        for row in range(self.passage_proxy.rowCount()):
+            p = self.passage_proxy.index(row, 0).data(OBJECT_ROLE)
+            if (
+                p.end_char > offset
+                and p.start_char < offset + bin_chars
+                and (best is None or p.start_char < best[1])
+            ):
+                best = (row, p.start_char)
+        if best is not None:
+            self.table.selectRow(best[0])
+        else:
+            self.manuscript.jump_to(offset)
+        self.manuscript.setFocus()
+
+    # ----- helpers ----------------------------------------------------------------------------------
+
+    def _start_one(self, path: str) -> None:
+        row = self.queue_model.row_of(path)
+        entry = self.queue_model.entry(row)
+        try:
+            self.controller.start(entry.document, self.picker.current_spec(), self.scan_settings)
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        self._scanning_path = path
+        self.message_bar.hide()
+        self.statusBar().showMessage(f"Scanning {Path(path).name}…")
+
+    def _show_entry(self, entry: QueueEntry | None) -> None:
+        if entry is None:
+            self.manuscript.show_text("")
+            self.setWindowTitle("Verbatim")
+            self.clear_result()
+            return
+        self.setWindowTitle(f"{Path(entry.path).name} — Verbatim")
+        if entry.document is not None:
+            self.manuscript.show_text(entry.document.text)
+        else:
+            self.manuscript.show_text("")
+            self.manuscript.setPlaceholderText(entry.error or "Reading…")
+        if entry.result is not None:
+            self.show_result(entry.result)
+        else:
+            self.clear_result()
+
+    def _update_actions(self) -> None:
+        entry = self.current_entry()
+        self.scan_action.setEnabled(entry is not None and entry.document is not None)
+        self.cancel_action.setEnabled(self.controller.busy)
+        self.export_action.setEnabled(self._shown_result is not None)
+
+    def _load_scan_settings(self) -> ScanSettings:
+        raw = self._settings.value(SETTINGS_KEY, "", type=str)
+        if raw:
+            try:
+                return ScanSettings.from_dict(json.loads(raw))
+            except (ValueError, TypeError):
+                pass  # settings from an older version: fall back to defaults
+        return ScanSettings()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Cancel the scan and wait for every worker before the window goes."""
+        self._pending.clear()
+        self.controller.shutdown()
+        self.picker.shutdown()
+        self._doc_runner.wait_all()
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.sync()
+        super().closeEvent(event)

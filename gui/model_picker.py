@@ -1,0 +1,208 @@
+"""The model picker: embedded default, recent and discovered models, Browse…, and drops.
+
+Discovery walks model caches on disk, so it runs in a worker; the list fills in when it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QMenu, QPushButton, QSizePolicy, QWidget
+
+from gui.manuscript import local_paths
+from gui.models import OBJECT_ROLE, ModelChoice, ModelListModel
+from gui.worker import TaskRunner
+
+RECENT_KEY = "models/recent"
+SELECTED_KEY = "models/selected"
+MAX_RECENT = 8
+MODEL_SUFFIXES = (".gguf", ".safetensors")
+
+Discover = Callable[[], Sequence[Any]]
+
+
+def default_discover() -> list[Any]:
+    """core.model.discovery.discover_models, or nothing while that module is not installed."""
+    try:
+        from core.model.discovery import discover_models
+    except ImportError:
+        return []
+    return list(discover_models())
+
+
+def choice_for_path(path: str) -> ModelChoice:
+    """A picker entry for a file or folder the user chose (details come when it loads)."""
+    p = Path(path)
+    fmt = p.suffix.lstrip(".").lower() if p.is_file() else "folder"
+    size = p.stat().st_size if p.is_file() else None
+    return ModelChoice(spec=str(p), name=p.name or str(p), format=fmt, size_bytes=size, source="chosen")
+
+
+def _discover_job(discover: Discover) -> Generator[None, None, list[ModelChoice]]:
+    entries = discover()
+    return [ModelChoice.from_entry(e) for e in entries]
+    yield  # pragma: no cover - makes this a generator for the worker
+
+
+class ModelPicker(QWidget):
+    """Combo box of models plus Browse…; remembers recent choices in QSettings.
+
+    Signals:
+        modelChanged(object): the chosen spec (str path/name, or None for the embedded default).
+        discoveryFinished(int): discovery returned this many models.
+        errorOccurred(str): a dropped or browsed path cannot be a model; one sentence.
+    """
+
+    modelChanged = Signal(object)
+    discoveryFinished = Signal(int)
+    errorOccurred = Signal(str)
+
+    def __init__(
+        self, settings: QSettings, discover: Discover | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._discover = discover or default_discover
+        self._discovered: list[ModelChoice] = []
+        self._runner = TaskRunner(self)
+        self.setAcceptDrops(True)
+
+        self.model = ModelListModel(self)
+        self.combo = QComboBox()
+        self.combo.setModel(self.model)
+        self.combo.setAccessibleName("Model")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(28)
+        self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.combo.setToolTip("The model to test. Drop a .gguf file or a safetensors folder here to add one.")
+        self.browse_button = QPushButton("&Browse…")
+        self.browse_button.setToolTip("Choose a model file (.gguf, .safetensors) or a model folder")
+        menu = QMenu(self.browse_button)
+        menu.addAction("Model &file…", self._on_browse_file)
+        menu.addAction("Model f&older…", self._on_browse_folder)
+        self.browse_button.setMenu(menu)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.combo, 1)
+        layout.addWidget(self.browse_button)
+
+        self._rebuild()
+        selected = self._settings.value(SELECTED_KEY, "", type=str)
+        self._select(selected or None)
+        self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
+
+    def start_discovery(self) -> None:
+        """Look for installed models in the background."""
+        discover = self._discover
+        self._runner.start(
+            lambda: _discover_job(discover),
+            on_return=self._on_discovery_returned,
+            on_fail=lambda msg: self.discoveryFinished.emit(0),
+        )
+
+    def is_discovering(self) -> bool:
+        """Whether discovery is still running."""
+        return self._runner.is_running()
+
+    def shutdown(self) -> None:
+        """Wait for discovery (used when the window closes)."""
+        self._runner.wait_all()
+
+    def current_spec(self) -> str | None:
+        """The chosen model: a path or name, or None for the embedded default."""
+        choice = self.combo.currentData(OBJECT_ROLE)
+        return choice.spec if isinstance(choice, ModelChoice) else None
+
+    def current_choice(self) -> ModelChoice:
+        """The chosen picker entry."""
+        choice = self.combo.currentData(OBJECT_ROLE)
+        return choice if isinstance(choice, ModelChoice) else self.model.choices()[0]
+
+    def recent(self) -> list[str]:
+        """Recently chosen model paths, newest first."""
+        value = self._settings.value(RECENT_KEY, [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in (value or [])]
+
+    def choose_path(self, path: str) -> bool:
+        """Add a model file or folder, select it and remember it; False (and errorOccurred) if unusable."""
+        p = Path(path)
+        if not p.exists():
+            self.errorOccurred.emit(f"{path} does not exist.")
+            return False
+        if p.is_file() and p.suffix.lower() not in MODEL_SUFFIXES:
+            self.errorOccurred.emit(
+                f"{p.name} is not a model file Verbatim can load safely (use .gguf or .safetensors)."
+            )
+            return False
+        self._remember(str(p))
+        self._rebuild()
+        self._select(str(p))
+        return True
+
+    def _remember(self, spec: str) -> None:
+        recent = [spec] + [r for r in self.recent() if r != spec]
+        self._settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
+
+    def _rebuild(self) -> None:
+        current = self.current_spec() if self.combo.count() else None
+        self.combo.blockSignals(True)
+        recent = [choice_for_path(r) if Path(r).exists() else None for r in self.recent()]
+        known = {c.spec: c for c in self._discovered}
+        rows = [known.get(c.spec, c) for c in recent if c is not None] + self._discovered
+        self.model.set_choices(rows)
+        self.combo.setCurrentIndex(max(0, self.model.row_of(current)))
+        self.combo.blockSignals(False)
+
+    def _select(self, spec: str | None) -> None:
+        row = self.model.row_of(spec)
+        if row >= 0 and row != self.combo.currentIndex():
+            self.combo.setCurrentIndex(row)
+        elif row >= 0:
+            self._on_combo_index_changed(row)
+
+    def _on_combo_index_changed(self, row: int) -> None:
+        spec = self.current_spec()
+        self._settings.setValue(SELECTED_KEY, spec or "")
+        if spec is not None:
+            self._remember(spec)
+        self.modelChanged.emit(spec)
+
+    def _on_discovery_returned(self, choices: list[ModelChoice]) -> None:
+        self._discovered = list(choices)
+        self._rebuild()
+        selected = self._settings.value(SELECTED_KEY, "", type=str)
+        if selected and self.current_spec() is None:
+            self._select(selected)
+        self.discoveryFinished.emit(len(choices))
+
+    def _on_browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a model file", "", "Model weights (*.gguf *.safetensors);;All files (*)"
+        )
+        if path:
+            self.choose_path(path)
+
+    def _on_browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        if path:
+            self.choose_path(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept drags that carry local files."""
+        if local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Emit the dropped paths."""
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.choose_path(paths[0])

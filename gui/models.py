@@ -1,0 +1,347 @@
+"""Thin Qt item models over core's frozen dataclasses (checked with pytest-qt's qtmodeltester).
+
+Each model stores the dataclasses as they are and only decides how a cell looks; sorting uses the
+raw value under SORT_ROLE, and the row's object is available under OBJECT_ROLE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush
+
+from core.results import Passage
+from gui import style
+
+SORT_ROLE = Qt.ItemDataRole.UserRole
+OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def human_size(n: int | None) -> str:
+    """Bytes as a short human size ("253 MB")."""
+    if not n:
+        return "—"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit in ("B", "KB", "MB") else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"  # pragma: no cover - loop always returns
+
+
+def human_count(n: int | None) -> str:
+    """A parameter count as 135M / 2.7B."""
+    if not n:
+        return "—"
+    if n >= 1e9:
+        return f"{n / 1e9:.1f}B"
+    if n >= 1e6:
+        return f"{n / 1e6:.0f}M"
+    if n >= 1e3:
+        return f"{n / 1e3:.0f}K"
+    return str(n)
+
+
+def format_probability(p: float) -> str:
+    """p_extract for display: plain for large values, scientific for tiny ones."""
+    if p <= 0:
+        return "0"
+    if p >= 0.01:
+        return f"{p:.2f}"
+    return f"{p:.1e}"
+
+
+class PassageTableModel(QAbstractTableModel):
+    """Rows are core.results.Passage objects of one ScanResult; read-only."""
+
+    COLUMNS = ("Position", "Verbatim tokens", "Similarity", "p_extract", "Common phrase")
+    TOOLTIPS = (
+        "Where the passage starts in the manuscript (character offset and share of the text).",
+        "Tokens the model reproduced exactly before its first divergence.",
+        "Normalized similarity of the model's output to the author's text, 0-100.",
+        "Probability that sampling (top-k 40) extracts the 50-token continuation (p_z).",
+        "Generic phrase any model reproduces; kept out of the verdict.",
+    )
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._passages: tuple[Passage, ...] = ()
+        self._text_length = 1
+
+    def set_passages(self, passages: Sequence[Passage], text_length: int) -> None:
+        """Replace all rows (a new result)."""
+        self.beginResetModel()
+        self._passages = tuple(passages)
+        self._text_length = max(1, text_length)
+        self.endResetModel()
+
+    def passage(self, row: int) -> Passage:
+        """The Passage shown in `row`."""
+        return self._passages[row]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        """Number of rows (a flat model: children have none)."""
+        return 0 if parent.isValid() else len(self._passages)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles and their tooltips; row numbers."""
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.TOOLTIPS[section]
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, sort value, object, colour."""
+        if not index.isValid() or not (0 <= index.row() < len(self._passages)):
+            return None
+        p = self._passages[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return f"{p.start_char:,}  ({100 * p.start_char / self._text_length:.0f} %)"
+            if col == 1:
+                return f"{p.verbatim_tokens:,}"
+            if col == 2:
+                return f"{p.similarity:.1f}"
+            if col == 3:
+                return format_probability(p.p_extract)
+            return "yes" if p.common_phrase else ""
+        if role == SORT_ROLE:
+            return (p.start_char, p.verbatim_tokens, p.similarity, p.p_extract, int(p.common_phrase))[col]
+        if role == OBJECT_ROLE:
+            return p
+        if role == Qt.ItemDataRole.ForegroundRole and p.common_phrase:
+            return QBrush(style.MUTED)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            align = Qt.AlignmentFlag.AlignLeft if col in (0, 4) else Qt.AlignmentFlag.AlignRight
+            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and p.common_phrase:
+            return p.common_phrase_reason or "Common phrase: kept out of the verdict."
+        return None
+
+
+class PassageFilterProxy(QSortFilterProxyModel):
+    """Sorts passages on raw values and can hide common phrases."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self._hide_common = False
+
+    def set_hide_common(self, hide: bool) -> None:
+        """Show or hide passages flagged as common phrases."""
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10 deprecates invalidateRowsFilter
+            self.beginFilterChange()
+            self._hide_common = hide
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._hide_common = hide
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        """Hide common phrases when asked."""
+        if not self._hide_common:
+            return True
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        passage = self.sourceModel().data(index, OBJECT_ROLE)
+        return not (passage is not None and passage.common_phrase)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One entry of the model picker: what to pass to load_backend, and what to show."""
+
+    spec: str | None
+    """Path or name for load_backend; None is the embedded default model."""
+    name: str
+    format: str = ""
+    size_bytes: int | None = None
+    parameters: int | None = None
+    quantization: str | None = None
+    source: str = ""
+
+    @classmethod
+    def from_entry(cls, entry: Any) -> ModelChoice:
+        """Adapt a core.model.discovery.ModelEntry (read by attribute, so the GUI does not pin its type)."""
+        return cls(
+            spec=str(entry.path),
+            name=str(entry.name),
+            format=str(getattr(entry, "format", "") or ""),
+            size_bytes=getattr(entry, "size_bytes", None),
+            parameters=getattr(entry, "parameters", None),
+            quantization=getattr(entry, "quantization", None),
+            source=str(getattr(entry, "source", "") or ""),
+        )
+
+    def label(self) -> str:
+        """One line: name, format, size, parameters."""
+        parts = [self.name]
+        details = [d for d in (self.format.upper(), self.quantization or "") if d]
+        if self.size_bytes:
+            details.append(human_size(self.size_bytes))
+        if self.parameters:
+            details.append(f"{human_count(self.parameters)} params")
+        if details:
+            parts.append(" · ".join(details))
+        return "  —  ".join(parts)
+
+
+EMBEDDED_DEFAULT = ModelChoice(
+    spec=None, name="Embedded default (Gemma 3 270M)", format="gguf", quantization="Q4_K_M", source="built in"
+)
+
+
+class ModelListModel(QAbstractListModel):
+    """The picker's rows: the embedded default first, then recent, browsed and discovered models."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._choices: list[ModelChoice] = [EMBEDDED_DEFAULT]
+
+    def set_choices(self, choices: Sequence[ModelChoice]) -> None:
+        """Replace the rows after the embedded default; duplicates by spec are dropped."""
+        seen: set[str | None] = {None}
+        rows = [EMBEDDED_DEFAULT]
+        for c in choices:
+            if c.spec not in seen:
+                seen.add(c.spec)
+                rows.append(c)
+        self.beginResetModel()
+        self._choices = rows
+        self.endResetModel()
+
+    def choices(self) -> tuple[ModelChoice, ...]:
+        """All rows, embedded default first."""
+        return tuple(self._choices)
+
+    def row_of(self, spec: str | None) -> int:
+        """Row of the choice with this spec, or -1."""
+        return next((i for i, c in enumerate(self._choices) if c.spec == spec), -1)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Number of rows (a flat model: children have none)."""
+        return 0 if parent.isValid() else len(self._choices)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, sort value, object, colour."""
+        if not index.isValid() or not (0 <= index.row() < len(self._choices)):
+            return None
+        c = self._choices[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return c.label()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = c.spec or "installed with Verbatim"
+            return f"{c.name}\n{where}" + (f"\nfound in: {c.source}" if c.source else "")
+        if role in (OBJECT_ROLE, SORT_ROLE):
+            return c
+        return None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A manuscript in the queue: its path, and once known its Document, error or ScanResult."""
+
+    path: str
+    document: Any = None
+    """core.ingest.Document once loaded."""
+    error: str = ""
+    result: Any = None
+    """core.results.ScanResult once scanned."""
+
+    @property
+    def status(self) -> str:
+        """A word for the queue: loading, ready, failed, scanned, partial."""
+        if self.error:
+            return "failed"
+        if self.result is not None:
+            return "scanned" if self.result.complete else "partial"
+        return "ready" if self.document is not None else "loading"
+
+
+class QueueModel(QAbstractListModel):
+    """The manuscripts dropped or opened, in order."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[QueueEntry] = []
+
+    def entries(self) -> tuple[QueueEntry, ...]:
+        """All entries in queue order."""
+        return tuple(self._entries)
+
+    def entry(self, row: int) -> QueueEntry:
+        """The entry in `row`."""
+        return self._entries[row]
+
+    def row_of(self, path: str) -> int:
+        """Row of `path`, or -1."""
+        return next((i for i, e in enumerate(self._entries) if e.path == path), -1)
+
+    def add(self, path: str) -> int:
+        """Append `path` unless queued already; returns its row."""
+        row = self.row_of(path)
+        if row >= 0:
+            return row
+        row = len(self._entries)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._entries.append(QueueEntry(path))
+        self.endInsertRows()
+        return row
+
+    def update(self, path: str, **changes: Any) -> None:
+        """Replace fields of the entry for `path` (entries are frozen: a new one is stored)."""
+        row = self.row_of(path)
+        if row < 0:
+            return
+        old = self._entries[row]
+        self._entries[row] = QueueEntry(**{**old.__dict__, **changes})
+        idx = self.index(row, 0)
+        self.dataChanged.emit(idx, idx)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        self.beginResetModel()
+        self._entries.clear()
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Number of rows (a flat model: children have none)."""
+        return 0 if parent.isValid() else len(self._entries)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, sort value, object, colour."""
+        if not index.isValid() or not (0 <= index.row() < len(self._entries)):
+            return None
+        e = self._entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            name = e.path.replace("\\", "/").rsplit("/", 1)[-1]
+            return f"{name}   ·   {e.status}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return e.error or e.path
+        if role == Qt.ItemDataRole.ForegroundRole and e.error:
+            return QBrush(style.VERDICT_COLOURS["memorized"])
+        if role in (OBJECT_ROLE, SORT_ROLE):
+            return e
+        return None

@@ -1,0 +1,221 @@
+"""Result widgets: the verdict badge with key figures, and the side-by-side passage detail."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QTextEdit, QVBoxLayout, QWidget
+
+from core.results import Passage, ScanResult
+from gui import style
+from gui.manuscript import _ASTRAL
+from gui.models import format_probability
+
+VERDICT_WORDS = {
+    "memorized": "Memorized",
+    "inconclusive": "Inconclusive",
+    "no-evidence": "No evidence",
+}
+
+
+def _qt_pos(text: str, i: int) -> int:
+    return i + len(_ASTRAL.findall(text, 0, i))
+
+
+class VerdictBadge(QFrame):
+    """The verdict word in its colour, the rule that fired, and the key figures of a result."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(18)
+        left = QVBoxLayout()
+        left.setSpacing(2)
+        self.verdict_label = QLabel("No scan yet")
+        font = self.verdict_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.verdict_label.setFont(font)
+        self.reason_label = QLabel("Open a manuscript, pick a model and press Scan (Ctrl+R).")
+        self.reason_label.setObjectName("muted")
+        self.reason_label.setWordWrap(True)
+        left.addWidget(self.verdict_label)
+        left.addWidget(self.reason_label)
+        layout.addLayout(left, 3)
+        self._figures = QGridLayout()
+        self._figures.setHorizontalSpacing(18)
+        self._figures.setVerticalSpacing(0)
+        self._values: dict[str, QLabel] = {}
+        for col, (key, caption) in enumerate(
+            (
+                ("longest", "Longest verbatim run"),
+                ("share", "Text reproduced"),
+                ("confirmed", "Confirmed passages"),
+                ("coverage", "Coverage @ 1 %"),
+            )
+        ):
+            cap = QLabel(caption)
+            cap.setObjectName("muted")
+            val = QLabel("—")
+            vfont = val.font()
+            vfont.setPointSizeF(vfont.pointSizeF() * 1.25)
+            vfont.setBold(True)
+            val.setFont(vfont)
+            self._figures.addWidget(val, 0, col)
+            self._figures.addWidget(cap, 1, col)
+            self._values[key] = val
+        layout.addLayout(self._figures, 4)
+
+    def figure(self, key: str) -> str:
+        """The text of one key figure ("longest", "share", "confirmed", "coverage")."""
+        return self._values[key].text()
+
+    def clear(self, message: str = "No scan yet", detail: str = "") -> None:
+        """Back to the empty state with a message."""
+        self.verdict_label.setText(message)
+        self.verdict_label.setStyleSheet("")
+        self.reason_label.setText(detail)
+        for val in self._values.values():
+            val.setText("—")
+
+    def show_result(self, result: ScanResult) -> None:
+        """Fill in the verdict and figures; an incomplete result says so first."""
+        s = result.summary
+        word = VERDICT_WORDS.get(s.verdict, s.verdict)
+        colour = style.VERDICT_COLOURS.get(s.verdict, style.TEXT)
+        reason = s.reason
+        if not result.complete:
+            share = result.positions_scored / result.positions_total if result.positions_total else 0.0
+            word = f"{word} (incomplete)"
+            colour = style.INCOMPLETE
+            reason = f"Cancelled: covers {share:.0%} of the text. " + reason
+        self.verdict_label.setText(word)
+        self.verdict_label.setStyleSheet(f"color: {colour.name()};")
+        self.reason_label.setText(reason)
+        self._values["longest"].setText(f"{s.longest_verbatim_tokens:,} tokens")
+        self._values["share"].setText(f"{s.verbatim_token_share:.1%}")
+        common = f"  (+{s.common_phrases} common)" if s.common_phrases else ""
+        self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}")
+        cov = _coverage_at(s.coverage, 0.01)
+        self._values["coverage"].setText("—" if cov is None else f"{cov:.1%}")
+
+
+def _coverage_at(coverage: dict[str, float], tau: float) -> float | None:
+    for key, value in coverage.items():
+        try:
+            k = float(str(key).rstrip("%")) / (100 if str(key).endswith("%") else 1)
+        except ValueError:
+            continue
+        if abs(k - tau) < 1e-12:
+            return float(value)
+    return None
+
+
+class _Pane(QWidget):
+    def __init__(self, title: str, accessible: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        label = QLabel(title)
+        label.setObjectName("paneTitle")
+        self.text = QTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setFont(style.reading_font(10))
+        self.text.setAccessibleName(accessible)
+        self.text.setTabChangesFocus(True)
+        label.setBuddy(self.text)
+        layout.addWidget(label)
+        layout.addWidget(self.text)
+
+    def set_content(self, text: str, spans: Sequence[tuple[int, int]] = (), colour: str = "") -> None:
+        self.text.setPlainText(text)
+        if not spans:
+            return
+        fmt = QTextCharFormat()
+        fmt.setBackground(style.VERBATIM if not colour else style.COMMON)
+        doc = self.text.document()
+        for start, end in spans:
+            cursor = QTextCursor(doc)
+            cursor.setPosition(_qt_pos(text, max(0, start)))
+            cursor.setPosition(_qt_pos(text, min(len(text), end)), QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(fmt)
+
+    def highlighted_ranges(self) -> list[tuple[int, int]]:
+        """(start, end) Qt positions of highlighted fragments (for tests)."""
+        out = []
+        block = self.text.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                if frag.charFormat().background().style() != Qt.BrushStyle.NoBrush:
+                    out.append((frag.position(), frag.position() + frag.length()))
+                it += 1
+            block = block.next()
+        return out
+
+
+class PassageDetail(QWidget):
+    """Prompt | author's text | model's output for one passage, verbatim spans in the same colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.summary_label = QLabel("Select a passage to compare the author's text with the model's output.")
+        self.summary_label.setObjectName("muted")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.summary_label)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.prompt = _Pane("Prompt given to the model", "Prompt")
+        self.original = _Pane("Author's text", "Author's text")
+        self.generated = _Pane("Model's output", "Model's output")
+        for pane in (self.prompt, self.original, self.generated):
+            row.addWidget(pane, 1)
+        layout.addLayout(row, 1)
+        self._passage: Passage | None = None
+
+    @property
+    def passage(self) -> Passage | None:
+        """The passage shown, if any."""
+        return self._passage
+
+    def show_passage(self, p: Passage | None) -> None:
+        """Show `p` side by side, or clear the panes for None."""
+        self._passage = p
+        if p is None:
+            for pane in (self.prompt, self.original, self.generated):
+                pane.set_content("")
+            self.summary_label.setText(
+                "Select a passage to compare the author's text with the model's output."
+            )
+            return
+        grey = "common" if p.common_phrase else ""
+        self.prompt.set_content(p.prompt)
+        self.original.set_content(p.original, p.original_spans, grey)
+        self.generated.set_content(p.generated, p.generated_spans, grey)
+        figures = [
+            f"<b>{p.verbatim_tokens}</b> tokens verbatim",
+            f"similarity <b>{p.similarity:.1f}</b>",
+            f"longest common run <b>{p.longest_common_chars}</b> characters",
+            f"p_extract <b>{format_probability(p.p_extract)}</b>",
+        ]
+        q = p.queries_for_half
+        if q is not None:
+            figures.append(f"≈ {q:,} samples for a 50 % chance")
+        if p.fragile_positions:
+            figures.append(f"{p.fragile_positions} near-tie positions")
+        text = " · ".join(figures)
+        if p.common_phrase:
+            reason = html.escape(p.common_phrase_reason or "reproduced without this work's context")
+            text += f"<br><i>Common phrase, kept out of the verdict: {reason}</i>"
+        self.summary_label.setText(text)
