@@ -92,8 +92,9 @@ def assemble(blocks: Iterable[Block], norm: Normalizer) -> tuple[str, tuple[Loca
             continue
         sep = block.sep if parts else ""
         if sep == PARAGRAPH_SEP and parts:
-            parts[-1] = parts[-1].rstrip(" \t")
-            pos = sum(map(len, parts))
+            stripped = parts[-1].rstrip(" \t")
+            pos -= len(parts[-1]) - len(stripped)  # not a re-sum over all parts: that is quadratic
+            parts[-1] = stripped
         parts.append(sep + text)
         start, end = pos + len(sep), pos + len(sep) + len(text)
         if locations and locations[-1].label == block.label:
