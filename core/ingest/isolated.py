@@ -119,6 +119,17 @@ def _limit_memory(memory_bytes: int) -> None:
 
 
 def _peak_rss() -> int:
+    """This process's peak resident memory in bytes (0 where unknown).
+
+    Linux's VmHWM, not ru_maxrss: the latter survives exec, so a spawned worker would report its parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:
