@@ -250,8 +250,10 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setAccessibleName("Passages")
         self.table.setTabKeyNavigation(False)
         self.hide_common = QCheckBox("&Hide common phrases")
@@ -283,10 +285,11 @@ class MainWindow(QMainWindow):
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
-        upper.setStretchFactor(0, 3)
-        upper.setStretchFactor(1, 2)
+        upper.setStretchFactor(0, 1)
+        upper.setStretchFactor(1, 1)
+        upper.setSizes([460, 560])
         upper.setChildrenCollapsible(False)
-        vertical = QSplitter(Qt.Orientation.Vertical)
+        self.results_splitter = vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(upper)
         vertical.addWidget(self.detail)
         vertical.setStretchFactor(0, 3)
@@ -307,7 +310,7 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
-        main.setSizes([260, 1020])
+        main.setSizes([230, 1050])
         main.setChildrenCollapsible(False)
         self.setCentralWidget(main)
 
@@ -569,7 +572,7 @@ class MainWindow(QMainWindow):
         path = self._scanning_path
         self._scanning_path = None
         if path is not None:
-            self.queue_model.update(path, result=result)
+            self.queue_model.update(path, result=result, scanning=False)
         current = self.current_entry()
         if current is not None and current.path == path:
             self.show_result(result)
@@ -584,12 +587,12 @@ class MainWindow(QMainWindow):
             )
 
     def _on_controller_cancelled(self) -> None:
-        self._scanning_path = None
+        self._stop_marking_scan()
         self._pending.clear()
         self.statusBar().showMessage("Scan cancelled before the model finished loading.", 8000)
 
     def _on_controller_failed(self, message: str) -> None:
-        self._scanning_path = None
+        self._stop_marking_scan()
         self._pending.clear()
         self.show_error(message)
 
@@ -628,9 +631,27 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.show_error(str(exc))
             return
+        if self._scanning_path is not None and self._scanning_path != path:
+            self.queue_model.update(self._scanning_path, scanning=False)
         self._scanning_path = path
+        self.queue_model.update(path, scanning=True)
+        current = self.current_entry()
+        if current is not None and current.path == path:
+            self.clear_result()
+            self.badge.clear(
+                "Scanning…",
+                "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
+            )
         self.message_bar.hide()
         self.statusBar().showMessage(f"Scanning {Path(path).name}…")
+
+    def _stop_marking_scan(self) -> None:
+        if self._scanning_path is not None:
+            self.queue_model.update(self._scanning_path, scanning=False)
+            current = self.current_entry()
+            if current is not None and current.path == self._scanning_path:
+                self._show_entry(current)
+        self._scanning_path = None
 
     def _show_entry(self, entry: QueueEntry | None) -> None:
         if entry is None:
@@ -648,6 +669,11 @@ class MainWindow(QMainWindow):
             self.show_result(entry.result)
         else:
             self.clear_result()
+            if entry.scanning:
+                self.badge.clear(
+                    "Scanning…",
+                    "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
+                )
 
     def _update_actions(self) -> None:
         entry = self.current_entry()

@@ -66,7 +66,7 @@ def format_probability(p: float) -> str:
 class PassageTableModel(QAbstractTableModel):
     """Rows are core.results.Passage objects of one ScanResult; read-only."""
 
-    COLUMNS = ("Position", "Verbatim tokens", "Similarity", "p_extract", "Common phrase")
+    COLUMNS = ("Position", "Verbatim\ntokens", "Similarity", "p_extract", "Common\nphrase")
     TOOLTIPS = (
         "Where the passage starts in the manuscript (character offset and share of the text).",
         "Tokens the model reproduced exactly before its first divergence.",
@@ -269,12 +269,15 @@ class QueueEntry:
     error: str = ""
     result: Any = None
     """core.results.ScanResult once scanned."""
+    scanning: bool = False
 
     @property
     def status(self) -> str:
-        """A word for the queue: loading, ready, failed, scanned, partial."""
+        """A word for the queue: loading, ready, failed, scanning, scanned, partial."""
         if self.error:
             return "failed"
+        if self.scanning:
+            return "scanning"
         if self.result is not None:
             return "scanned" if self.result.complete else "partial"
         return "ready" if self.document is not None else "loading"

@@ -31,24 +31,19 @@ class VerdictBadge(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(18)
-        left = QVBoxLayout()
-        left.setSpacing(2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(14, 10, 14, 10)
+        outer.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(18)
         self.verdict_label = QLabel("No scan yet")
         font = self.verdict_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.verdict_label.setFont(font)
-        self.reason_label = QLabel("Open a manuscript, pick a model and press Scan (Ctrl+R).")
-        self.reason_label.setObjectName("muted")
-        self.reason_label.setWordWrap(True)
-        left.addWidget(self.verdict_label)
-        left.addWidget(self.reason_label)
-        layout.addLayout(left, 3)
+        top.addWidget(self.verdict_label, 1, Qt.AlignmentFlag.AlignVCenter)
         self._figures = QGridLayout()
-        self._figures.setHorizontalSpacing(18)
+        self._figures.setHorizontalSpacing(22)
         self._figures.setVerticalSpacing(0)
         self._values: dict[str, QLabel] = {}
         for col, (key, caption) in enumerate(
@@ -69,7 +64,12 @@ class VerdictBadge(QFrame):
             self._figures.addWidget(val, 0, col)
             self._figures.addWidget(cap, 1, col)
             self._values[key] = val
-        layout.addLayout(self._figures, 4)
+        top.addLayout(self._figures)
+        self.reason_label = QLabel("Open a manuscript, pick a model and press Scan (Ctrl+R).")
+        self.reason_label.setObjectName("muted")
+        self.reason_label.setWordWrap(True)
+        outer.addLayout(top)
+        outer.addWidget(self.reason_label)
 
     def figure(self, key: str) -> str:
         """The text of one key figure ("longest", "share", "confirmed", "coverage")."""
@@ -211,7 +211,7 @@ class PassageDetail(QWidget):
         ]
         q = p.queries_for_half
         if q is not None:
-            figures.append(f"≈ {q:,} samples for a 50 % chance")
+            figures.append(f"≈ {q:,} sample{'s' if q != 1 else ''} for a 50 % chance")
         if p.fragile_positions:
             figures.append(f"{p.fragile_positions} near-tie positions")
         text = " · ".join(figures)
