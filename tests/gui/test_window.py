@@ -266,3 +266,31 @@ def test_shortcuts_and_mnemonics(make_window) -> None:
     for action in (window.open_action, window.scan_action, window.cancel_action, window.export_action):
         assert "&" in action.text()
     assert not window.cancel_action.isEnabled()
+
+
+def test_cancel_while_model_loads(qtbot, make_window, manuscript, qsettings) -> None:
+    import threading
+
+    from gui.app import create_main_window
+    from tests.gui.conftest import fake_factory
+
+    release = threading.Event()
+
+    def slow_loader(spec, settings):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return fake_factory()(spec, settings)
+
+    window = create_main_window(slow_loader, settings=qsettings, discover=lambda: [])
+    qtbot.addWidget(window)
+    open_and_wait(qtbot, window, manuscript)
+    with qtbot.waitSignal(window.controller.loadingModel):
+        window.start_scan()
+    assert window.progress_bar.maximum() == 0  # indeterminate while loading
+    assert "Loading model" in window.progress_label.text()
+    window.cancel_scan()
+    assert window.controller.state == "cancelling"
+    with qtbot.waitSignal(window.controller.cancelled, timeout=5_000):
+        release.set()
+    assert window.result is None and not window.controller.busy
+    assert window.queue_model.entry(0).status == "ready"
+    window.close()

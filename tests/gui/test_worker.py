@@ -61,3 +61,21 @@ def test_forgotten_task_reports_nothing_and_wait_all_joins(qtbot) -> None:
     runner.wait_all()
     assert seen == [] and not runner.is_running()
     assert QThread.currentThread() is not None
+
+
+def test_progress_is_throttled_but_stage_changes_get_through(qtbot) -> None:
+    from core.scan.progress import ScanProgress
+
+    runner = TaskRunner(interval_s=0.5)
+    seen: list[ScanProgress] = []
+
+    def job():  # type: ignore[no-untyped-def]
+        for i in range(2000):
+            yield ScanProgress("triage", i, 2000, i, 2000, 100.0, 1.0)
+        yield ScanProgress("confirm", 0, 5, 2000, 2000, 0.0, None)
+        return None
+
+    with qtbot.waitSignal(runner.idle, timeout=10_000):
+        runner.start(job, on_yield=seen.append)
+    assert 2 <= len(seen) < 20
+    assert seen[0].done == 0 and seen[-1].stage == "confirm"
