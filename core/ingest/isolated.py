@@ -119,7 +119,7 @@ def _limit_memory(memory_bytes: int) -> None:
 
 
 def _peak_rss() -> int:
-    """This process's peak resident memory in bytes (0 where unknown).
+    """Peak resident memory in bytes (0 where unknown).
 
     Linux's VmHWM, not ru_maxrss: the latter survives exec, so a spawned worker would report its parent's peak.
     """

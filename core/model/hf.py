@@ -153,10 +153,11 @@ class TransformersBackend:
         targets = ids[:, 1:]
         if self._sliced:
             hidden = self._hidden(ids)[:, :-1]
-            logits_of = lambda s, e: self._head(hidden[:, s:e])  # noqa: E731
         else:
             full = self.model(input_ids=ids, use_cache=False).logits[:, :-1]
-            logits_of = lambda s, e: full[:, s:e]  # noqa: E731
+
+        def logits_of(s: int, e: int) -> torch.Tensor:
+            return self._head(hidden[:, s:e]) if self._sliced else full[:, s:e]
         vocab = int(self.model.get_output_embeddings().weight.shape[0])
         step = max(1, _LOGIT_ELEMENTS // max(1, b * vocab))
         parts: list[dict[str, torch.Tensor]] = []
@@ -180,7 +181,7 @@ class TransformersBackend:
 
         ids = torch.from_numpy(np.ascontiguousarray(prompts)).to(self.device)
         pad = self.tokenizer.pad_token_id
-        config = GenerationConfig(
+        config = GenerationConfig(  # type: ignore[no-untyped-call]
             do_sample=False,
             max_new_tokens=max_new_tokens,
             pad_token_id=pad if pad is not None else (self._eos if self._eos is not None else 0),
@@ -260,6 +261,7 @@ def load_transformers(
     dev = pick_device(device)
     torch_dtype = pick_dtype(dtype, dev)
     quant = None
+    files: tuple[ModelFile, ...]
     if path.is_file() and path.suffix.lower() == ".gguf" or _is_gguf(path):
         sha = sha256_file(path)
         folder = convert_gguf(path, sha, default_cache_dir())
@@ -276,7 +278,8 @@ def load_transformers(
         raise ValueError(f"The tokenizer in {folder} cannot report character offsets (no fast tokenizer).")
     model = AutoModelForCausalLM.from_pretrained(
         str(folder), dtype=torch_dtype, use_safetensors=True, trust_remote_code=False
-    ).to(dev)
+    )
+    model = model.to(dev)  # type: ignore[arg-type]
     model.eval()
     name = name or (path.stem if fmt == "gguf" else path.name)
     info = ModelInfo(

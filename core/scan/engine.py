@@ -97,7 +97,9 @@ def scan(
 
     trace = yield from triage(ids, backend, settings, cancel, store)
     timings["triage_s"] = trace.seconds
-    cancelled = lambda: cancel is not None and cancel.cancelled  # noqa: E731
+
+    def cancelled() -> bool:
+        return cancel is not None and cancel.cancelled
 
     segments = candidate_segments(trace, settings)
     n_candidates = len(segments)

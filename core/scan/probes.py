@@ -60,7 +60,7 @@ def _grouped(
     groups: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
     for item in items:
         groups[(item[1], item[2])].append(item)
-    out = []
+    out: list[list[tuple[int, int, int]]] = []
     for shape in sorted(groups):
         g = groups[shape]
         out.extend(g[i : i + batch] for i in range(0, len(g), batch))
@@ -166,8 +166,11 @@ class Alignment:
     generated_spans: tuple[tuple[int, int], ...]
 
 
-def align(original: str, generated: str, min_span: int = 4) -> Alignment:
-    """Indel similarity, longest common substring, and the verbatim spans on both sides."""
+def align(original: str, generated: str, min_span: int = 8) -> Alignment:
+    """Indel similarity, longest common substring, and the verbatim spans on both sides.
+
+    Spans shorter than `min_span` characters (a stray " is " matching by chance) are not highlighted.
+    """
     orig_spans: list[tuple[int, int]] = []
     gen_spans: list[tuple[int, int]] = []
     for op in Indel.opcodes(original, generated):
