@@ -57,7 +57,7 @@ def bare_forward(backend, ids, settings: ScanSettings) -> None:
     with torch.inference_mode():
         for b in range(0, len(chunks), settings.batch_size):
             rows = np.stack([ids[c.start : c.end] for c in chunks[b : b + settings.batch_size]])
-            backend.model(input_ids=torch.from_numpy(with_bos(rows, backend.bos_id)), use_cache=False).logits
+            _ = backend.model(input_ids=torch.from_numpy(with_bos(rows, backend.bos_id)), use_cache=False).logits
 
 
 def peer_windows(n: int) -> list[int]:
@@ -92,7 +92,7 @@ def main() -> None:
         n = len(ids)
         fwd_s = timed(lambda ids=ids: bare_forward(backend, ids, settings), args.repeats)
         results = []
-        scan_s = timed(lambda text=text: results.append(run_scan(document(text), backend, settings)), args.repeats)
+        scan_s = timed(lambda text=text, results=results: results.append(run_scan(document(text), backend, settings)), args.repeats)
         r = results[-1]
         starts = peer_windows(n)
         peer_s = timed(lambda ids=ids, starts=starts: peer(backend, ids, starts, args.peer_batch), 1)
