@@ -162,9 +162,8 @@ class RemoteBackend:
             try:
                 out: dict[str, Any] = self.http.request("/v1/completions", {**body, "prompt": [int(t) for t in prompt]})
                 return out
-            except urllib.error.HTTPError as e:
-                if e.code not in (400, 422):
-                    raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
+            except urllib.error.HTTPError:
+                # vLLM takes token ids; llama-cpp-python's server answers 500 to anything but text.
                 self._ids_ok = False
         render = getattr(self.tokenizer, "decode_special", self.tokenizer.decode)
         try:

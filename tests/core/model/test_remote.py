@@ -83,7 +83,8 @@ def server():
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_smollm2_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--verbose", "false"],
+         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--verbose", "false",
+         "--type_k", "0", "--type_v", "0"],  # fp32 KV cache, as the local backend uses
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
