@@ -75,10 +75,11 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--peer-batch", type=int, default=8)
+    ap.add_argument("--backend", default="transformers", help="bare forward needs the transformers model")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     settings = ScanSettings(device="cpu", common_phrase_check=True)
-    backend = load_backend(args.model, settings)
+    backend = load_backend(args.model, settings, backend=args.backend)
     lines = [
         f"Model: {backend.info.name} ({backend.info.quantization or backend.info.format}, {backend.info.backend}, "
         f"{backend.info.dtype} on {backend.info.device}); torch threads {torch.get_num_threads()}; "
