@@ -33,9 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("scan", help="scan a manuscript for verbatim reproduction by a model")
-    p.add_argument("manuscript", type=Path)
-    p.add_argument("--model", default=None, help="model path or name (default: the embedded Gemma 3 270M)")
+    p = sub.add_parser("scan", help="scan a manuscript (or a folder of them) for verbatim reproduction")
+    p.add_argument("manuscript", type=Path, help="a manuscript file, or a folder: every manuscript in it")
+    p.add_argument("--model", action="append", default=[],
+                   help="model path or name (default: the embedded Gemma 3 270M); repeat to compare models")
+    p.add_argument("--out-dir", type=Path, default=Path("verbatim-results"),
+                   help="with a folder or several models: where each pair's JSON and the matrix go")
     p.add_argument("--json", dest="json_out", type=Path, help="write the result as JSON")
     p.add_argument("--pdf", dest="pdf_out", type=Path, help="write the PDF evidence report")
     p.add_argument("--control", action="append", type=Path, default=[], help="a control text (repeatable)")
@@ -92,11 +95,9 @@ def _sentence(exc: BaseException) -> str:
 
 
 # -- scan ------------------------------------------------------------------------------------------
-def _cmd_scan(args: argparse.Namespace) -> int:
-    from core.ingest.isolated import load_document_isolated
+def _settings(args: argparse.Namespace) -> Any:
     from core.settings import ScanSettings
 
-    doc = load_document_isolated(args.manuscript)  # bad input fails here, before the model loads
     overrides: dict[str, Any] = {}
     if args.chunk:
         overrides["chunk_tokens"] = args.chunk
@@ -104,6 +105,17 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         overrides["device"] = args.device
     settings = ScanSettings(**overrides)
     settings.validate()
+    return settings
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    if args.manuscript.is_dir() or len(args.model) > 1:
+        return _cmd_catalogue(args)
+    from core.ingest.isolated import load_document_isolated
+
+    doc = load_document_isolated(args.manuscript)  # bad input fails here, before the model loads
+    model = args.model[0] if args.model else None
+    settings = _settings(args)
     for out in (args.json_out, args.pdf_out):
         if out is not None and not out.parent.exists():
             _fail(f"the folder {out.parent} for {out.name} does not exist.")
@@ -113,8 +125,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from core.scan.engine import scan
     from core.scan.progress import CancelToken
 
-    _status(f"Loading model {args.model or '(embedded default)'}…", args.quiet)
-    backend = load_backend(args.model, settings, backend=args.backend)
+    _status(f"Loading model {model or '(embedded default)'}…", args.quiet)
+    backend = load_backend(model, settings, backend=args.backend)
     _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
 
     store = None
@@ -155,6 +167,46 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.pdf_out:
         print(f"PDF report written to {args.pdf_out}")
     return 0 if result.complete else 130
+
+
+def _cmd_catalogue(args: argparse.Namespace) -> int:
+    """Every manuscript against every model: one JSON per pair in --out-dir, and a matrix."""
+    from core.catalogue import format_matrix, manuscripts_in, run_catalogue
+    from core.model.loader import load_backend
+    from core.report.atomic import atomic_write_text
+    from core.scan.progress import CancelToken, ScanProgress
+
+    if args.json_out or args.pdf_out or args.checkpoint:
+        _fail("with a folder or several models, results go to --out-dir (one JSON per pair); "
+              "--json, --pdf and --checkpoint are for one manuscript and one model.")
+    paths = manuscripts_in(args.manuscript)
+    models = args.model or [None]
+    settings = _settings(args)
+    cancel = CancelToken()
+
+    def load(spec: str | None) -> Any:
+        _status(f"Loading model {spec or '(embedded default)'}…", args.quiet)
+        return load_backend(spec, settings, backend=args.backend)
+
+    gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel)
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    try:
+        while True:
+            try:
+                item = next(gen)
+            except StopIteration as stop:
+                rows = stop.value
+                break
+            if not isinstance(item, ScanProgress):
+                _status(item, args.quiet)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    matrix = format_matrix(rows)
+    atomic_write_text(args.out_dir / "matrix.txt", matrix + "\n")
+    print(matrix)
+    print(f"{len(rows)} results in {args.out_dir} (matrix.txt, one JSON per manuscript and model)")
+    done = len(paths) * len(models)
+    return 0 if len(rows) == done and not cancel.cancelled else 130
 
 
 def _status(message: str, quiet: bool) -> None:
@@ -246,7 +298,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     def loader(info: Any) -> Any:
         print(f"Loading model {info.name} to replay the probes…", file=sys.stderr, flush=True)
-        return load_backend(info.path, settings)
+        from core.model.loader import BACKENDS
+
+        return load_backend(info.path, settings, backend=info.backend if info.backend in BACKENDS else "auto")
 
     outcome = verify_report(args.report, replay_all=args.all, backend_loader=loader)
     print("\n".join(outcome.lines()))

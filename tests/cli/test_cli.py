@@ -77,3 +77,30 @@ def test_scan_writes_json_and_pdf_with_a_real_model(tmp_path):
     assert data["provenance"]["timings"]["model_load_s"] > 0 and data["provenance"]["timings"]["scan_s"] > 0
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     assert "Verdict" in proc.stdout
+
+
+def test_folder_against_two_models_writes_a_matrix_and_resumes(tmp_path, capsys):
+    from tests.helpers.tiny_model import build_tiny_model
+
+    works = tmp_path / "works"
+    works.mkdir()
+    (works / "one.txt").write_text("The committee met to review the figures for the depots. " * 6, encoding="utf-8")
+    (works / "two.md").write_text("Marguerite sorted the buttons by colour and by holes. " * 6, encoding="utf-8")
+    a = build_tiny_model(tmp_path / "tiny-a", seed=1)
+    b = build_tiny_model(tmp_path / "tiny-b", seed=2)
+    out = tmp_path / "results"
+    argv = ["scan", str(works), "--model", str(a), "--model", str(b), "--out-dir", str(out),
+            "--no-bundled-controls", "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    matrix = (out / "matrix.txt").read_text()
+    assert "tiny-a" in matrix and "tiny-b" in matrix and "one.txt" in matrix and "two.md" in matrix
+    assert len(list(out.glob("*.json"))) == 4
+    assert "4 results" in printed.out
+    assert main(argv[:-1]) == 0  # again, not quiet: every pair is reused
+    assert capsys.readouterr().err.count("reusing") == 4
+
+
+def test_catalogue_refuses_single_file_outputs(tmp_path, capsys):
+    assert main(["scan", "assets/samples", "--json", str(tmp_path / "x.json")]) == 2
+    assert "--out-dir" in capsys.readouterr().err
