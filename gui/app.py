@@ -52,8 +52,39 @@ def _application() -> Any:
         app.setApplicationDisplayName(APPLICATION)
     if not app.property("verbatim_styled"):
         apply_style(app)
+        app.setWindowIcon(_icon())
+        app.setDesktopFileName("verbatim")  # matches assets/verbatim.desktop (Wayland uses it for the icon)
         app.setProperty("verbatim_styled", True)
     return app
+
+
+def _icon() -> Any:
+    """Verbatim's icon in every rendered size (assets/icons, drawn by scripts/make_icons.py)."""
+    from PySide6.QtGui import QIcon
+
+    from gui.assets import ASSETS_DIR
+
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(ASSETS_DIR / "icons" / f"verbatim-{size}.png"))
+    return icon
+
+
+def _screenshot_and_quit(app: Any, window: Any, path: str) -> None:
+    """Smoke test of an installed app (VERBATIM_SMOKE_SCREENSHOT=PATH): screenshot the shown window, quit.
+
+    Runs once the event loop has shown the window; closes it (joining its threads) and exits with
+    status 1 if the screenshot could not be taken.
+    """
+    from PySide6.QtCore import QTimer
+
+    def shoot() -> None:
+        ok = window.isVisible() and window.grab().save(path)
+        print(f"verbatim: window shown; screenshot {'saved to' if ok else 'NOT saved to'} {path}", file=sys.stderr)
+        window.close()
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(0, shoot)
 
 
 def create_main_window(
@@ -88,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args:
         window.open_paths(args)
+    if os.environ.get("VERBATIM_SMOKE_SCREENSHOT"):
+        _screenshot_and_quit(app, window, os.environ["VERBATIM_SMOKE_SCREENSHOT"])
     return int(app.exec())
 
 
