@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -37,11 +36,13 @@ from core.settings import ScanSettings
 from gui.controller import BackendFactory, ScanController, ScanFunction
 from gui.export import FILTERS, ExportUnavailable, export_result
 from gui.heatmap import HeatmapStrip
+from gui.help import install_help
 from gui.manuscript import DropZone, ManuscriptView, expand_paths
 from gui.model_picker import Discover, ModelPicker
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
 from gui.results_view import PassageDetail, VerdictBadge
 from gui.settings_dialog import SettingsDialog
+from gui.welcome import install_welcome
 from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_ui(discover)
         self._connect()
+        self.welcome = install_welcome(self, settings)  # first start: the welcome page is in front
         self._update_actions()
         self.statusBar().showMessage("Ready. Drop a manuscript or press Ctrl+O.")
         geometry = self._settings.value("window/geometry")
@@ -194,7 +196,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.settings_action)
         menu = self.menuBar().addMenu("&Help")
-        menu.addAction("&About Verbatim", self._on_about_triggered)
+        self.help_actions = install_help(self, menu)
 
     def _build_ui(self, discover: Discover | None) -> None:
         toolbar = QToolBar("Main")
@@ -509,14 +511,6 @@ class MainWindow(QMainWindow):
             self.scan_settings = dialog.settings()
             self._settings.setValue(SETTINGS_KEY, json.dumps(self.scan_settings.to_dict()))
             self.statusBar().showMessage("Scan settings saved; they apply to the next scan.", 6000)
-
-    def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Verbatim",
-            "Verbatim checks whether a local language model memorized a manuscript, "
-            "and shows the passages it reproduces.",
-        )
 
     def _on_queue_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self._show_entry(self.queue_model.entry(current.row()) if current.isValid() else None)

@@ -1,0 +1,152 @@
+"""The first-run welcome: what Verbatim does, and two ways to start (the sample, or your own manuscript).
+
+`install_welcome` puts the welcome page in front of the main view when the app starts with nothing
+queued and the user has never opened a manuscript; the first manuscript queued (from the welcome, the
+menu or a drop) switches to the main view for good.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from gui.assets import AssetError, asset_path
+from gui.help import show_help
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+SEEN_KEY = "welcome/seen"
+SAMPLE = ("samples", "genesis-1-3-kjv.txt")
+
+INTRO = (
+    "Verbatim checks whether a language model on your computer memorized your manuscript. "
+    "It gives the model the text before each passage and looks for places where the model continues "
+    "with your own words, then has the model write those passages out again to prove it. "
+    "You get a verdict, the reproduced passages side by side with yours, and a PDF report that another "
+    "expert can check and replay."
+)
+
+
+def _font(widget: QWidget, points: float, bold: bool = False) -> QFont:
+    font = QFont(widget.font())
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+class WelcomeView(QWidget):
+    """The welcome page.
+
+    Signals:
+        sampleRequested(): "Try the sample manuscript" was pressed.
+        openRequested(): "Open a manuscript…" was pressed.
+        helpRequested(): the "How it works" link was activated.
+    """
+
+    sampleRequested = Signal()
+    openRequested = Signal()
+    helpRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        title = QLabel("Welcome to Verbatim")
+        title.setObjectName("welcomeTitle")
+        title.setFont(_font(title, 20, bold=True))
+        self.intro = QLabel(INTRO)
+        self.intro.setWordWrap(True)
+        self.intro.setFixedWidth(620)  # a fixed width lets the wrapped label get its full height
+        self.intro.setFont(_font(self.intro, 12))  # setFont, not a style sheet: wrapping measures the font
+        self.sample_button = QPushButton("Try the sample manuscript")
+        self.sample_button.setToolTip("Genesis 1–3 (King James Version, public domain) with the built-in model")
+        self.sample_button.setDefault(True)
+        self.open_button = QPushButton("Open a manuscript…")
+        self.open_button.setToolTip("A .txt, .md, .docx, .pdf, .epub, .odt, .rtf or .html file")
+        self.help_link = QLabel('<a href="help:method">How it works</a>')
+        self.help_link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.help_link.setAccessibleName("How it works")
+        note = QLabel("Everything runs on this computer; nothing is uploaded.")
+        note.setStyleSheet("color: palette(placeholder-text);")
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.sample_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(18)
+        column.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        intro_row = QHBoxLayout()  # centred by stretches, not an alignment flag, so height-for-width holds
+        intro_row.addStretch(1)
+        intro_row.addWidget(self.intro)
+        intro_row.addStretch(1)
+        column.addLayout(intro_row)
+        column.addLayout(buttons)
+        column.addWidget(self.help_link, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(note, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(column)
+        layout.addStretch(2)
+
+        self.sample_button.clicked.connect(self.sampleRequested)
+        self.open_button.clicked.connect(self.openRequested)
+        self.help_link.linkActivated.connect(self._on_help_link_activated)
+
+    def _on_help_link_activated(self, link: str) -> None:
+        self.helpRequested.emit()
+
+
+class Welcome(QObject):
+    """Puts WelcomeView in front of the window's main view until a manuscript is queued. Signals: none."""
+
+    def __init__(self, window: MainWindow, settings: QSettings) -> None:
+        super().__init__(window)
+        self._window = window
+        self._settings = settings
+        self.view = WelcomeView()
+        self._main = window.takeCentralWidget()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self._main)
+        window.setCentralWidget(self.stack)
+        self.view.sampleRequested.connect(self.open_sample)
+        self.view.openRequested.connect(window.open_action.trigger)
+        self.view.helpRequested.connect(self._on_view_help_requested)
+        window.queue_model.rowsInserted.connect(self._on_queue_rows_inserted)
+
+    def is_showing(self) -> bool:
+        """Whether the welcome page is in front."""
+        return self.stack.currentWidget() is self.view
+
+    def open_sample(self) -> None:
+        """Queue the bundled sample manuscript with the embedded default model selected."""
+        try:
+            path = asset_path(*SAMPLE)
+        except AssetError:
+            self._window.show_error(
+                "The sample manuscript is missing from this installation; reinstall Verbatim, "
+                "or open a manuscript of your own."
+            )
+            return
+        picker = self._window.picker
+        picker.combo.setCurrentIndex(max(0, picker.model.row_of(None)))  # None: the embedded default
+        self._window.open_paths([str(path)])
+
+    def _on_view_help_requested(self) -> None:
+        show_help(self._window, "method")
+
+    def _on_queue_rows_inserted(self, *args: object) -> None:
+        self._settings.setValue(SEEN_KEY, True)
+        self.stack.setCurrentWidget(self._main)
+
+
+def install_welcome(window: MainWindow, settings: QSettings) -> Welcome | None:
+    """Show the welcome page if this is a first start (nothing queued, no manuscript ever opened)."""
+    if settings.value(SEEN_KEY, False, type=bool) or window.queue_model.rowCount() > 0:
+        return None
+    return Welcome(window, settings)
