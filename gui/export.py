@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.results import ScanResult
@@ -70,8 +71,11 @@ def write_passages_csv(result: ScanResult, path: str | Path) -> None:
     atomic_write_bytes(path, passages_csv(result).encode("utf-8-sig"))
 
 
-def export_result(result: ScanResult, path: str | Path) -> str:
-    """Write `result` to `path` in the format its suffix names; returns "pdf", "json" or "csv"."""
+def export_result(result: ScanResult, path: str | Path, comparisons: Sequence[ScanResult] = ()) -> str:
+    """Write `result` to `path` in the format its suffix names; returns "pdf", "json" or "csv".
+
+    `comparisons`: the same manuscript scanned with other models, for the PDF's "Several models" section.
+    """
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
         write_passages_csv(result, path)
@@ -88,6 +92,6 @@ def export_result(result: ScanResult, path: str | Path) -> str:
             from gui.report_pdf import export_report
         except ImportError as exc:
             raise ExportUnavailable("PDF export is not available in this build.") from exc
-        export_report(result, path)
+        export_report(result, path, comparisons=comparisons)
         return "pdf"
     raise ExportUnavailable(f"Cannot export to '{suffix or Path(path).name}': choose .pdf, .json or .csv.")

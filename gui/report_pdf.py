@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
@@ -162,7 +163,12 @@ def _markers(result: ScanResult, max_passages: int) -> list[tuple[int, float]]:
 
 
 def build_document(
-    result: ScanResult, writer: QPdfWriter, width: float, *, max_passages: int
+    result: ScanResult,
+    writer: QPdfWriter,
+    width: float,
+    *,
+    max_passages: int,
+    comparisons: Sequence[ScanResult] = (),
 ) -> QTextDocument:
     """The report as a QTextDocument laid out for `writer`'s resolution, `width` device pixels wide."""
     doc = QTextDocument()
@@ -178,7 +184,7 @@ def build_document(
     layout = content.Layout(px_per_pt=96.0 / 72.0, heatmap_size=heat_size)
     if heat is not None:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(content.HEATMAP_URL), heat)
-    doc.setHtml(content.report_html(result, layout, max_passages=max_passages))
+    doc.setHtml(content.report_html(result, layout, max_passages=max_passages, comparisons=comparisons))
     return doc
 
 
@@ -243,15 +249,24 @@ def _header_footer(
     p.drawText(QRectF(left, foot_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignRight, f"page {page} of {pages}")
 
 
-def render_pdf(result: ScanResult, path: str | os.PathLike[str], *, max_passages: int = 20) -> None:
-    """Render the report for `result` to a PDF at `path` (atomically; no JSON attached)."""
+def render_pdf(
+    result: ScanResult,
+    path: str | os.PathLike[str],
+    *,
+    max_passages: int = 20,
+    comparisons: Sequence[ScanResult] = (),
+) -> None:
+    """Render the report for `result` to a PDF at `path` (atomically; no JSON attached).
+
+    `comparisons`: the same work scanned with other models, shown as a "Several models" section.
+    """
     ensure_app()
     assets.register_fonts()
     with atomic_path(path) as tmp:
-        _paint(result, tmp, max_passages)
+        _paint(result, tmp, max_passages, comparisons)
 
 
-def _paint(result: ScanResult, path: Path, max_passages: int) -> None:
+def _paint(result: ScanResult, path: Path, max_passages: int, comparisons: Sequence[ScanResult] = ()) -> None:
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
@@ -261,7 +276,7 @@ def _paint(result: ScanResult, path: Path, max_passages: int) -> None:
     page_w, page_h = float(writer.width()), float(writer.height())
     left, top, right, bottom = (_mm(v) for v in MARGIN_MM)
     body_w, body_h = page_w - left - right, page_h - top - bottom
-    doc = build_document(result, writer, body_w, max_passages=max_passages)
+    doc = build_document(result, writer, body_w, max_passages=max_passages, comparisons=comparisons)
     doc.setPageSize(QSizeF(body_w, body_h))
     keep_headings_with_next(doc, body_h, _pt(120))
     pages = doc.pageCount()
@@ -281,7 +296,13 @@ def _paint(result: ScanResult, path: Path, max_passages: int) -> None:
         painter.end()
 
 
-def export_report(result: ScanResult, pdf_path: str | os.PathLike[str], *, max_passages: int = 20) -> None:
+def export_report(
+    result: ScanResult,
+    pdf_path: str | os.PathLike[str],
+    *,
+    max_passages: int = 20,
+    comparisons: Sequence[ScanResult] = (),
+) -> None:
     """Render the PDF, attach the result JSON, and publish it at `pdf_path` in one atomic step."""
     payload = result_to_json(result).encode("utf-8")
     subject = (
@@ -289,5 +310,5 @@ def export_report(result: ScanResult, pdf_path: str | os.PathLike[str], *, max_p
         f"{wording.verdict_title(result.summary.verdict)}" + ("" if result.complete else " (incomplete)")
     )
     with atomic_path(pdf_path) as tmp:
-        render_pdf(result, tmp, max_passages=max_passages)
+        render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons)
         attach_json(tmp, payload, subject=subject, author="Verbatim")

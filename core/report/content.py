@@ -466,6 +466,46 @@ def controls_section(result: ScanResult, layout: Layout) -> str:
     return out
 
 
+def comparisons_section(result: ScanResult, comparisons: Sequence[ScanResult], layout: Layout) -> str:
+    """The same work scanned with several models: one row per model, this report's model marked."""
+    if not comparisons:
+        return ""
+    line = f"border-top: 1px solid {RULE};"
+    head = (
+        f'<thead><tr><td width="36%" class="label" bgcolor="{SOFT}">Model</td>'
+        f'<td width="22%" class="label" bgcolor="{SOFT}">Verdict</td>'
+        f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Longest run</td>'
+        f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Share</td>'
+        f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Coverage @ 1 %</td></tr></thead>'
+    )
+    rows = []
+    for other in comparisons:
+        s = other.summary
+        colour = VERDICT_COLOURS.get(s.verdict, MUTED)
+        this = other.model.sha256 == result.model.sha256 and other.model.name == result.model.name
+        name = e(other.model.name) + (' <span class="muted">(this report)</span>' if this else "")
+        if not other.complete:
+            name += ' <span class="muted">(incomplete)</span>'
+        rows.append(
+            f'<tr><td style="{line}">{name}<br/>{_mono(other.model.sha256 or "not recorded")}</td>'
+            f'<td style="{line} color:{colour}">{e(wording.verdict_title(s.verdict))}</td>'
+            f'<td style="{line}" align="right">{s.longest_verbatim_tokens:,} tokens</td>'
+            f'<td style="{line}" align="right">{wording.percent(s.verbatim_token_share)}</td>'
+            f'<td style="{line}" align="right">{_coverage_1pct(s.coverage)}</td></tr>'
+        )
+    return (
+        "<h2>Several models</h2>"
+        f"<p>{e(wording.comparisons_sentence(len(comparisons)))}</p>"
+        + _table([head, *rows], layout, pad=4)
+        + f'<p class="caption">{e(wording.COMPARISONS_CAPTION)}</p>'
+    )
+
+
+def _coverage_1pct(coverage: dict[str, float]) -> str:
+    value = coverage.get("1%")
+    return "n/a" if value is None else wording.percent(value)
+
+
 def method_section() -> str:
     """How the scan works and what it cannot show, in plain words."""
     return (
@@ -550,8 +590,10 @@ def verify_section(layout: Layout) -> str:
     )
 
 
-def report_html(result: ScanResult, layout: Layout, *, max_passages: int = 20) -> str:
-    """The whole report body as one HTML document."""
+def report_html(
+    result: ScanResult, layout: Layout, *, max_passages: int = 20, comparisons: Sequence[ScanResult] = ()
+) -> str:
+    """The whole report body as one HTML document (`comparisons`: the work scanned with other models)."""
     shown = min(max_passages, len(result.passages))
     return (
         f"<html><head><style>{_css(layout)}</style></head><body>"
@@ -559,6 +601,7 @@ def report_html(result: ScanResult, layout: Layout, *, max_passages: int = 20) -
         + heatmap_section(result, layout, shown)
         + passages_section(result, layout, max_passages)
         + controls_section(result, layout)
+        + comparisons_section(result, comparisons, layout)
         + method_section()
         + verify_section(layout)
         + provenance_section(result, layout)

@@ -86,6 +86,21 @@ LIMITATIONS: tuple[str, ...] = (
 )
 
 
+def comparisons_sentence(models: int) -> str:
+    """Introduces the "Several models" table."""
+    return (
+        f"The same work, with the same settings, scanned with {models} models. Each row is a separate scan; "
+        "a model that reproduces the work where another does not is evidence about that model only."
+    )
+
+
+COMPARISONS_CAPTION = (
+    "Longest run: tokens of the longest passage reproduced word for word. Share: the work's tokens inside "
+    "confirmed verbatim passages. Coverage @ 1 %: share of the text under some 50-token window the model "
+    "reproduces with probability at least 1 %. Models count tokens differently, so compare verdicts first."
+)
+
+
 def percent(share: float) -> str:
     """A share 0-1 as "31.5 %" ("< 0.1 %" for tiny non-zero shares)."""
     if share != share:  # NaN
