@@ -93,8 +93,9 @@ def create_main_window(
     settings: QSettings | None = None,
     scan_function: ScanFunction | None = None,
     discover: Discover | None = None,
+    data_dir: str | None = None,
 ) -> MainWindow:
-    """Build (not show) the main window; tests and scripts inject a backend factory and QSettings."""
+    """Build (not show) the main window; tests and scripts inject a backend factory, QSettings, a data dir."""
     from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
@@ -102,7 +103,7 @@ def create_main_window(
     _application()
     if settings is None:
         settings = QSettings(ORGANIZATION, APPLICATION)
-    window = MainWindow(settings, backend_factory, scan_function, discover)
+    window = MainWindow(settings, backend_factory, scan_function, discover, data_dir)
     window.picker.start_discovery()
     return window
 
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args:
         window.open_paths(args)
+    else:
+        window.offer_unfinished()
     if os.environ.get("VERBATIM_SMOKE_SCREENSHOT"):
         _screenshot_and_quit(app, window, os.environ["VERBATIM_SMOKE_SCREENSHOT"])
     return int(app.exec())

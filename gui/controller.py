@@ -7,12 +7,14 @@ items into signals for the window.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from core.evidence.control_scan import ControlsProgress
 from core.scan.progress import CancelToken, ScanProgress
 from core.settings import ScanSettings
 from gui.worker import TaskRunner
@@ -48,6 +50,27 @@ def default_scan_function(*args: Any, **kwargs: Any) -> Generator[ScanProgress, 
     return scan(*args, **kwargs)
 
 
+@dataclass(frozen=True)
+class ScanOptions:
+    """What a GUI scan does besides the scan itself."""
+
+    controls: bool = False
+    """Scan the bundled control texts (and the user's) after the manuscript, with the same model."""
+    user_controls: tuple[str, ...] = ()
+    """Paths of the user's control texts, read in a worker process like manuscripts."""
+    checkpoint: Path | None = None
+    """Checkpoint file (core.store) to resume from and commit to; None: no checkpoint."""
+    fresh: bool = True
+    """Discard an existing checkpoint instead of resuming it."""
+
+
+@dataclass(frozen=True)
+class ResumeRefusal:
+    """The job's outcome when the checkpoint belongs to another scan: core.store's one sentence."""
+
+    message: str
+
+
 def scan_job(
     document: Document,
     spec: str | None,
@@ -55,14 +78,51 @@ def scan_job(
     cancel: CancelToken,
     backend_factory: BackendFactory,
     scan_function: ScanFunction,
-) -> Generator[LoadingModel | ScanProgress, None, ScanResult | None]:
-    """Load the model, then scan; returns None when cancelled before the model finished loading."""
+    options: ScanOptions = ScanOptions(),  # noqa: B008 - frozen, so sharing the default is safe
+) -> Generator[object, None, ScanResult | ResumeRefusal | None]:
+    """Load the model, scan (through a checkpoint when asked), then the controls.
+
+    Returns None when cancelled before the model finished loading, and a ResumeRefusal when the
+    checkpoint cannot be resumed.
+    """
     yield LoadingModel(spec)
     backend = backend_factory(spec, settings)
     if cancel.cancelled:
         return None
-    result: ScanResult = yield from scan_function(document, backend, settings=settings, cancel=cancel)
+    kwargs: dict[str, Any] = {"settings": settings, "cancel": cancel}
+    store = None
+    if options.checkpoint is not None:
+        from core.checkpoints import open_checkpoint, remove_checkpoint
+        from core.store import CheckpointError, ScanPlan
+
+        try:
+            store = open_checkpoint(options.checkpoint, ScanPlan.for_scan(document, backend.info, settings),
+                                    options.fresh)
+        except CheckpointError as exc:
+            return ResumeRefusal(str(exc))
+        kwargs["store"] = store
+    try:
+        result: ScanResult = yield from scan_function(document, backend, **kwargs)
+    finally:
+        if store is not None:
+            store.close()
+    if store is not None and result.complete:
+        remove_checkpoint(store.path)  # finished: nothing left to resume
+    if options.controls and result.complete and not cancel.cancelled:
+        result = yield from controls_job(result, backend, settings, cancel, options.user_controls)
     return result
+
+
+def controls_job(
+    result: ScanResult, backend: Backend, settings: ScanSettings, cancel: CancelToken, user: Sequence[str]
+) -> Generator[object, None, ScanResult]:
+    """Read the user's controls (isolated, like manuscripts) and scan them and the bundled ones."""
+    from core.evidence.control_scan import scan_controls
+    from core.evidence.controls import bundled_controls
+    from core.ingest.isolated import load_document_isolated
+
+    docs = [load_document_isolated(p) for p in user] + bundled_controls()
+    return (yield from scan_controls(result, docs, backend, settings, cancel, user_controls=len(user)))
 
 
 class ScanController(QObject):
@@ -75,6 +135,8 @@ class ScanController(QObject):
         finished(object): the ScanResult (complete=False when it was cancelled), after the thread ended.
         cancelled(): the scan was cancelled before it produced any result.
         failed(str): the scan failed; one sentence.
+        controlsProgress(str): the control texts are being scanned (message for the user).
+        resumeRefused(str): the checkpoint belongs to another scan; core.store's one sentence.
     """
 
     stateChanged = Signal(str)
@@ -83,6 +145,8 @@ class ScanController(QObject):
     finished = Signal(object)
     cancelled = Signal()
     failed = Signal(str)
+    controlsProgress = Signal(int, int, str)
+    resumeRefused = Signal(str)
 
     def __init__(
         self,
@@ -113,7 +177,13 @@ class ScanController(QObject):
         """Whether any scan thread, current or winding down after a cancel, is still alive."""
         return self._runner.is_running()
 
-    def start(self, document: Document, spec: str | None, settings: ScanSettings) -> None:
+    def start(
+        self,
+        document: Document,
+        spec: str | None,
+        settings: ScanSettings,
+        options: ScanOptions = ScanOptions(),  # noqa: B008 - frozen
+    ) -> None:
         """Scan `document` with the model `spec` (None: embedded default), cancelling any running scan."""
         settings.validate()
         if self._job_id is not None:
@@ -124,7 +194,7 @@ class ScanController(QObject):
         factory, scan_function = self._backend_factory, self._scan_function
         self._cancel = cancel
         self._job_id = self._runner.start(
-            lambda: scan_job(document, spec, settings, cancel, factory, scan_function),
+            lambda: scan_job(document, spec, settings, cancel, factory, scan_function, options),
             on_yield=self._relay,
             on_return=self._on_job_returned,
             on_fail=self._on_job_failed,
@@ -152,12 +222,16 @@ class ScanController(QObject):
             if self._state == "loading":
                 self._set_state("scanning")
             self.progress.emit(item)
+        elif isinstance(item, ControlsProgress):
+            self.controlsProgress.emit(item.done, item.total, item.message)
 
     def _on_job_returned(self, result: object) -> None:
         self._job_id = None
         self._set_state("idle")
         if result is None:
             self.cancelled.emit()
+        elif isinstance(result, ResumeRefusal):
+            self.resumeRefused.emit(result.message)
         else:
             self.finished.emit(result)
 

@@ -6,6 +6,7 @@ ScanController); slots only move finished data into widgets.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Generator, Iterable
 from pathlib import Path
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -33,7 +35,9 @@ from PySide6.QtWidgets import (
 
 from core.scan.progress import ScanProgress
 from core.settings import ScanSettings
-from gui.controller import BackendFactory, ScanController, ScanFunction
+from gui.compare import ModelChecklist, ModelMatrixDialog
+from gui.controller import BackendFactory, ScanController, ScanFunction, ScanOptions
+from gui.controls_view import ControlsOptions, ControlsPanel
 from gui.export import FILTERS, ExportUnavailable, export_result
 from gui.heatmap import HeatmapStrip
 from gui.help import install_help
@@ -41,6 +45,7 @@ from gui.manuscript import DropZone, ManuscriptView, expand_paths
 from gui.model_picker import Discover, ModelPicker
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
 from gui.results_view import PassageDetail, VerdictBadge
+from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
 from gui.settings_dialog import SettingsDialog
 from gui.welcome import install_welcome
 from gui.worker import TaskRunner, describe_error
@@ -87,13 +92,15 @@ def progress_text(p: ScanProgress) -> str:
 
 def _load_documents_job(paths: list[str]) -> Generator[str, None, list[tuple[str, Any, str]]]:
     """Read each manuscript; one failure does not stop the others."""
-    from core.ingest import IngestError, load_document
+    from core.ingest import IngestError
+    from core.ingest.isolated import load_document_isolated
 
     out: list[tuple[str, Any, str]] = []
     for path in paths:
         yield path
         try:
-            out.append((path, load_document(path), ""))
+            # A worker process with time and memory limits: a hostile file cannot freeze or kill the app.
+            out.append((path, load_document_isolated(path), ""))
         except IngestError as exc:
             out.append((path, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - a bad file is one sentence, never a dead app
@@ -141,9 +148,17 @@ class MainWindow(QMainWindow):
         backend_factory: BackendFactory | None = None,
         scan_function: ScanFunction | None = None,
         discover: Discover | None = None,
+        data_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Verbatim")
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        """Per-user data: checkpoints/ of unfinished scans, comparisons/ of several-model runs."""
+        self.ask: Ask = message_box_ask(self)
+        """Asks the user a yes/no question (tests replace it)."""
+        self._backend_factory = backend_factory
+        self._resume_on_load: set[str] = set()
+        self.compare_dialog: ModelMatrixDialog | None = None
         self.setAcceptDrops(False)
         self._settings = settings
         self.scan_settings = self._load_scan_settings()
@@ -185,6 +200,9 @@ class MainWindow(QMainWindow):
         self.cancel_action = action("&Cancel", "Esc", "Stop the scan; the partial result is kept")
         self.export_action = action("&Export…", "Ctrl+E", "Save the result as PDF, JSON or CSV")
         self.settings_action = action("Se&ttings…", "Ctrl+,", "Scan settings and thresholds")
+        self.compare_action = action(
+            "Compare &models…", None, "Scan the manuscripts with several models and compare them"
+        )
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
 
         menu = self.menuBar().addMenu("&File")
@@ -193,6 +211,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("&Scan")
         menu.addActions([self.scan_action, self.cancel_action])
+        menu.addAction(self.compare_action)
         menu.addSeparator()
         menu.addAction(self.settings_action)
         menu = self.menuBar().addMenu("&Help")
@@ -236,6 +255,8 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.drop_zone)
         left_layout.addWidget(queue_label)
         left_layout.addWidget(self.queue_view, 1)
+        self.controls_options = ControlsOptions(self._settings)
+        left_layout.addWidget(self.controls_options)
 
         # Right: message, verdict, heatmap, text | table, detail.
         self.message_bar = MessageBar()
@@ -284,6 +305,11 @@ class MainWindow(QMainWindow):
         xlayout.addWidget(self.manuscript, 1)
 
         self.detail = PassageDetail()
+        self.controls_panel = ControlsPanel()
+        self.result_tabs = QTabWidget()
+        self.result_tabs.setDocumentMode(True)
+        self.result_tabs.addTab(self.detail, "Passa&ge")
+        self.result_tabs.addTab(self.controls_panel, "Contro&ls")
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
@@ -293,7 +319,7 @@ class MainWindow(QMainWindow):
         upper.setChildrenCollapsible(False)
         self.results_splitter = vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(upper)
-        vertical.addWidget(self.detail)
+        vertical.addWidget(self.result_tabs)
         vertical.setStretchFactor(0, 3)
         vertical.setStretchFactor(1, 2)
         vertical.setChildrenCollapsible(False)
@@ -364,6 +390,9 @@ class MainWindow(QMainWindow):
         self.controller.finished.connect(self._on_controller_finished)
         self.controller.cancelled.connect(self._on_controller_cancelled)
         self.controller.failed.connect(self._on_controller_failed)
+        self.controller.controlsProgress.connect(self._on_controller_controls_progress)
+        self.controller.resumeRefused.connect(self._on_controller_resume_refused)
+        self.compare_action.triggered.connect(self._on_compare_action_triggered)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.hide_common.toggled.connect(self.passage_proxy.set_hide_common)
         self.heatmap.positionActivated.connect(self._on_heatmap_position_activated)
@@ -437,6 +466,7 @@ class MainWindow(QMainWindow):
         self.manuscript.set_passages(result.passages)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         self.detail.show_passage(None)
+        self.controls_panel.show_result(result)
         if self.passage_proxy.rowCount():
             self.table.selectRow(0)
         self._update_actions()
@@ -449,6 +479,7 @@ class MainWindow(QMainWindow):
         self.passage_model.set_passages((), 1)
         self.manuscript.set_passages(())
         self.detail.show_passage(None)
+        self.controls_panel.show_result(None)
         self._update_actions()
 
     @property
@@ -462,7 +493,7 @@ class MainWindow(QMainWindow):
             self.show_error("There is no result to export yet; run a scan first.")
             return False
         try:
-            export_result(self._shown_result, path)
+            export_result(self._shown_result, path, comparisons=self.comparisons_for(self._shown_result))
         except ExportUnavailable as exc:
             self.show_error(str(exc))
             return False
@@ -536,6 +567,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"{ok} manuscript(s) ready." if ok else "No manuscript could be read.", 6000
         )
+        self._offer_resume_after_load([path for path, document, _ in loaded if document is not None])
 
     def _on_picker_model_changed(self, spec: object) -> None:
         self.statusBar().showMessage(f"Model: {self.picker.current_choice().name}", 4000)
@@ -615,13 +647,147 @@ class MainWindow(QMainWindow):
             self.manuscript.jump_to(offset)
         self.manuscript.setFocus()
 
+    # ----- resume, controls and several models ------------------------------------------------------
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where unfinished scans keep their checkpoints."""
+        return self.data_dir / "checkpoints"
+
+    def offer_unfinished(self) -> bool:
+        """At start: offer to reopen the manuscript of an unfinished scan and resume it; True if accepted."""
+        from core.store import find_unfinished
+
+        for unfinished in reversed(find_unfinished(self.checkpoint_dir) if self.checkpoint_dir.is_dir() else []):
+            path = unfinished.manuscript_path
+            if not Path(path).is_file():
+                continue
+            question = f"{Path(path).name}: {resume_question(unfinished)}"
+            if self.ask("Unfinished scan", question):
+                self._resume_on_load.add(path)
+                self.open_paths([path])
+                return True
+            return False
+        return False
+
+    def comparisons_for(self, result: Any) -> list[Any]:
+        """Results of the last several-model run for the same manuscript (for the PDF's section)."""
+        from core.report.jsonio import ResultFormatError, read_json
+
+        rows = self.compare_dialog.rows if self.compare_dialog is not None else []
+        out = []
+        for row in rows:
+            if not row.json_path:
+                continue
+            try:
+                other = read_json(row.json_path)
+            except (OSError, ResultFormatError):
+                continue
+            if other.manuscript.sha256 == result.manuscript.sha256:
+                out.append(other)
+        return out
+
+    def compare_models(self, specs: list[str | None]) -> None:
+        """Scan the queued manuscripts with each model in `specs` and show the matrix."""
+        paths = [e.path for e in self.queue_model.entries() if e.document is not None]
+        if not paths:
+            self.show_error("Open a manuscript first (Ctrl+O or drop a file on the window).")
+            return
+        if self.compare_dialog is None:
+            from gui.controller import default_backend_factory
+
+            loader = self._backend_factory or default_backend_factory
+            self.compare_dialog = ModelMatrixDialog(loader, self.data_dir / "comparisons", self)
+            self.compare_dialog.pairActivated.connect(self._on_compare_dialog_pair_activated)
+        self.compare_dialog.start(paths, specs, self.scan_settings)
+        self.compare_dialog.show()
+        self.compare_dialog.raise_()
+
+    def _scan_options(self, document: Any, fresh: bool | None) -> ScanOptions:
+        """Checkpoint and controls for a scan; asks about an unfinished checkpoint when `fresh` is None."""
+        from core.checkpoints import checkpoint_path, unfinished_for
+
+        spec = self.picker.current_spec()
+        if fresh is None:
+            unfinished = unfinished_for(self.checkpoint_dir, document, spec)
+            fresh = unfinished is None or not self.ask("Unfinished scan", resume_question(unfinished))
+        return ScanOptions(
+            controls=self.controls_options.enabled.isChecked(),
+            user_controls=self.controls_options.user_controls(),
+            checkpoint=checkpoint_path(self.checkpoint_dir, document, spec),
+            fresh=fresh,
+        )
+
+    def _offer_resume_after_load(self, paths: list[str]) -> None:
+        if self.controller.busy:
+            return
+        from core.checkpoints import unfinished_for
+
+        spec = self.picker.current_spec()
+        for path in paths:
+            entry = self.queue_model.entry(self.queue_model.row_of(path))
+            unfinished = unfinished_for(self.checkpoint_dir, entry.document, spec)
+            accepted = path in self._resume_on_load
+            self._resume_on_load.discard(path)
+            if unfinished is None:
+                if accepted:
+                    self.show_error(
+                        f"The unfinished scan of {Path(path).name} used another model; "
+                        "pick that model and press Scan to resume it."
+                    )
+                continue
+            if accepted or self.ask("Unfinished scan", f"{Path(path).name}: {resume_question(unfinished)}"):
+                self.queue_view.setCurrentIndex(self.queue_model.index(self.queue_model.row_of(path), 0))
+                self._start_one(path, fresh=False)
+            return
+
+    def _on_controller_controls_progress(self, done: int, total: int, message: str) -> None:
+        if self.controller.state == "cancelling":
+            return
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+        self.progress_label.setText(message)
+
+    def _on_controller_resume_refused(self, message: str) -> None:
+        path = self._scanning_path
+        self._stop_marking_scan()
+        self.show_error(message)
+        if path is not None and self.ask("Cannot resume", f"{message}\n\nStart a fresh scan instead?"):
+            self._start_one(path, fresh=True)
+
+    def _on_compare_action_triggered(self) -> None:
+        dialog = ModelChecklist(self.picker.model.choices(), [self.picker.current_spec()], self)
+        if dialog.exec():
+            self.compare_models([c.spec for c in dialog.chosen()])
+
+    def _on_compare_dialog_pair_activated(self, pair: Any) -> None:
+        from core.report.jsonio import ResultFormatError, read_json
+
+        try:
+            result = read_json(pair.json_path)
+        except (OSError, ResultFormatError) as exc:
+            self.show_error(f"Could not open that result: {describe_error(exc)}")
+            return
+        row = next(
+            (i for i, e in enumerate(self.queue_model.entries())
+             if e.document is not None and e.document.sha256 == result.manuscript.sha256),
+            -1,
+        )
+        if row >= 0:
+            self.queue_view.setCurrentIndex(self.queue_model.index(row, 0))
+            result = dataclasses.replace(result, text=self.queue_model.entry(row).document.text)
+        self.show_result(result)
+        self.statusBar().showMessage(f"Showing {pair.manuscript} with {pair.model}.", 8000)
+
     # ----- helpers ----------------------------------------------------------------------------------
 
-    def _start_one(self, path: str) -> None:
+    def _start_one(self, path: str, fresh: bool | None = None) -> None:
+        """Scan `path`; `fresh` None asks about an unfinished checkpoint, False resumes it, True discards it."""
         row = self.queue_model.row_of(path)
         entry = self.queue_model.entry(row)
         try:
-            self.controller.start(entry.document, self.picker.current_spec(), self.scan_settings)
+            options = self._scan_options(entry.document, fresh)
+            self.controller.start(entry.document, self.picker.current_spec(), self.scan_settings, options)
         except ValueError as exc:
             self.show_error(str(exc))
             return
@@ -688,6 +854,8 @@ class MainWindow(QMainWindow):
         """Cancel the scan and wait for every worker before the window goes."""
         self._pending.clear()
         self.controller.shutdown()
+        if self.compare_dialog is not None:
+            self.compare_dialog.shutdown()
         self.picker.shutdown()
         self._doc_runner.wait_all()
         self._settings.setValue("window/geometry", self.saveGeometry())

@@ -48,6 +48,15 @@ def _no_dangling_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         pytest.fail("test left QThread(s) running, started at:\n" + "\n".join(running))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_control_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Bundled-control results are cached per model; tests cache under a temp folder, never the home."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("VERBATIM_CACHE", str(tmp_path_factory.mktemp("control-cache")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Default-constructed QSettings write under a temp folder, never the real home."""
@@ -81,6 +90,11 @@ def long_manuscript(tmp_path: Path) -> Path:
     return path
 
 
+def _refuse_questions(title: str, question: str) -> bool:
+    """Answer No to every question (a modal box would block a headless test)."""
+    return False
+
+
 def fake_factory(delay_s: float = 0.0) -> Callable[[str | None, ScanSettings], FakeBackend]:
     """A backend factory as the window expects, building the FakeBackend that memorized chapter two."""
 
@@ -91,17 +105,33 @@ def fake_factory(delay_s: float = 0.0) -> Callable[[str | None, ScanSettings], F
 
 
 @pytest.fixture
-def make_window(qtbot, qsettings: QSettings):  # type: ignore[no-untyped-def]
-    """Build a MainWindow with a fake backend; closed (and its threads joined) after the test."""
+def data_dir(tmp_path: Path) -> Path:
+    """The app's per-user data folder (checkpoints, comparisons) for this test."""
+    return tmp_path / "app-data"
+
+
+@pytest.fixture
+def make_window(qtbot, qsettings: QSettings, data_dir: Path):  # type: ignore[no-untyped-def]
+    """Build a MainWindow with a fake backend; closed (and its threads joined) after the test.
+
+    Controls are off unless `controls=True`: most tests are about the scan itself.
+    """
     from gui.app import create_main_window
 
     windows = []
 
-    def make(delay_s: float = 0.0, discover=None, small_chunks: bool = False):  # type: ignore[no-untyped-def]
+    def make(  # type: ignore[no-untyped-def]
+        delay_s: float = 0.0, discover=None, small_chunks: bool = False, controls: bool = False, factory=None
+    ):
         window = create_main_window(
-            fake_factory(delay_s), settings=qsettings, discover=discover or (lambda: [])
+            factory or fake_factory(delay_s),
+            settings=qsettings,
+            discover=discover or (lambda: []),
+            data_dir=str(data_dir),
         )
         qtbot.addWidget(window)
+        window.controls_options.enabled.setChecked(controls)
+        window.ask = _refuse_questions
         if small_chunks:
             window.scan_settings = ScanSettings(chunk_tokens=48, overlap_tokens=16, batch_size=1)
         windows.append(window)

@@ -1,0 +1,321 @@
+"""Controls in the GUI: the options (bundled controls on/off, the user's own texts) and the results panel.
+
+The panel shows each control with its verdict and longest run, the false-positive rate with its sample
+size, the one-sided test and AUC, and the membership scores beside the controls' distribution: a
+membership score is weak alone, so it is never shown without the controls it is read against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.results import ControlResult, ScanResult
+from gui import style
+from gui.models import OBJECT_ROLE, SORT_ROLE, AnyIndex, format_probability
+from gui.results_view import VERDICT_WORDS
+
+CONTROLS_KEY = "controls/enabled"
+USER_CONTROLS_KEY = "controls/user"
+
+
+class ControlsOptions(QWidget):
+    """"Compare with control texts" and the user's own control texts.
+
+    Signals:
+        changed(): the checkbox or the list of the user's controls changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.enabled = QCheckBox("Compare with &control texts")
+        self.enabled.setToolTip(
+            "After the scan, run the same scan on texts this model cannot have seen, to measure how often "
+            "the method reports memorization by chance."
+        )
+        self.enabled.setChecked(settings.value(CONTROLS_KEY, True, type=bool))
+        self.user_list = QListWidget()
+        self.user_list.setAccessibleName("Your control texts")
+        self.user_list.setToolTip("Your own unpublished texts, or texts published after the model was trained.")
+        self.user_list.setMaximumHeight(72)
+        self.add_button = QPushButton("&Add control text…")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.add_button, 1)
+        buttons.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.enabled)
+        layout.addWidget(self.user_list)
+        layout.addLayout(buttons)
+        stored = settings.value(USER_CONTROLS_KEY, [])
+        for path in [stored] if isinstance(stored, str) and stored else list(stored or []):
+            self.user_list.addItem(self._item_text(str(path)))
+            self.user_list.item(self.user_list.count() - 1).setData(OBJECT_ROLE, str(path))
+        self.user_list.setVisible(self.user_list.count() > 0)
+        self.enabled.toggled.connect(self._on_enabled_toggled)
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.user_list.currentRowChanged.connect(lambda row: self.remove_button.setEnabled(row >= 0))
+
+    @staticmethod
+    def _item_text(path: str) -> str:
+        return Path(path).name
+
+    def user_controls(self) -> tuple[str, ...]:
+        """Paths of the user's control texts, in the order added."""
+        return tuple(str(self.user_list.item(i).data(OBJECT_ROLE)) for i in range(self.user_list.count()))
+
+    def add_paths(self, paths: Sequence[str]) -> None:
+        """Add control texts (already listed ones are skipped) and remember them."""
+        known = set(self.user_controls())
+        for path in paths:
+            if path not in known:
+                self.user_list.addItem(self._item_text(path))
+                self.user_list.item(self.user_list.count() - 1).setData(OBJECT_ROLE, path)
+                self.user_list.item(self.user_list.count() - 1).setToolTip(path)
+                known.add(path)
+        self._store()
+
+    def _store(self) -> None:
+        self._settings.setValue(USER_CONTROLS_KEY, list(self.user_controls()))
+        self.user_list.setVisible(self.user_list.count() > 0)
+        self.changed.emit()
+
+    def _on_enabled_toggled(self, on: bool) -> None:
+        self._settings.setValue(CONTROLS_KEY, on)
+        self.changed.emit()
+
+    def _on_add_button_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add control texts the model cannot have seen", "",
+            "Texts (*.txt *.md *.docx *.pdf *.epub *.odt *.rtf *.html *.htm);;All files (*)",
+        )
+        if paths:
+            self.add_paths(paths)
+
+    def _on_remove_button_clicked(self) -> None:
+        row = self.user_list.currentRow()
+        if row >= 0:
+            self.user_list.takeItem(row)
+            self._store()
+
+
+class ControlTableModel(QAbstractTableModel):
+    """Rows are core.results.ControlResult objects of one ScanResult; read-only."""
+
+    COLUMNS = ("Control text", "Source", "Tokens", "Longest run", "Verdict")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._controls: tuple[ControlResult, ...] = ()
+
+    def set_controls(self, controls: Sequence[ControlResult]) -> None:
+        """Replace all rows (a new result)."""
+        self.beginResetModel()
+        self._controls = tuple(controls)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        """Number of rows (a flat model: children have none)."""
+        return 0 if parent.isValid() else len(self._controls)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles; row numbers."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, sort value, object, colour."""
+        if not index.isValid() or not (0 <= index.row() < len(self._controls)):
+            return None
+        c = self._controls[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                c.name,
+                "bundled" if c.bundled else "yours",
+                f"{c.tokens:,}",
+                f"{c.longest_verbatim_tokens:,} tokens",
+                VERDICT_WORDS.get(c.verdict, c.verdict),
+            )[col]
+        if role == SORT_ROLE:
+            return (c.name, c.bundled, c.tokens, c.longest_verbatim_tokens, c.verdict)[col]
+        if role == OBJECT_ROLE:
+            return c
+        if role == Qt.ItemDataRole.ForegroundRole and col == 4 and c.verdict != "no-evidence":
+            return QBrush(style.VERDICT_COLOURS.get(c.verdict, style.TEXT))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            align = Qt.AlignmentFlag.AlignRight if col in (2, 3) else Qt.AlignmentFlag.AlignLeft
+            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+def _num(v: Any, fmt: str = ".3g") -> str:
+    return "—" if v is None else format(float(v), fmt)
+
+
+def control_figures(result: ScanResult) -> dict[str, str]:
+    """The panel's key figures as text: false-positive rate, p-value, AUC (for the view and tests)."""
+    st = result.statistics
+    n = int(st.get("controls", len(result.controls)))
+    fp = len(st.get("false_positives", [])) if "false_positives" in st else None
+    rate = st.get("false_positive_rate")
+    if rate is None or fp is None:
+        fpr = "—"
+    else:
+        fpr = f"{fp} of {n} control{'s' if n != 1 else ''} ({rate:.0%})"
+    p = st.get("p_value")
+    return {
+        "fpr": fpr,
+        "p": "not computed" if p is None else format_probability(float(p)),
+        "auc": _num(st.get("auc"), ".2f"),
+    }
+
+
+def membership_text(result: ScanResult) -> str:
+    """The membership scores beside the controls' distribution (rich text), or why they are not shown."""
+    st, mem = result.statistics, result.membership
+    if not result.controls or mem is None:
+        return (
+            "Membership scores are not shown: on their own they are close to chance. "
+            "Scan with control texts to read them against texts the model cannot have seen."
+        )
+    lines = []
+    if "manuscript_window_median" in st and "control_window_median" in st:
+        lines.append(
+            "Min-K%++ per 50-token window (higher = more familiar to the model): "
+            f"this manuscript, median <b>{st['manuscript_window_median']:.3g}</b> "
+            f"({st.get('manuscript_windows', 0):,} windows) · control texts, median "
+            f"<b>{st['control_window_median']:.3g}</b>, 90 % between {st['control_window_p05']:.3g} "
+            f"and {st['control_window_p95']:.3g} ({st.get('control_windows', 0):,} windows)."
+        )
+    lines.append(
+        f"Whole-work scores: loss {mem.loss:.3g} nats · zlib ratio {mem.zlib_ratio:.3g} · "
+        f"Min-K% {mem.min_k:.3g} · Min-K%++ {mem.min_k_pp:.3g}. "
+        "Weak evidence alone; read them only against the controls."
+    )
+    return "<br>".join(lines)
+
+
+class ControlsPanel(QWidget):
+    """Controls of the shown result: figures, one row per control, membership beside the controls."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(8)
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("muted")
+        self.summary_label.setWordWrap(True)
+        layout.addWidget(self.summary_label)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(0)
+        self._values: dict[str, QLabel] = {}
+        captions = (
+            ("fpr", "False positives among controls"),
+            ("p", "One-sided test p-value"),
+            ("auc", "AUC (0.5 = chance)"),
+        )
+        for col, (key, caption) in enumerate(captions):
+            value = QLabel("—")
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.2)
+            font.setBold(True)
+            value.setFont(font)
+            cap = QLabel(caption)
+            cap.setObjectName("muted")
+            grid.addWidget(value, 0, col)
+            grid.addWidget(cap, 1, col)
+            self._values[key] = value
+        grid.setColumnStretch(len(captions), 1)
+        layout.addLayout(grid)
+        self.model = ControlTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Control texts")
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.membership_label = QLabel()
+        self.membership_label.setWordWrap(True)
+        self.membership_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.membership_label)
+        self.show_result(None)
+
+    def figure(self, key: str) -> str:
+        """The text of one figure ("fpr", "p", "auc")."""
+        return self._values[key].text()
+
+    def show_result(self, result: ScanResult | None) -> None:
+        """Fill the panel from `result` (None or a result without controls: say so plainly)."""
+        controls = result.controls if result is not None else ()
+        self.model.set_controls(controls)
+        has = bool(controls)
+        self.table.setVisible(has)
+        if result is None:
+            self.summary_label.setText("Controls appear here after a scan with “Compare with control texts” on.")
+            for v in self._values.values():
+                v.setText("—")
+            self.membership_label.setText("")
+            return
+        if not has:
+            self.summary_label.setText(
+                "No control texts were scanned, so how often this method reports memorization by chance "
+                "was not measured for this result."
+            )
+        else:
+            st = result.statistics
+            user = sum(not c.bundled for c in controls)
+            incomplete = f" Cancelled early: {st['incomplete']}." if st.get("incomplete") else ""
+            self.summary_label.setText(
+                f"The same scan on {len(controls)} texts this model cannot have seen "
+                f"({len(controls) - user} bundled, {user} yours): what they show is what the method "
+                "reports by chance. The test asks whether this manuscript's windows look more familiar to "
+                f"the model than the controls' (one-sided Mann-Whitney U).{incomplete}"
+            )
+        figures = control_figures(result) if has else {"fpr": "—", "p": "—", "auc": "—"}
+        for key, text in figures.items():
+            self._values[key].setText(text)
+        self.membership_label.setText(membership_text(result))

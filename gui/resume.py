@@ -1,0 +1,39 @@
+"""Where the app keeps its per-user data, and the questions it asks about unfinished scans.
+
+Checkpoints live in QStandardPaths' AppDataLocation/"checkpoints" (tests pass their own folder); the
+naming and the resume decision are core.checkpoints' and core.store's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+Ask = Callable[[str, str], bool]
+"""(title, question) -> the user's yes or no."""
+
+
+def default_data_dir() -> Path:
+    """The per-user folder for checkpoints and model comparisons."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+def message_box_ask(parent: QWidget) -> Ask:
+    """Ask with a modal Yes/No message box over `parent` (Yes is the default)."""
+
+    def ask(title: str, question: str) -> bool:
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(parent, title, question, buttons, QMessageBox.StandardButton.Yes)
+        return bool(answer == QMessageBox.StandardButton.Yes)
+
+    return ask
+
+
+def resume_question(unfinished: Any) -> str:
+    """The offer for a core.store.Unfinished checkpoint, in the app's words."""
+    total = "?" if unfinished.batches_total is None else f"{unfinished.batches_total:,}"
+    return f"Resume the unfinished scan ({unfinished.batches_done:,} of {total} batches done)?"
