@@ -82,8 +82,12 @@ class ModelMatrixModel(QAbstractTableModel):
     ) -> Any:
         """Model names across, manuscript names down."""
         names = self._models if orientation == Qt.Orientation.Horizontal else self._works
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) and 0 <= section < len(names):
+        if not 0 <= section < len(names):
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
             return names[section]
+        if role == Qt.ItemDataRole.DisplayRole:  # "org/name" -> "name": the full name is in the tooltip
+            return names[section].rsplit("/", 1)[-1]
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -214,7 +218,8 @@ class ModelMatrixDialog(QDialog):
         self.table.setAccessibleName("Manuscripts by models")
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(False)
         legend = QLabel("Each cell: verdict · longest verbatim run · coverage @ 1 %. Double-click a cell to open it.")

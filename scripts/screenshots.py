@@ -2,13 +2,15 @@
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--scale 2]
 
-Writes gui-empty.png, gui-scanning.png, gui-results.png and gui-detail.png (with --scale 2:
-gui-results-200.png, the 200 % readability check). PNGs are palette-quantized to stay small.
+Writes gui-empty.png, gui-scanning.png, gui-results.png, gui-detail.png, gui-controls.png (the
+Controls panel) and gui-models.png (the several-models matrix); with --scale 2: gui-results-200.png, the
+200 % readability check. PNGs are palette-quantized to stay small.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -49,13 +51,24 @@ def main() -> int:
         text[k : k + 500],
     )
     delay = {"value": 0.0}
+    # Three stand-in models for the matrix: each remembers a different amount of the text.
+    models = {
+        None: ("google/gemma-3-270m (embedded)", memorized),
+        "smollm2": ("HuggingFaceTB/SmolLM2-135M-Instruct", memorized[2:]),
+        "llama": ("meta-llama/Llama-3.2-1B", ()),
+    }
 
     def factory(spec, settings):  # type: ignore[no-untyped-def]
-        return FakeBackend(memorized=memorized, delay_s=delay["value"])
+        name, texts = models.get(spec, models[None])
+        backend = FakeBackend(memorized=texts, delay_s=delay["value"])
+        backend.info = dataclasses.replace(backend.info, name=name)
+        return backend
 
     tmp = Path(tempfile.mkdtemp(prefix="verbatim-shots-"))
+    os.environ["VERBATIM_CACHE"] = str(tmp / "cache")  # control results cached here, not in the home
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = create_main_window(factory, settings=settings, discover=lambda: [])
+    window = create_main_window(factory, settings=settings, discover=lambda: [], data_dir=str(tmp / "data"))
+    window.ask = lambda title, question: False  # the scanning shot leaves a checkpoint: start fresh, no box
     suffix = "" if args.scale == 1.0 else f"-{round(args.scale * 100)}"
     size = (1280, 820) if args.scale == 1.0 else (1100, 720)
     window.resize(*size)
@@ -103,6 +116,21 @@ def main() -> int:
             window.table.selectRow(min(diverging)[1])
         window.results_splitter.setSizes([320, 420])
         shot("detail")
+        # The Controls panel: the same scan on texts the model cannot have seen.
+        window.result_tabs.setCurrentWidget(window.controls_panel)
+        window.results_splitter.setSizes([260, 480])
+        shot("controls")
+        window.result_tabs.setCurrentWidget(window.detail)
+        # Several models: the matrix of manuscripts by models.
+        window.compare_models([None, "smollm2", "llama"])
+        dialog = window.compare_dialog
+        wait(dialog.catalogueFinished)
+        dialog.resize(980, 230)
+        wait(ms=200)
+        path = out / "gui-models.png"
+        save_small(dialog.grab().toImage(), path)
+        print(f"{path} ({path.stat().st_size // 1024} KB)")
+        dialog.close()
     window.close()
     app.quit()
     return 0

@@ -251,6 +251,7 @@ def test_compare_models_matrix_opens_each_pair(qtbot, make_window, manuscript, t
     qtmodeltester.check(model)
     assert model.rowCount() == 1 and model.columnCount() == 2
     assert model.headerData(1, Qt.Orientation.Horizontal) == "fake-other"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "salt-road.txt"
     memorized = model.index(0, 0).data()
     assert memorized.startswith("Memorized") and "tokens" in memorized and "%" in memorized
     assert model.index(0, 1).data().startswith("No evidence")
