@@ -253,12 +253,15 @@ def load_transformers(
     """Load a safetensors folder or a GGUF file (converted once, then cached) for scoring."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from core.model.safety import check_model_path, sha256_file
+    from core.model.safety import check_memory, check_model_path, sha256_file
 
     t0 = time.perf_counter()
     path = Path(path)
     check_model_path(path)
     dev = pick_device(device)
+    if dev == "cpu":
+        # GGUF is dequantized to fp32 (about 8x a 4-bit file): refuse before loading, with the estimate.
+        check_memory(path)
     torch_dtype = pick_dtype(dtype, dev)
     quant = None
     files: tuple[ModelFile, ...]

@@ -8,13 +8,15 @@ from core.model.backend import Backend
 from core.settings import ScanSettings
 
 BACKENDS = ("auto", "transformers", "llama.cpp", "remote")
+NATIVE_FROM_PARAMETERS = 1_000_000_000
+"""With backend "auto", GGUF models at least this large run on llama.cpp when it is installed."""
 
 
 def load_backend(spec: str | None, settings: ScanSettings | None = None, backend: str = "auto") -> Backend:
     """Resolve `spec` (None/"default", "smollm2", a path, a discovered name, or a server URL) and load it.
 
-    `backend` "auto" runs a GGUF with llama.cpp when llama-cpp-python is installed, else with
-    transformers (dequantized once, cached); an http(s) URL means a remote server. Slow: imports the
+    `backend` "auto" runs a GGUF of 1B parameters or more with llama.cpp when llama-cpp-python is
+    installed, and smaller ones (or all, without it) with transformers (dequantized once, cached); an http(s) URL means a remote server. Slow: imports the
     inference library and may convert a GGUF on its first use.
     """
     settings = settings or ScanSettings()
@@ -34,7 +36,11 @@ def load_backend(spec: str | None, settings: ScanSettings | None = None, backend
     if entry.format == "gguf" and backend != "transformers":
         from core.model.llamacpp import llama_cpp_available, load_llamacpp
 
-        if backend == "llama.cpp" or llama_cpp_available():
+        # Measured here (bench/RESULTS-backends.md): below ~1B parameters torch's fp32 GEMM scores faster
+        # than llama.cpp's quantized kernels on a CPU, and the dequantized copy is small; above, the
+        # native quantization is what makes the model fit at all.
+        small = entry.parameters is not None and entry.parameters < NATIVE_FROM_PARAMETERS
+        if backend == "llama.cpp" or (llama_cpp_available() and not small):
             # The longest window the scan evaluates: a triage chunk, or a prompt plus a confirmation.
             need = max(settings.chunk_tokens, settings.prefix_tokens + settings.max_passage_tokens
                        + settings.confirm_extra_tokens + 64) + 1
