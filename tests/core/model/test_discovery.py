@@ -358,3 +358,18 @@ def test_a_frozen_bundle_uses_its_own_models(tmp_path: Path, monkeypatch: pytest
     assert embedded_gemma_path() == bundle / "models" / GEMMA_FILE
     assert embedded_smollm2_path() == bundle / "models" / SMOLLM2_FILE
     assert len(fake.calls) == 1
+
+
+def test_loading_a_corrupt_ollama_blob_is_refused_before_any_library_reads_it(
+    home: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.model.loader import load_backend
+
+    root = home / ".ollama" / "models"
+    digest = ollama_model(root, tiny, "tiny")
+    blob = root / "blobs" / f"sha256-{digest}"
+    blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("OLLAMA_MODELS", raising=False)
+    with pytest.raises(UnsafeModelError, match="corrupt"):
+        load_backend("ollama:tiny:latest")
