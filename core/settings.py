@@ -65,6 +65,14 @@ class ScanSettings:
     confirm_batch_size: int = 16
     """Candidates confirmed per batched greedy generation."""
 
+    confirm_by: str = "draft"
+    """"draft": verify greedy generation in one forward pass with the author's text as the draft
+    (exactly greedy decoding, much faster), then replay the strongest passages with generate();
+    "generate": step-by-step generate() for every candidate."""
+
+    generate_top: int = 20
+    """With confirm_by="draft": this many of the longest passages are regenerated with generate()."""
+
     max_candidates: int = 400
     """Upper bound on candidates confirmed by generation (longest first); the rest are counted."""
 
@@ -105,5 +113,7 @@ class ScanSettings:
             raise ValueError("prefix_tokens and suffix_tokens must be at least 1.")
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1.")
+        if self.confirm_by not in ("draft", "generate"):
+            raise ValueError('confirm_by must be "draft" or "generate".')
         if self.batch_size < 1 or self.confirm_batch_size < 1:
             raise ValueError("batch sizes must be at least 1.")

@@ -105,19 +105,43 @@ def scan(
     n_candidates = len(segments)
     segments = segments[: settings.max_candidates]
 
+    # Teacher forcing found candidates; greedy generation from the author's 50-token prefix proves them.
     t = time.perf_counter()
-    requests = [(s, e - s + settings.confirm_extra_tokens) for s, e in segments]
+    extra = settings.confirm_extra_tokens
+    requests = [(s, e - s + extra) for s, e in segments]
     generations: dict[int, probes.Generation] = {}
-    if not cancelled():
+    windows: dict[int, probes.StandardWindow] = {}
+    if not cancelled() and settings.confirm_by == "draft":
+        gen_d = probes.draft_verify(ids, requests, backend, settings, cancel)
+        checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
+        generations = {r: g for r, (g, _) in checked.items()}
+        windows = {r: w for r, (_, w) in checked.items()}
+    elif not cancelled():
         gen_g = probes.generate_from_prefix(ids, requests, backend, settings, cancel)
         generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
-    # The literature's 50+50 window, for comparability, only where generation confirmed a passage.
+    # The strongest passages are replayed with the model's own step-by-step generate(); its output is
+    # what the report shows. Any disagreement with the one-pass verification is counted and reported.
     t = time.perf_counter()
-    windows: dict[int, probes.StandardWindow] = {}
-    if confirmed and not cancelled():
+    replay_stats = {"replayed": 0, "disagreements": 0}
+    if settings.confirm_by == "draft" and confirmed and not cancelled():
+        top = sorted(confirmed, key=lambda g: (-g.verbatim, g.start))[: settings.generate_top]
+        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, settings,
+                                            cancel)
+        replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
+        replay_stats["replayed"] = len(replayed)
+        replay_stats["disagreements"] = sum(replayed[g.start].verbatim != g.verbatim for g in top
+                                            if g.start in replayed)
+        generations.update(replayed)
+        confirmed = [generations[g.start] for g in confirmed
+                     if generations[g.start].verbatim >= settings.thresholds.confirm_tokens]
+    timings["generate_s"] = time.perf_counter() - t
+
+    # In "generate" mode the literature's 50+50 window needs its own pass, only where a passage was confirmed.
+    t = time.perf_counter()
+    if settings.confirm_by == "generate" and confirmed and not cancelled():
         starts = [g.start for g in confirmed]
         gen_w = probes.standard_windows(ids, starts, backend, settings, cancel)
         windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
@@ -134,10 +158,14 @@ def scan(
         def swapped_prompt(r: int) -> IntArray:
             return np.concatenate([neutral, ids[max(0, r - keep) : r]])
 
-        gen_c = probes.generate_from_prefix(
-            ids, [(g.start, g.verbatim) for g in short], backend, settings, cancel, swapped_prompt
-        )
-        common = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
+        asks = [(g.start, g.verbatim) for g in short]
+        if settings.confirm_by == "draft":
+            gen_c = probes.draft_verify(ids, asks, backend, settings, cancel, swapped_prompt)
+            checked_c = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
+            common = {r: g for r, (g, _) in checked_c.items()}
+        else:
+            gen_c2 = probes.generate_from_prefix(ids, asks, backend, settings, cancel, swapped_prompt)
+            common = yield from _relay(gen_c2, "common-phrases", len(short), trace, n, "Common-phrase test")
     timings["common_phrase_s"] = time.perf_counter() - t
 
     passages = tuple(
@@ -161,6 +189,11 @@ def scan(
         "finished_utc": finished.isoformat(timespec="seconds"),
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "candidates_confirmed_limit": settings.max_candidates,
+        "confirmation": {
+            "method": settings.confirm_by,
+            "generate_replays": replay_stats["replayed"],
+            "generate_disagreements": replay_stats["disagreements"],
+        },
         **environment(backend),
     }
     load_s = getattr(backend, "load_seconds", None)

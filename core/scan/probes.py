@@ -156,6 +156,69 @@ def generate_from_prefix(
     return out
 
 
+def _bucket(length: int, step: int = 16) -> int:
+    """Round a draft length up so most windows share a length and batch without padding."""
+    return -(-length // step) * step
+
+
+def draft_verify(
+    ids: IntArray,
+    requests: Sequence[tuple[int, int]],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    prompt_for: Callable[[int], IntArray] | None = None,
+) -> Generator[int, None, dict[int, tuple[Generation, StandardWindow]]]:
+    """Greedy generation verified in one forward pass, with the author's text as the draft.
+
+    For each (start, new_tokens) request, feed [BOS] + prompt + the author's next tokens and accept them
+    while each is the model's argmax: the accepted tokens plus the model's first different token are
+    exactly what step-by-step greedy decoding produces (speculative decoding, Leviathan et al. 2023).
+    The same pass gives the standard window's figures over its first suffix_tokens positions.
+    """
+    n = int(ids.shape[0])
+    P, S = settings.prefix_tokens, settings.suffix_tokens
+    bos = backend.bos_id
+    shift = 0 if bos is not None else 1
+
+    def default_prompt(r: int) -> IntArray:
+        return ids[max(0, r - P) : r]
+
+    make_prompt = prompt_for or default_prompt
+    items: list[tuple[int, int, int]] = []
+    prompts: dict[int, IntArray] = {}
+    for r, new in requests:
+        prompt = make_prompt(r)
+        draft = min(n - r, _bucket(max(S, new)))
+        if draft <= 0 or (prompt.shape[0] == 0 and bos is None):
+            continue
+        prompts[r] = prompt
+        items.append((r, int(prompt.shape[0]), draft))
+    out: dict[int, tuple[Generation, StandardWindow]] = {}
+    for batch in _grouped(items, settings.confirm_batch_size):
+        if cancel is not None and cancel.cancelled:
+            break
+        rows = np.stack([np.concatenate([prompts[r], ids[r : r + d]]) for r, _, d in batch])
+        scores = backend.score(with_bos(rows, bos), settings.top_k)
+        for row, (r, p, d) in enumerate(batch):
+            cols = np.arange(p - shift, p + d - shift)
+            greedy = scores.greedy[row, cols]
+            v = leading_matches(greedy, ids[r : r + d])
+            produced = greedy[: min(d, v + 1)]  # the accepted tokens, then the model's own next token
+            s = min(S, d)
+            head = cols[:s]
+            window = StandardWindow(
+                matched=min(v, s),
+                exact=v >= S,
+                p_z=math.exp(float(np.sum(scores.logp_topk[row, head], dtype=np.float64))),
+                p_untruncated=math.exp(float(np.sum(scores.logp[row, head], dtype=np.float64))),
+                fragile=int((scores.gap[row, cols[: min(v + 1, d)]] < settings.thresholds.near_tie_gap).sum()),
+            )
+            out[r] = (Generation(start=r, prompt_start=r - p, tokens=produced, verbatim=v), window)
+        yield len(out)
+    return out
+
+
 @dataclass(frozen=True)
 class Alignment:
     """Character-level comparison of the author's text with the model's output."""

@@ -68,3 +68,31 @@ def test_pickle_weights_are_refused(tmp_path):
     (folder / "pytorch_model.bin").write_bytes(b"\x80\x04K\x01.")
     with pytest.raises(UnsafeModelError):
         load_transformers(folder, device="cpu")
+
+
+def test_draft_verification_matches_generate_on_a_real_model(tiny):
+    from core.scan.probes import draft_verify, generate_from_prefix
+    from core.settings import ScanSettings
+
+    settings = ScanSettings(prefix_tokens=6, suffix_tokens=8, confirm_batch_size=4)
+    # Text the model itself produced: its greedy continuation is then the "author's" text for a while.
+    seed = np.concatenate([[tiny.bos_id], tiny.tokenize(CORPUS[2]).ids[:6]])[None, :]
+    own = tiny.generate(seed, 24)[0]
+    ids = np.concatenate([seed[0, 1:], own[own >= 0], tiny.tokenize(" " + CORPUS[0]).ids])
+    requests = [(r, 10) for r in range(6, len(ids) - 2, 2)]
+
+    def drive(gen):
+        while True:
+            try:
+                next(gen)
+            except StopIteration as stop:
+                return stop.value
+
+    drafted = drive(draft_verify(ids, requests, tiny, settings))
+    generated = drive(generate_from_prefix(ids, requests, tiny, settings))
+    assert any(g.verbatim >= 5 for g in generated.values()), "the self-generated stretch must be reproduced"
+    for r, (d, _) in drafted.items():
+        g = generated[r]
+        assert min(d.verbatim, 10) == g.verbatim
+        k = min(len(d.tokens), len(g.tokens))
+        assert (d.tokens[:k] == g.tokens[:k]).all()

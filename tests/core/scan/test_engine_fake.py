@@ -23,9 +23,11 @@ FRESH = (
 SMALL = ScanSettings(chunk_tokens=24, overlap_tokens=6, prefix_tokens=8, suffix_tokens=8, batch_size=2)
 
 
-def test_memorized_passage_is_found_confirmed_and_located():
+@pytest.mark.parametrize("confirm_by", ["draft", "generate"])
+def test_memorized_passage_is_found_confirmed_and_located(confirm_by):
     text = FRESH * 3 + MEMORIZED + " " + FRESH * 2
-    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    settings = dataclasses.replace(SMALL, confirm_by=confirm_by)
+    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), settings)
     assert result.complete
     assert result.summary.verdict == "memorized"
     assert result.passages, "the memorized passage must be confirmed"
@@ -106,3 +108,30 @@ def test_generic_phrase_is_flagged_and_kept_out_of_the_verdict():
 def test_too_short_manuscript_is_refused():
     with pytest.raises(ValueError, match="too short"):
         run_scan(document("Hi"), FakeBackend(), SMALL)
+
+
+def test_draft_verification_equals_step_by_step_generation():
+    """One forward pass with the author's text as draft gives exactly what generate() gives."""
+    from core.scan.probes import draft_verify, generate_from_prefix
+
+    text = FRESH * 2 + MEMORIZED + " " + FRESH
+    backend = FakeBackend(memorized=(MEMORIZED,))
+    ids = backend.tokenize(text).ids
+    requests = [(r, 12) for r in range(8, len(ids) - 4, 3)]
+
+    def drive(gen):
+        while True:
+            try:
+                next(gen)
+            except StopIteration as stop:
+                return stop.value
+
+    drafted = drive(draft_verify(ids, requests, backend, SMALL))
+    generated = drive(generate_from_prefix(ids, requests, backend, SMALL))
+    assert drafted.keys() == generated.keys()
+    for r, (d, window) in drafted.items():
+        g = generated[r]
+        assert d.verbatim == g.verbatim or d.verbatim >= 12 <= g.verbatim
+        k = min(len(d.tokens), len(g.tokens))
+        assert (d.tokens[:k] == g.tokens[:k]).all()
+        assert window.matched == min(d.verbatim, SMALL.suffix_tokens, len(ids) - r)
