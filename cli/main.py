@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--backend", choices=["auto", "transformers", "llama.cpp", "remote"], default="auto",
                    help="what runs the model (auto: llama.cpp for GGUF when installed; remote: --model URL)")
+    p.add_argument("--confirm-by", choices=["draft", "generate"],
+                   help="draft: verified greedy decoding in one pass (default); generate: generate() for all")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint", type=Path, help="save progress to this SQLite file, or resume from it")
 
@@ -103,6 +105,8 @@ def _settings(args: argparse.Namespace) -> Any:
         overrides["chunk_tokens"] = args.chunk
     if args.device:
         overrides["device"] = args.device
+    if args.confirm_by:
+        overrides["confirm_by"] = args.confirm_by
     settings = ScanSettings(**overrides)
     settings.validate()
     return settings
