@@ -29,6 +29,7 @@ from core.settings import ScanSettings, Thresholds
 CHOICES = {
     "device": ("auto", "cpu", "cuda"),
     "dtype": ("auto", "float32", "bfloat16"),
+    "confirm_by": ("draft", "generate"),
 }
 LABELS = {
     "chunk_tokens": "&Chunk length (tokens)",
@@ -39,6 +40,7 @@ LABELS = {
     "top_k": "&Top-k for p_z",
     "device": "De&vice",
     "dtype": "&Data type",
+    "confirm_by": "Con&firm by",
 }
 GROUPS = (
     ("Triage pass", ("chunk_tokens", "overlap_tokens", "batch_size")),
@@ -46,6 +48,8 @@ GROUPS = (
     (
         "Confirmation",
         (
+            "confirm_by",
+            "generate_top",
             "max_passage_tokens",
             "confirm_extra_tokens",
             "confirm_batch_size",
