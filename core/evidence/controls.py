@@ -117,17 +117,7 @@ def with_controls(
     user_controls: int = 0,
 ) -> ScanResult:
     """Scan the controls (the first `user_controls` of `docs` are the user's) and attach statistics."""
-    controls: list[ControlResult] = []
-    scores: list[float] = []
-    for i, doc in enumerate(docs):
-        if cancel is not None and cancel.cancelled:
-            break
-        out = scan_control(doc, backend, settings, bundled=i >= user_controls, cancel=cancel)
-        if out is None:
-            break
-        controls.append(out[0])
-        scores.extend(out[1])
-    stats = control_statistics(result.window_scores, controls, scores)
-    if len(controls) < len(docs):
-        stats["incomplete"] = f"cancelled after {len(controls)} of {len(docs)} controls"
-    return dataclasses.replace(result, controls=tuple(controls), statistics=stats)
+    from core.evidence.control_scan import scan_controls
+    from core.scan.progress import finish
+
+    return finish(scan_controls(result, docs, backend, settings, cancel, user_controls))

@@ -54,6 +54,18 @@ class WindowScores:
     std_logp: FloatArray
     """Standard deviation of log p under p (for Min-K%++)."""
 
+    @classmethod
+    def from_stats(cls, stats: dict[str, npt.NDArray[np.generic]]) -> WindowScores:
+        """From arrays named greedy, logp, logp_topk, gap, mean, std (as backends compute them)."""
+        return cls(
+            greedy=stats["greedy"].astype(np.int64),
+            logp=stats["logp"].astype(np.float32),
+            logp_topk=stats["logp_topk"].astype(np.float32),
+            gap=stats["gap"].astype(np.float32),
+            mean_logp=stats["mean"].astype(np.float32),
+            std_logp=stats["std"].astype(np.float32),
+        )
+
 
 class Backend(Protocol):
     """What the scan needs from a model."""

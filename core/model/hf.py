@@ -165,14 +165,7 @@ class TransformersBackend:
             e = min(t - 1, s + step)
             parts.append(_stats(logits_of(s, e).float(), targets[:, s:e], top_k))
         cat = {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
-        return WindowScores(
-            greedy=cat["greedy"].astype(np.int64),
-            logp=cat["logp"].astype(np.float32),
-            logp_topk=cat["logp_topk"].astype(np.float32),
-            gap=cat["gap"].astype(np.float32),
-            mean_logp=cat["mean"].astype(np.float32),
-            std_logp=cat["std"].astype(np.float32),
-        )
+        return WindowScores.from_stats(cat)
 
     # -- generation ----------------------------------------------------------------------------
     @torch.inference_mode()

@@ -104,14 +104,7 @@ class LlamaCppBackend:
             ]
             rows.append({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
         cat = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
-        return WindowScores(
-            greedy=cat["greedy"].astype(np.int64),
-            logp=cat["logp"].astype(np.float32),
-            logp_topk=cat["logp_topk"].astype(np.float32),
-            gap=cat["gap"].astype(np.float32),
-            mean_logp=cat["mean"].astype(np.float32),
-            std_logp=cat["std"].astype(np.float32),
-        )
+        return WindowScores.from_stats(cat)
 
     # -- generation ----------------------------------------------------------------------------
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:

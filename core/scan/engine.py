@@ -24,7 +24,7 @@ from core.ingest import Document
 from core.model.backend import Backend, IntArray
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
-from core.scan.progress import CancelToken, ScanProgress
+from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import environment
 from core.scan.triage import TokenTrace, triage
 from core.scan.windows import (
@@ -234,13 +234,7 @@ def run_scan(
     store: ScanStore | None = None,
 ) -> ScanResult:
     """Run `scan` to completion, discarding progress."""
-    gen = scan(document, backend, settings, cancel, store)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            result: ScanResult = stop.value
-            return result
+    return finish(scan(document, backend, settings, cancel, store))
 
 
 def _relay(

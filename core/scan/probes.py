@@ -107,6 +107,23 @@ def standard_windows(
     return out
 
 
+def _prompts(
+    ids: IntArray, starts: Sequence[int], backend: Backend, settings: ScanSettings,
+    prompt_for: Callable[[int], IntArray] | None,
+) -> dict[int, IntArray]:
+    """The prompt for each start: the prefix_tokens of the author's text before it, or `prompt_for`'s.
+
+    Starts with nothing to condition on (an empty prompt and no BOS) are left out.
+    """
+    P = settings.prefix_tokens
+    out: dict[int, IntArray] = {}
+    for r in starts:
+        prompt = prompt_for(r) if prompt_for is not None else ids[max(0, r - P) : r]
+        if prompt.shape[0] > 0 or backend.bos_id is not None:
+            out[r] = prompt
+    return out
+
+
 def generate_from_prefix(
     ids: IntArray,
     requests: Sequence[tuple[int, int]],
@@ -121,21 +138,9 @@ def generate_from_prefix(
     replaces it (the common-phrase test swaps in unrelated context).
     """
     n = int(ids.shape[0])
-    P = settings.prefix_tokens
     bos = backend.bos_id
-
-    def default_prompt(r: int) -> IntArray:
-        return ids[max(0, r - P) : r]
-
-    make_prompt = prompt_for or default_prompt
-    items = []
-    prompts: dict[int, IntArray] = {}
-    for r, new in requests:
-        prompt = make_prompt(r)
-        if prompt.shape[0] == 0 and bos is None:
-            continue
-        prompts[r] = prompt
-        items.append((r, int(prompt.shape[0]), new))
+    prompts = _prompts(ids, [r for r, _ in requests], backend, settings, prompt_for)
+    items = [(r, int(prompts[r].shape[0]), new) for r, new in requests if r in prompts]
     # Batch by prompt length only; each batch generates its longest request.
     by_len: list[tuple[int, int, int]] = [(r, p, 0) for r, p, _ in items]
     wanted = {r: new for r, _, new in items}
@@ -177,23 +182,12 @@ def draft_verify(
     The same pass gives the standard window's figures over its first suffix_tokens positions.
     """
     n = int(ids.shape[0])
-    P, S = settings.prefix_tokens, settings.suffix_tokens
+    S = settings.suffix_tokens
     bos = backend.bos_id
     shift = 0 if bos is not None else 1
-
-    def default_prompt(r: int) -> IntArray:
-        return ids[max(0, r - P) : r]
-
-    make_prompt = prompt_for or default_prompt
-    items: list[tuple[int, int, int]] = []
-    prompts: dict[int, IntArray] = {}
-    for r, new in requests:
-        prompt = make_prompt(r)
-        draft = min(n - r, _bucket(max(S, new)))
-        if draft <= 0 or (prompt.shape[0] == 0 and bos is None):
-            continue
-        prompts[r] = prompt
-        items.append((r, int(prompt.shape[0]), draft))
+    prompts = _prompts(ids, [r for r, _ in requests], backend, settings, prompt_for)
+    items = [(r, int(prompts[r].shape[0]), min(n - r, _bucket(max(S, new)))) for r, new in requests
+             if r in prompts and n - r > 0]
     out: dict[int, tuple[Generation, StandardWindow]] = {}
     for batch in _grouped(items, settings.confirm_batch_size):
         if cancel is not None and cancel.cancelled:

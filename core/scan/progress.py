@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,13 @@ class CancelToken:
     def cancelled(self) -> bool:
         """Whether cancel() was called."""
         return self._event.is_set()
+
+
+def finish(gen: Generator[Any, Any, T]) -> T:
+    """Run a progress-yielding generator to its end and return what it returns."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            value: T = stop.value
+            return value

@@ -72,6 +72,7 @@ def test_pickle_weights_are_refused(tmp_path):
 
 def test_draft_verification_matches_generate_on_a_real_model(tiny):
     from core.scan.probes import draft_verify, generate_from_prefix
+    from core.scan.progress import finish
     from core.settings import ScanSettings
 
     settings = ScanSettings(prefix_tokens=6, suffix_tokens=8, confirm_batch_size=4)
@@ -81,15 +82,8 @@ def test_draft_verification_matches_generate_on_a_real_model(tiny):
     ids = np.concatenate([seed[0, 1:], own[own >= 0], tiny.tokenize(" " + CORPUS[0]).ids])
     requests = [(r, 10) for r in range(6, len(ids) - 2, 2)]
 
-    def drive(gen):
-        while True:
-            try:
-                next(gen)
-            except StopIteration as stop:
-                return stop.value
-
-    drafted = drive(draft_verify(ids, requests, tiny, settings))
-    generated = drive(generate_from_prefix(ids, requests, tiny, settings))
+    drafted = finish(draft_verify(ids, requests, tiny, settings))
+    generated = finish(generate_from_prefix(ids, requests, tiny, settings))
     assert any(g.verbatim >= 5 for g in generated.values()), "the self-generated stretch must be reproduced"
     for r, (d, _) in drafted.items():
         g = generated[r]

@@ -113,21 +113,15 @@ def test_too_short_manuscript_is_refused():
 def test_draft_verification_equals_step_by_step_generation():
     """One forward pass with the author's text as draft gives exactly what generate() gives."""
     from core.scan.probes import draft_verify, generate_from_prefix
+    from core.scan.progress import finish
 
     text = FRESH * 2 + MEMORIZED + " " + FRESH
     backend = FakeBackend(memorized=(MEMORIZED,))
     ids = backend.tokenize(text).ids
     requests = [(r, 12) for r in range(8, len(ids) - 4, 3)]
 
-    def drive(gen):
-        while True:
-            try:
-                next(gen)
-            except StopIteration as stop:
-                return stop.value
-
-    drafted = drive(draft_verify(ids, requests, backend, SMALL))
-    generated = drive(generate_from_prefix(ids, requests, backend, SMALL))
+    drafted = finish(draft_verify(ids, requests, backend, SMALL))
+    generated = finish(generate_from_prefix(ids, requests, backend, SMALL))
     assert drafted.keys() == generated.keys()
     for r, (d, window) in drafted.items():
         g = generated[r]

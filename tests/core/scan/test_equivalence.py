@@ -9,18 +9,11 @@ import numpy as np
 import pytest
 
 from core.scan.probes import generate_from_prefix, standard_windows
+from core.scan.progress import finish
 from core.settings import ScanSettings
 from tests.helpers import real_models, texts
 
 pytestmark = pytest.mark.slow
-
-
-def run_pipeline(gen):
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
 
 
 def test_teacher_forcing_equals_greedy_generation_on_real_text(capsys):
@@ -32,8 +25,8 @@ def test_teacher_forcing_equals_greedy_generation_on_real_text(capsys):
     settings = ScanSettings(prefix_tokens=50, suffix_tokens=50, confirm_batch_size=20)
     starts = list(range(50, len(ids) - 50, (len(ids) - 100) // 60))[:60]
     assert len(starts) >= 50
-    windows = run_pipeline(standard_windows(ids, starts, backend, settings))
-    generations = run_pipeline(generate_from_prefix(ids, [(r, 50) for r in starts], backend, settings))
+    windows = finish(standard_windows(ids, starts, backend, settings))
+    generations = finish(generate_from_prefix(ids, [(r, 50) for r in starts], backend, settings))
     # Near-ties at the first differing position, from one scoring pass over the same windows.
     scores = backend.score(
         np.stack([np.concatenate([[backend.bos_id], ids[r - 50 : r + 50]]) for r in starts]), settings.top_k
