@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -151,6 +151,14 @@ class TransformersBackend:
         ids = torch.from_numpy(np.ascontiguousarray(windows)).to(self.device)
         b, t = ids.shape
         targets = ids[:, 1:]
+        head = self.model.get_output_embeddings()
+        if self._sliced and isinstance(head, torch.nn.Linear):
+            # Stream over the vocabulary: the head's weights are read once and no full logits exist.
+            hidden = self._hidden(ids)[:, :-1]
+            cap = getattr(self.model.config, "final_logit_softcapping", None)
+            stats = streamed_stats(hidden, head.weight, head.bias, targets, top_k, softcap=cap)
+            cat = {k: v.cpu().numpy() for k, v in stats.items()}
+            return WindowScores.from_stats(cat)
         if self._sliced:
             hidden = self._hidden(ids)[:, :-1]
         else:
@@ -158,7 +166,7 @@ class TransformersBackend:
 
         def logits_of(s: int, e: int) -> torch.Tensor:
             return self._head(hidden[:, s:e]) if self._sliced else full[:, s:e]
-        vocab = int(self.model.get_output_embeddings().weight.shape[0])
+        vocab = int(head.weight.shape[0])
         step = max(1, _LOGIT_ELEMENTS // max(1, b * vocab))
         parts: list[dict[str, torch.Tensor]] = []
         for s in range(0, t - 1, step):
@@ -192,6 +200,114 @@ class TransformersBackend:
         return result
 
 
+class TopK(NamedTuple):
+    """Values (descending) and indices of the k largest entries along the last axis."""
+
+    values: torch.Tensor
+    indices: torch.Tensor
+
+
+def blocked_topk(x: torch.Tensor, k: int, block: int = 512) -> TopK:
+    """Exact top-k over a large last axis, much faster than torch.topk on a CPU for 100k+ vocabularies.
+
+    The k largest entries lie in the k blocks with the largest block maxima, so one max pass over
+    the vocabulary and a top-k over k * block candidates replace a top-k over the whole vocabulary.
+    """
+    v = x.shape[-1]
+    if v <= 4 * k * block:
+        t = torch.topk(x, k, dim=-1)
+        return TopK(t.values, t.indices)
+    pad = (-v) % block
+    xp = torch.nn.functional.pad(x, (0, pad), value=float("-inf")) if pad else x
+    blocks = xp.reshape(*x.shape[:-1], -1, block)
+    best_blocks = blocks.amax(-1).topk(k, dim=-1).indices  # (..., k)
+    cand = torch.gather(blocks, -2, best_blocks.unsqueeze(-1).expand(*best_blocks.shape, block))
+    vals, pos = cand.reshape(*x.shape[:-1], k * block).topk(k, dim=-1)
+    idx = torch.gather(best_blocks, -1, pos // block) * block + pos % block
+    return TopK(vals, idx)
+
+
+def streamed_stats(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    targets: torch.Tensor,
+    top_k: int,
+    softcap: float | None = None,
+    vocab_block: int = 16384,
+) -> dict[str, torch.Tensor]:
+    """The same statistics as `_stats`, computed block by block over the vocabulary (online softmax).
+
+    hidden (B, T, H), weight (V, H), targets (B, T). Running sums Z = sum e, A1 = sum e*s and
+    A2 = sum e*s^2, with e = exp(s) and s = logit - running max, are carried to each new maximum
+    exactly; top-k candidates are merged block by block. Memory is O(B * T * vocab_block), and the
+    output head is read once (slicing positions instead re-reads it for every slice).
+    """
+    shape = targets.shape
+    h = hidden.reshape(-1, hidden.shape[-1])
+    tgt = targets.reshape(-1)
+    k = min(max(top_k, 2), weight.shape[0])
+    m = z = a1 = a2 = t_logit = top_v = top_i = None
+    for v0 in range(0, weight.shape[0], vocab_block):
+        x = (h @ weight[v0 : v0 + vocab_block].T).float()
+        if bias is not None:
+            x += bias[v0 : v0 + vocab_block].float()
+        if softcap:
+            x = torch.tanh(x / softcap) * softcap
+        width = x.shape[1]
+        bt = torch.topk(x, min(k, width), dim=-1)
+        in_block = (tgt >= v0) & (tgt < v0 + width)
+        here = x.gather(1, (tgt - v0).clamp(0, width - 1).unsqueeze(1)).squeeze(1)
+        if m is None:
+            m_new = bt.values[:, 0]
+            top_v, top_i = bt.values, bt.indices + v0
+            t_logit = torch.where(in_block, here, torch.full_like(here, float("-inf")))
+        else:
+            assert top_v is not None and top_i is not None and t_logit is not None
+            m_new = torch.maximum(m, bt.values[:, 0])
+            merged_v = torch.cat([top_v, bt.values], dim=1)
+            merged_i = torch.cat([top_i, bt.indices + v0], dim=1)
+            keep = torch.topk(merged_v, k, dim=-1)
+            top_v, top_i = keep.values, torch.gather(merged_i, 1, keep.indices)
+            t_logit = torch.where(in_block, here, t_logit)
+        x -= m_new.unsqueeze(1)  # s, relative to the new running maximum
+        e = x.exp()
+        zb = e.sum(1)
+        es = e.mul_(x)
+        a1b = es.sum(1)
+        a2b = torch.einsum("rv,rv->r", es, x)
+        if m is None:
+            z, a1, a2 = zb, a1b, a2b
+        else:
+            assert z is not None and a1 is not None and a2 is not None
+            d = m - m_new  # <= 0: old s becomes s + d, old e becomes e * exp(d)
+            c = torch.exp(d)
+            z, a1, a2 = (
+                c * z + zb,
+                c * (a1 + d * z) + a1b,
+                c * (a2 + 2 * d * a1 + d * d * z) + a2b,
+            )
+        m = m_new
+    assert m is not None and z is not None and a1 is not None and a2 is not None
+    assert top_v is not None and top_i is not None and t_logit is not None
+    log_z = z.log()
+    mean_s = a1 / z
+    n_top = min(top_k, k)
+    logp = t_logit - m - log_z
+    in_topk = t_logit >= top_v[:, n_top - 1]
+    out = {
+        "greedy": top_i[:, 0],
+        "logp": logp,
+        "logp_topk": torch.where(
+            in_topk, t_logit - torch.logsumexp(top_v[:, :n_top], dim=-1), torch.full_like(logp, float("-inf"))
+        ),
+        "gap": top_v[:, 0] - top_v[:, 1],
+        "mean": mean_s - log_z,
+        "std": (a2 / z - mean_s.square()).clamp_min(0).sqrt(),
+    }
+    return {key: value.reshape(shape) for key, value in out.items()}
+
+
 def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str, torch.Tensor]:
     """Per-position statistics from fp32 logits (B, T, V) and targets (B, T); modifies `logits`.
 
@@ -199,7 +315,7 @@ def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str,
     only two dot products over the vocabulary: about half the memory traffic of a full log-softmax.
     """
     k = min(max(top_k, 2), logits.shape[-1])
-    top = torch.topk(logits, k, dim=-1)
+    top = blocked_topk(logits, k)
     top_s = top.values - top.values[..., :1]
     target_logit = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1)
     s = logits.sub_(top.values[..., :1])
