@@ -156,7 +156,9 @@ class TransformersBackend:
             # Stream over the vocabulary: the head's weights are read once and no full logits exist.
             hidden = self._hidden(ids)[:, :-1]
             cap = getattr(self.model.config, "final_logit_softcapping", None)
-            stats = streamed_stats(hidden, head.weight, head.bias, targets, top_k, softcap=cap)
+            # Vocabulary blocks as wide as memory allows (fewer, larger matrix products run faster).
+            block = max(4096, min(65536, _LOGIT_ELEMENTS * 4 // max(1, b * (t - 1))))
+            stats = streamed_stats(hidden, head.weight, head.bias, targets, top_k, softcap=cap, vocab_block=block)
             cat = {k: v.cpu().numpy() for k, v in stats.items()}
             return WindowScores.from_stats(cat)
         if self._sliced:
