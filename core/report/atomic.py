@@ -76,25 +76,12 @@ def _unlink_quietly(path: Path) -> None:
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` atomically and durably; WriteError (an OSError) on failure."""
-    target = Path(path)
-    fd, tmp = _create_temp(target)
-    try:
+    with atomic_path(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         try:
             _write_all(fd, data)
-            os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
-    except WriteError:
-        _unlink_quietly(tmp)
-        raise
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise _fail(target, exc) from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    _fsync_dir(target.parent)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
