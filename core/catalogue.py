@@ -2,7 +2,8 @@
 
 Results are written as JSON per pair into an output folder as they finish; a rerun skips a pair whose
 JSON exists for the same manuscript, model and settings, so an interrupted catalogue continues.
-Models are the outer loop, so each model is loaded once.
+Models are the outer loop, so each model is loaded once. With a reference model (core.evidence.reference),
+every model's result is checked against it, except the reference model's own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.evidence.reference import check_reference, reference_record
 from core.ingest import load_document
 from core.model.backend import Backend
 from core.report.jsonio import ResultFormatError, read_json, write_json
@@ -37,6 +39,8 @@ class PairResult:
     reused: bool
     """True when an earlier run's result was reused (resume)."""
     error: str = ""
+    set_aside_by_reference: int = 0
+    """Passages the reference model set aside as common phrases (0 without a reference model)."""
 
 
 def manuscripts_in(path: Path) -> list[Path]:
@@ -56,7 +60,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "model"
 
 
-def _reusable(path: Path, manuscript_sha: str, backend: Backend, settings: ScanSettings) -> ScanResult | None:
+def _reference_sha(result: ScanResult) -> str | None:
+    record = reference_record(result)
+    return None if record is None else str(record.get("sha256", ""))
+
+
+def _reusable(
+    path: Path, manuscript_sha: str, backend: Backend, settings: ScanSettings, reference_sha: str | None = None
+) -> ScanResult | None:
     if not path.is_file():
         return None
     try:
@@ -67,6 +78,7 @@ def _reusable(path: Path, manuscript_sha: str, backend: Backend, settings: ScanS
         old.complete
         and old.manuscript.sha256 == manuscript_sha
         and old.model.sha256 == backend.info.sha256
+        and _reference_sha(old) == reference_sha
         and old.settings == settings.to_dict()
     )
     return old if same else None
@@ -74,6 +86,7 @@ def _reusable(path: Path, manuscript_sha: str, backend: Backend, settings: ScanS
 
 def _row(result: ScanResult, model_name: str, path: Path, reused: bool) -> PairResult:
     s = result.summary
+    record = reference_record(result)
     return PairResult(
         manuscript=Path(result.manuscript.path).name,
         model=model_name,
@@ -83,6 +96,7 @@ def _row(result: ScanResult, model_name: str, path: Path, reused: bool) -> PairR
         coverage_1pct=s.coverage.get("1%", 0.0),
         json_path=str(path),
         reused=reused,
+        set_aside_by_reference=int(record.get("passages_set_aside", 0)) if record else 0,
     )
 
 
@@ -93,16 +107,25 @@ def run_catalogue(
     out_dir: Path,
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
+    reference: str | None = None,
 ) -> Generator[ScanProgress | str, None, list[PairResult]]:
-    """Scan each manuscript with each model; yields progress and status lines, returns the matrix rows."""
+    """Scan each manuscript with each model; yields progress and status lines, returns the matrix rows.
+
+    `reference` names a model the user declares was not trained on the works (loaded first, with `load`,
+    so a bad name fails before any scan): each other model's result goes through its common-phrase test.
+    """
     settings = settings or ScanSettings()
     out_dir.mkdir(parents=True, exist_ok=True)
+    ref_backend = load(reference) if reference is not None else None
     rows: list[PairResult] = []
     for spec in models:
         if cancel is not None and cancel.cancelled:
             break
-        backend = load(spec)
+        backend = ref_backend if ref_backend is not None and spec == reference else load(spec)
         model_name = backend.info.name
+        # The reference model is not checked against itself (it would set aside everything it found).
+        checker = None if ref_backend is None or _same_model(backend, ref_backend) else ref_backend
+        reference_sha = checker.info.sha256 if checker is not None else None
         for path in manuscripts:
             if cancel is not None and cancel.cancelled:
                 break
@@ -113,17 +136,32 @@ def run_catalogue(
                 rows.append(PairResult(path.name, model_name, "error", 0, 0.0, 0.0, "", False, str(exc)))
                 yield f"{path.name}: {exc}"
                 continue
-            old = _reusable(target, doc.sha256, backend, settings)
+            old = _reusable(target, doc.sha256, backend, settings, reference_sha)
             if old is not None:
                 rows.append(_row(old, model_name, target, reused=True))
                 yield f"{path.name} x {model_name}: already done, reusing {target.name}"
                 continue
             yield f"{path.name} x {model_name}: scanning"
             result = yield from scan(doc, backend, settings, cancel)
-            if result.complete:
+            if checker is not None and result.complete:
+                yield f"{path.name} x {model_name}: checking against the reference model {checker.info.name}"
+                result = yield from check_reference(result, checker, settings, cancel)
+            finished = result.complete and not _reference_cancelled(result)
+            if finished:
                 write_json(result, target)
-            rows.append(_row(result, model_name, target if result.complete else Path(""), reused=False))
+            rows.append(_row(result, model_name, target if finished else Path(""), reused=False))
     return rows
+
+
+def _same_model(a: Backend, b: Backend) -> bool:
+    if a is b:
+        return True
+    return bool(a.info.sha256) and a.info.sha256 == b.info.sha256
+
+
+def _reference_cancelled(result: ScanResult) -> bool:
+    record = reference_record(result)
+    return record is not None and "incomplete" in record
 
 
 def format_matrix(rows: Sequence[PairResult]) -> str:

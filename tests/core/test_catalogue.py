@@ -54,3 +54,51 @@ def test_catalogue_scans_each_pair_and_resumes(tmp_path):
     assert all(r.reused for r in again)
     assert sum("reusing" in line for line in lines) == 4
     assert [(r.manuscript, r.model, r.verdict) for r in again] == [(r.manuscript, r.model, r.verdict) for r in rows]
+
+
+def test_catalogue_checks_every_other_model_against_the_reference(tmp_path):
+    import dataclasses
+    import hashlib
+
+    from core.report.jsonio import read_json
+    from core.results import ModelFile
+
+    works = tmp_path / "works"
+    works.mkdir()
+    (works / "song.txt").write_text("Opening words. " + SONG, encoding="utf-8")
+    memories = {"scanned": (SONG,), "old-model": (SONG,), "blank-model": ()}
+    backends = {}
+    loads = []
+
+    def load(spec):
+        loads.append(spec)
+        if spec not in backends:
+            backend = FakeBackend(memorized=memories[spec])
+            backends[spec] = backend
+            # Each model its own file hash, as real model files have (the fake's hash is of its memory).
+            file = ModelFile(path=spec, sha256=hashlib.sha256(spec.encode()).hexdigest(), size_bytes=0)
+            backend.info = dataclasses.replace(backend.info, name=spec, files=(file,))
+        return backends[spec]
+
+    out = tmp_path / "out"
+    rows, lines = drive(run_catalogue([works / "song.txt"], ["scanned", "old-model"], load, out, SETTINGS,
+                                      reference="old-model"))
+    assert loads == ["old-model", "scanned"]  # the reference first (a bad name fails before any scan), once
+    by_model = {r.model: r for r in rows}
+    # The reference model knows the song too, so the scanned model's passages are not evidence against it.
+    assert by_model["scanned"].verdict == "no-evidence" and by_model["scanned"].set_aside_by_reference >= 1
+    assert by_model["old-model"].verdict == "memorized" and by_model["old-model"].set_aside_by_reference == 0
+    assert any("checking against the reference model old-model" in line for line in lines)
+    scanned = read_json(by_model["scanned"].json_path)
+    assert scanned.provenance["reference_model"]["name"] == "old-model"
+    assert all(p.common_phrase for p in scanned.passages)
+    assert "reference_model" not in read_json(by_model["old-model"].json_path).provenance
+
+    # Same reference again: both pairs are reused. Another reference: the scanned model's pair is redone.
+    again, _ = drive(run_catalogue([works / "song.txt"], ["scanned", "old-model"], load, out, SETTINGS,
+                                   reference="old-model"))
+    assert all(r.reused for r in again)
+    other, _ = drive(run_catalogue([works / "song.txt"], ["scanned"], load, out, SETTINGS,
+                                   reference="blank-model"))
+    assert not other[0].reused and other[0].verdict == "memorized" and other[0].set_aside_by_reference == 0
+    assert read_json(other[0].json_path).provenance["reference_model"]["name"] == "blank-model"
