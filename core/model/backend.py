@@ -54,6 +54,26 @@ class WindowScores:
     std_logp: FloatArray
     """Standard deviation of log p under p (for Min-K%++)."""
 
+    def columns_from(self, first: int) -> WindowScores:
+        """The same statistics without the first `first` columns (for backends that computed them all)."""
+        if first <= 0:
+            return self
+        return WindowScores(
+            greedy=self.greedy[:, first:],
+            logp=self.logp[:, first:],
+            logp_topk=self.logp_topk[:, first:],
+            gap=self.gap[:, first:],
+            mean_logp=self.mean_logp[:, first:],
+            std_logp=self.std_logp[:, first:],
+        )
+
+    @classmethod
+    def concat(cls, parts: list[WindowScores]) -> WindowScores:
+        """Rows of several batches stacked into one (batches scored in parts)."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts], axis=0) for f in _FIELDS))
+
     @classmethod
     def from_stats(cls, stats: dict[str, npt.NDArray[np.generic]]) -> WindowScores:
         """From arrays named greedy, logp, logp_topk, gap, mean, std (as backends compute them)."""
@@ -65,6 +85,9 @@ class WindowScores:
             mean_logp=stats["mean"].astype(np.float32),
             std_logp=stats["std"].astype(np.float32),
         )
+
+
+_FIELDS = ("greedy", "logp", "logp_topk", "gap", "mean_logp", "std_logp")
 
 
 class Backend(Protocol):
@@ -85,8 +108,14 @@ class Backend(Protocol):
         """Token ids back to text."""
         ...
 
-    def score(self, windows: IntArray, top_k: int) -> WindowScores:
-        """Teacher-forced scores for a (B, T) batch of windows of equal length."""
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
+        """Teacher-forced scores for a (B, T) batch of windows of equal length.
+
+        Only columns `first`..T-2 are returned (shape (B, T-1-first)): the predictions of tokens
+        first+1..T-1. Positions before that are context whose predictions nobody reads (a prompt, a
+        chunk's overlap); a backend may skip the output head there, which is most of the cost of a
+        large-vocabulary model.
+        """
         ...
 
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:

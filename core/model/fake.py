@@ -81,7 +81,7 @@ class FakeBackend:
                 return hit
         return 1
 
-    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         if self.delay_s:
             time.sleep(self.delay_s)
         b, t = windows.shape
@@ -110,7 +110,7 @@ class FakeBackend:
             gap=np.full(shape, math.log(_P_HIT / p_miss), dtype=np.float32),
             mean_logp=np.full(shape, mean, dtype=np.float32),
             std_logp=np.full(shape, math.sqrt(max(var, 0.0)), dtype=np.float32),
-        )
+        ).columns_from(first)
 
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
         if self.delay_s:

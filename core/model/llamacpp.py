@@ -90,7 +90,7 @@ class LlamaCppBackend:
         self.llm.reset()
         self.llm.eval([int(t) for t in ids])
 
-    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         b, t = windows.shape
         step = max(1, _LOGIT_ELEMENTS // max(1, self._n_vocab))
         rows: list[dict[str, npt.NDArray[Any]]] = []
@@ -100,7 +100,7 @@ class LlamaCppBackend:
             parts = [
                 logit_stats(np.asarray(logits[s : min(t - 1, s + step)], dtype=np.float32),
                             windows[row, s + 1 : min(t, s + 1 + step)], top_k)
-                for s in range(0, t - 1, step)
+                for s in range(first, t - 1, step)
             ]
             rows.append({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
         cat = {k: np.stack([r[k] for r in rows]) for k in rows[0]}

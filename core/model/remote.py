@@ -172,7 +172,7 @@ class RemoteBackend:
             raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
         return out
 
-    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         b, t = windows.shape
         nan = np.full((b, t - 1), np.nan, dtype=np.float32)
         greedy = np.full((b, t - 1), -1, dtype=np.int64)
@@ -199,7 +199,7 @@ class RemoteBackend:
                 else:
                     greedy[row, col] = _token_id(max(top, key=lambda key: top[key]))
         return WindowScores(greedy=greedy, logp=logp, logp_topk=logp_topk, gap=gap, mean_logp=nan.copy(),
-                            std_logp=nan.copy())
+                            std_logp=nan.copy()).columns_from(first)
 
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
         result = np.full((prompts.shape[0], max_new_tokens), -1, dtype=np.int64)

@@ -89,10 +89,11 @@ def standard_windows(
         if cancel is not None and cancel.cancelled:
             break
         rows = np.stack([ids[r - p : r + s] for r, p, s in batch])
-        scores = backend.score(with_bos(rows, bos), settings.top_k)
         shift = 0 if bos is not None else 1
-        for row, (r, p, s) in enumerate(batch):
-            cols = np.arange(p - shift, p + s - shift)
+        # One shape per batch: the prefix is context only, scored from its last token on.
+        scores = backend.score(with_bos(rows, bos), settings.top_k, batch[0][1] - shift)
+        for row, (r, _p, s) in enumerate(batch):
+            cols = np.arange(s)
             target = ids[r : r + s]
             matched = leading_matches(scores.greedy[row, cols], target)
             fragile_cols = cols[: min(matched + 1, s)]
@@ -173,42 +174,47 @@ def draft_verify(
     settings: ScanSettings,
     cancel: CancelToken | None = None,
     prompt_for: Callable[[int], IntArray] | None = None,
+    window: bool = True,
 ) -> Generator[int, None, dict[int, tuple[Generation, StandardWindow]]]:
     """Greedy generation verified in one forward pass, with the author's text as the draft.
 
     For each (start, new_tokens) request, feed [BOS] + prompt + the author's next tokens and accept them
     while each is the model's argmax: the accepted tokens plus the model's first different token are
     exactly what step-by-step greedy decoding produces (speculative decoding, Leviathan et al. 2023).
-    The same pass gives the standard window's figures over its first suffix_tokens positions.
+    With `window`, the draft is at least suffix_tokens long and the same pass gives the standard
+    window's figures; without it (the common-phrase test) the draft is only as long as asked.
     """
     n = int(ids.shape[0])
     S = settings.suffix_tokens
+    floor = S if window else 0
     bos = backend.bos_id
     shift = 0 if bos is not None else 1
     prompts = _prompts(ids, [r for r, _ in requests], backend, settings, prompt_for)
-    items = [(r, int(prompts[r].shape[0]), min(n - r, _bucket(max(S, new)))) for r, new in requests
+    # Drafts rounded up to a multiple of 16 (and at least the window's suffix) so most rows share a shape and batch.
+    items = [(r, int(prompts[r].shape[0]), min(n - r, max(floor, _bucket(new)))) for r, new in requests
              if r in prompts and n - r > 0]
     out: dict[int, tuple[Generation, StandardWindow]] = {}
     for batch in _grouped(items, settings.confirm_batch_size):
         if cancel is not None and cancel.cancelled:
             break
         rows = np.stack([np.concatenate([prompts[r], ids[r : r + d]]) for r, _, d in batch])
-        scores = backend.score(with_bos(rows, bos), settings.top_k)
+        # The prompt is context only: the output head runs from its last token (predicting the draft's first).
+        scores = backend.score(with_bos(rows, bos), settings.top_k, batch[0][1] - shift)
         for row, (r, p, d) in enumerate(batch):
-            cols = np.arange(p - shift, p + d - shift)
+            cols = np.arange(d)
             greedy = scores.greedy[row, cols]
             v = leading_matches(greedy, ids[r : r + d])
             produced = greedy[: min(d, v + 1)]  # the accepted tokens, then the model's own next token
             s = min(S, d)
             head = cols[:s]
-            window = StandardWindow(
+            figures = StandardWindow(
                 matched=min(v, s),
                 exact=v >= S,
                 p_z=math.exp(float(np.sum(scores.logp_topk[row, head], dtype=np.float64))),
                 p_untruncated=math.exp(float(np.sum(scores.logp[row, head], dtype=np.float64))),
                 fragile=int((scores.gap[row, cols[: min(v + 1, d)]] < settings.thresholds.near_tie_gap).sum()),
             )
-            out[r] = (Generation(start=r, prompt_start=r - p, tokens=produced, verbatim=v), window)
+            out[r] = (Generation(start=r, prompt_start=r - p, tokens=produced, verbatim=v), figures)
         yield len(out)
     return out
 

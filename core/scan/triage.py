@@ -66,17 +66,19 @@ def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int)
     """Score one batch of equal-length chunks and keep each chunk's own scoring positions."""
     bos = backend.bos_id
     rows = np.stack([ids[c.start : c.end] for c in batch])
-    s = backend.score(with_bos(rows, bos), top_k)
     # Without BOS, column c predicts token start + c + 1, and a window's first token goes unscored.
     shift = 0 if bos is not None else 1
+    firsts = [max(c.score_from, c.start + shift) - c.start - shift for c in batch]
+    skip = min(firsts)  # the overlap is context only: the model's output head is not run there
+    s = backend.score(with_bos(rows, bos), top_k, skip)
     row_of, col_of = [], []
-    for row, c in enumerate(batch):
-        first = max(c.score_from, c.start + shift)
-        cols = np.arange(first - c.start - shift, c.length - shift)
+    for row, (c, first) in enumerate(zip(batch, firsts, strict=True)):
+        cols = np.arange(first, c.length - shift)
         row_of.append(np.full(cols.shape, row))
         col_of.append(cols)
     r, col = np.concatenate(row_of), np.concatenate(col_of)
     pos = col + np.array([c.start for c in batch], dtype=np.int64)[r] + shift
+    col = col - skip
     return BatchScores(
         pos=pos.astype(np.int64),
         hit=s.greedy[r, col] == ids[pos],

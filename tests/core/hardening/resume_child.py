@@ -43,8 +43,8 @@ class CountingBackend:
         self.triage_batches = 0
         self.announce = announce
 
-    def score(self, windows: Any, top_k: int) -> Any:
-        out = self.inner.score(windows, top_k)
+    def score(self, windows: Any, top_k: int, first: int = 0) -> Any:
+        out = self.inner.score(windows, top_k, first)
         if windows.shape[1] == SETTINGS.chunk_tokens + 1:
             self.triage_batches += 1
             if self.announce:

@@ -49,6 +49,17 @@ def test_score_matches_reference_log_softmax(tiny):
     np.testing.assert_allclose(got.gap, ref.gap, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("first", [1, 7, 11])
+def test_score_from_a_column_equals_the_tail_of_the_full_score(tiny, first):
+    ids = tiny.tokenize(CORPUS[0] + " " + CORPUS[1]).ids[:12]
+    windows = np.stack([np.concatenate([[tiny.bos_id], ids]), np.concatenate([[tiny.bos_id], ids[::-1]])])
+    full, tail = tiny.score(windows, top_k=5), tiny.score(windows, top_k=5, first=first)
+    assert tail.greedy.shape == (2, windows.shape[1] - 1 - first)
+    assert (tail.greedy == full.greedy[:, first:]).all()
+    for name in ("logp", "logp_topk", "gap", "mean_logp", "std_logp"):
+        np.testing.assert_allclose(getattr(tail, name), getattr(full, name)[:, first:], rtol=1e-5, atol=1e-5)
+
+
 def test_greedy_generation_agrees_with_teacher_forcing(tiny):
     prompt = np.concatenate([[tiny.bos_id], tiny.tokenize(CORPUS[0]).ids[:10]])[None, :]
     gen = tiny.generate(prompt, 12)

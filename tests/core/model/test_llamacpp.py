@@ -99,6 +99,14 @@ def test_tokenize_tiles_and_round_trips(llama):
     assert pieces == text
 
 
+def test_score_from_a_column_equals_the_tail_of_the_full_score(llama):
+    windows = _windows(llama, kjv_chapter("Genesis", 1), 20, 2)
+    full, tail = llama.score(windows, top_k=40), llama.score(windows, top_k=40, first=9)
+    assert tail.greedy.shape == (2, windows.shape[1] - 10)
+    assert (tail.greedy == full.greedy[:, 9:]).all()
+    np.testing.assert_allclose(tail.logp, full.logp[:, 9:], rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.slow
 def test_teacher_forcing_predicts_its_own_greedy_generation(llama):
     prompts = _windows(llama, kjv_chapter("Genesis", 1), 24, 4)
