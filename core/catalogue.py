@@ -79,7 +79,7 @@ def _reusable(
         and old.manuscript.sha256 == manuscript_sha
         and old.model.sha256 == backend.info.sha256
         and _reference_sha(old) == reference_sha
-        and old.settings == settings.to_dict()
+        and settings.same_scan(old.settings)
     )
     return old if same else None
 

@@ -34,6 +34,10 @@ class Thresholds:
     """Positions whose top-2 log-probability gap is below this are flagged fragile (near-ties)."""
 
 
+BATCHING = ("batch_size", "confirm_batch_size")
+"""Settings that decide how rows are grouped into forward passes, never what is computed."""
+
+
 @dataclass(frozen=True)
 class ScanSettings:
     """How a scan runs. Defaults follow DESIGN.md and the literature's 50+50 protocol."""
@@ -97,6 +101,15 @@ class ScanSettings:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping of every setting."""
         return dataclasses.asdict(self)
+
+    def same_scan(self, recorded: dict[str, Any]) -> bool:
+        """Whether a result recorded with `recorded` settings is this scan's: batch sizes, which a GPU
+        raises to fit its memory and which never change a result, are left out of the comparison."""
+        mine, theirs = self.to_dict(), dict(recorded)
+        for key in BATCHING:
+            mine.pop(key, None)
+            theirs.pop(key, None)
+        return mine == theirs
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanSettings:

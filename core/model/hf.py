@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -103,6 +104,12 @@ class TransformersBackend:
         eos = tokenizer.eos_token_id
         self._eos = int(eos) if eos is not None else None
         self._sliced = self._sliced_head_matches()
+        self._measured: dict[int, int] = {}
+        self._rows = RowBudget(out_of_memory=_is_out_of_memory, on_shrink=self._release_memory)
+
+    def _release_memory(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
 
     @property
     def bos_id(self) -> int | None:
@@ -146,40 +153,70 @@ class TransformersBackend:
             return False
         return bool(torch.allclose(ref, got, atol=1e-3, rtol=1e-3))
 
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
+        parts = self._rows.run(windows, lambda rows: self._score_rows(rows, top_k, first))
+        return WindowScores.concat(parts)
+
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        length = prompts.shape[1] + max_new_tokens
+        parts = self._rows.run(prompts, lambda rows: self._generate_rows(rows, max_new_tokens), length)
+        return np.concatenate(parts, axis=0)
+
+    def suggest_batch_size(self, row_tokens: int) -> int | None:
+        """Rows of `row_tokens` tokens that fit in free GPU memory, or None on a CPU (no limit to fit)."""
+        if self.device.type != "cuda":
+            return None
+        free, _total = torch.cuda.mem_get_info(self.device)
+        return rows_that_fit(free, self._row_bytes(row_tokens))
+
+    def _row_bytes(self, row_tokens: int) -> int:
+        """Peak GPU memory of scoring one row of this length, measured once per length."""
+        if row_tokens not in self._measured:
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            before = torch.cuda.memory_allocated(self.device)
+            probe = np.full((1, row_tokens), self._bos if self._bos is not None else 0, dtype=np.int64)
+            self._score_rows(probe, 40, 0)
+            torch.cuda.synchronize(self.device)
+            self._measured[row_tokens] = max(1, torch.cuda.max_memory_allocated(self.device) - before)
+        return self._measured[row_tokens]
+
     @torch.inference_mode()
-    def score(self, windows: IntArray, top_k: int) -> WindowScores:
+    def _score_rows(self, windows: IntArray, top_k: int, first: int) -> WindowScores:
         ids = torch.from_numpy(np.ascontiguousarray(windows)).to(self.device)
         b, t = ids.shape
-        targets = ids[:, 1:]
+        targets = ids[:, 1 + first :]
         head = self.model.get_output_embeddings()
         if self._sliced and isinstance(head, torch.nn.Linear):
             # Stream over the vocabulary: the head's weights are read once and no full logits exist.
-            hidden = self._hidden(ids)[:, :-1]
+            hidden = self._hidden(ids)[:, first:-1]
             cap = getattr(self.model.config, "final_logit_softcapping", None)
             # Vocabulary blocks as wide as memory allows (fewer, larger matrix products run faster).
-            block = max(4096, min(65536, _LOGIT_ELEMENTS * 4 // max(1, b * (t - 1))))
+            cols = max(1, b * (t - 1 - first))
+            block = max(4096, min(65536, _LOGIT_ELEMENTS * 4 // cols))
             stats = streamed_stats(hidden, head.weight, head.bias, targets, top_k, softcap=cap, vocab_block=block)
             cat = {k: v.cpu().numpy() for k, v in stats.items()}
             return WindowScores.from_stats(cat)
         if self._sliced:
-            hidden = self._hidden(ids)[:, :-1]
+            hidden = self._hidden(ids)[:, first:-1]
         else:
-            full = self.model(input_ids=ids, use_cache=False).logits[:, :-1]
+            full = self.model(input_ids=ids, use_cache=False).logits[:, first:-1]
 
         def logits_of(s: int, e: int) -> torch.Tensor:
             return self._head(hidden[:, s:e]) if self._sliced else full[:, s:e]
         vocab = int(head.weight.shape[0])
         step = max(1, _LOGIT_ELEMENTS // max(1, b * vocab))
+        width = t - 1 - first
         parts: list[dict[str, torch.Tensor]] = []
-        for s in range(0, t - 1, step):
-            e = min(t - 1, s + step)
+        for s in range(0, width, step):
+            e = min(width, s + step)
             parts.append(_stats(logits_of(s, e).float(), targets[:, s:e], top_k))
         cat = {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
         return WindowScores.from_stats(cat)
 
     # -- generation ----------------------------------------------------------------------------
     @torch.inference_mode()
-    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+    def _generate_rows(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
         from transformers import GenerationConfig
 
         ids = torch.from_numpy(np.ascontiguousarray(prompts)).to(self.device)
@@ -200,6 +237,54 @@ class TransformersBackend:
                 seq = seq[: int(stops[0])] if stops.size else seq
             result[row, : seq.shape[0]] = seq
         return result
+
+
+def rows_that_fit(free_bytes: int, row_bytes: int, reserve: float = 0.2, most: int = 1024) -> int:
+    """How many rows fit in `free_bytes`, keeping `reserve` of it free for the allocator (at least 1)."""
+    return max(1, min(most, int(free_bytes * (1 - reserve)) // max(1, row_bytes)))
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, torch.OutOfMemoryError)
+
+
+class RowBudget:
+    """Runs a batch in parts small enough for the device; after an out-of-memory error, in smaller ones.
+
+    The largest part that worked is remembered per row length, so one failure costs one retry. Rows
+    are independent and of equal length (no padding), so splitting a batch does not change any result.
+    """
+
+    def __init__(self, out_of_memory: Callable[[BaseException], bool], on_shrink: Callable[[], None]) -> None:
+        self._oom = out_of_memory
+        self._shrink = on_shrink
+        self.cap: dict[int, int] = {}
+        """Rows per part, per row length, once an out-of-memory error set one."""
+        self.retries = 0
+
+    def run(self, rows: IntArray, fn: Callable[[IntArray], Any], length: int | None = None) -> list[Any]:
+        """`fn` over consecutive parts of `rows`, in order; halves the part size on out-of-memory."""
+        length = int(rows.shape[1]) if length is None else length
+        out: list[Any] = []
+        i = 0
+        while i < rows.shape[0]:
+            size = min(rows.shape[0] - i, self.cap.get(length, rows.shape[0]))
+            try:
+                out.append(fn(rows[i : i + size]))
+            except Exception as error:
+                if not self._oom(error):
+                    raise
+                self._shrink()
+                if size == 1:
+                    raise MemoryError(
+                        f"Out of GPU memory for a single window of {length} tokens: use a smaller --chunk, "
+                        "or --device cpu."
+                    ) from error
+                self.cap[length] = size // 2
+                self.retries += 1
+                continue
+            i += size
+        return out
 
 
 class TopK(NamedTuple):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,28 @@ def coverage(trace: TokenTrace, offsets: IntArray, n_chars: int, width: int) -> 
     return out
 
 
+def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
+    """On a GPU, raise the batch sizes to what its free memory holds (never lower them).
+
+    A backend that can say how many rows fit (`suggest_batch_size`, None on a CPU) is asked once per
+    row length. A batch that still does not fit is split by the backend after an out-of-memory error,
+    so this only makes a GPU busy; results do not depend on batch composition.
+    """
+    suggest = getattr(backend, "suggest_batch_size", None)
+    if suggest is None:
+        return settings
+    triage_rows = suggest(settings.chunk_tokens + 1)
+    if triage_rows is None:
+        return settings
+    window = 1 + settings.prefix_tokens + settings.suffix_tokens + settings.confirm_extra_tokens
+    confirm_rows = suggest(window) or settings.confirm_batch_size
+    return replace(
+        settings,
+        batch_size=max(settings.batch_size, triage_rows),
+        confirm_batch_size=max(settings.confirm_batch_size, confirm_rows),
+    )
+
+
 def _progress(stage: str, done: int, total: int, trace_done: int, n: int, msg: str) -> ScanProgress:
     return ScanProgress(stage, done, total, trace_done, n, 0.0, None, msg)
 
@@ -81,6 +104,8 @@ def scan(
     """
     settings = settings or ScanSettings()
     settings.validate()
+    if store is None:  # a checkpoint's batches are numbered under its plan's settings: keep them
+        settings = fit_batches(settings, backend)
     started = datetime.now(UTC)
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -160,7 +185,7 @@ def scan(
 
         asks = [(g.start, g.verbatim) for g in short]
         if settings.confirm_by == "draft":
-            gen_c = probes.draft_verify(ids, asks, backend, settings, cancel, swapped_prompt)
+            gen_c = probes.draft_verify(ids, asks, backend, settings, cancel, swapped_prompt, window=False)
             checked_c = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
             common = {r: g for r, (g, _) in checked_c.items()}
         else:
