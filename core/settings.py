@@ -75,7 +75,10 @@ class ScanSettings:
     "generate": step-by-step generate() for every candidate."""
 
     generate_top: int = 20
-    """With confirm_by="draft": this many of the longest passages are regenerated with generate()."""
+    """With confirm_by="draft": at most this many passages are regenerated with step-by-step generate():
+    those long enough to raise the verdict on their own (inconclusive_tokens or more), and always the
+    longest one. Every other passage's output is the one-pass verification's, which is the same greedy
+    decoding."""
 
     max_candidates: int = 400
     """Upper bound on candidates confirmed by generation (longest first); the rest are counted."""
@@ -103,8 +106,10 @@ class ScanSettings:
         return dataclasses.asdict(self)
 
     def same_scan(self, recorded: dict[str, Any]) -> bool:
-        """Whether a result recorded with `recorded` settings is this scan's: batch sizes, which a GPU
-        raises to fit its memory and which never change a result, are left out of the comparison."""
+        """Whether a result recorded with `recorded` settings is this scan's.
+
+        Batch sizes, which a GPU raises to fit its memory and which never change a result, are left out.
+        """
         mine, theirs = self.to_dict(), dict(recorded)
         for key in BATCHING:
             mine.pop(key, None)

@@ -147,12 +147,15 @@ def scan(
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
-    # The strongest passages are replayed with the model's own step-by-step generate(); its output is
+    # The deciding passages are replayed with the model's own step-by-step generate(); its output is
     # what the report shows. Any disagreement with the one-pass verification is counted and reported.
     t = time.perf_counter()
     replay_stats = {"replayed": 0, "disagreements": 0}
     if settings.confirm_by == "draft" and confirmed and not cancelled():
-        top = sorted(confirmed, key=lambda g: (-g.verbatim, g.start))[: settings.generate_top]
+        ranked = sorted(confirmed, key=lambda g: (-g.verbatim, g.start))
+        # The passages that can raise the verdict on their own (and always the longest one).
+        deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
+        top = deciding[: settings.generate_top]
         gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, settings,
                                             cancel)
         replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
