@@ -111,3 +111,22 @@ def test_on_a_real_gpu_the_suggested_batch_scores_like_single_rows(tmp_path):
     batch = gpu.score(windows, top_k=5)
     single = [gpu.score(windows[i : i + 1], top_k=5) for i in range(6)]
     assert (batch.greedy == np.concatenate([s.greedy for s in single])).all()
+
+
+def test_the_gpu_benchmark_script_runs_end_to_end_on_a_tiny_shape():
+    """bench/bench_gpu.py is run on a device machine only; this keeps it working between such runs."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "bench" / "bench_gpu.py"
+    out = subprocess.run(
+        [sys.executable, str(script), "--shape", "tiny", "--tokens", "2048", "--device", "cpu", "--chunk", "512",
+         "--overlap", "64", "--repeats", "1", "--peer-batch", "8", "--peer-batches", "1"],
+        capture_output=True, text=True, timeout=300, check=True,
+    ).stdout
+    row = re.search(r"\*\*Verbatim whole scan\*\* \| 2048 \| ([\d.]+) \| ([\d,]+) \| \*\*([\d.]+) of limit", out)
+    assert row, out
+    assert float(row.group(1)) > 0 and float(row.group(3)) > 0
+    assert "timed 8 of 20 windows" in out
