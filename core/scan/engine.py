@@ -66,11 +66,11 @@ def coverage(trace: TokenTrace, offsets: IntArray, n_chars: int, width: int) -> 
 
 
 def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
-    """On a GPU, raise the batch sizes to what its free memory holds (never lower them).
+    """The settings with batch sizes raised to what a GPU's free memory holds (never lowered).
 
     A backend that can say how many rows fit (`suggest_batch_size`, None on a CPU) is asked once per
     row length. A batch that still does not fit is split by the backend after an out-of-memory error,
-    so this only makes a GPU busy; results do not depend on batch composition.
+    so this only keeps a GPU busy: rows are of equal length and unpadded, so no result depends on it.
     """
     suggest = getattr(backend, "suggest_batch_size", None)
     if suggest is None:
@@ -104,8 +104,9 @@ def scan(
     """
     settings = settings or ScanSettings()
     settings.validate()
-    if store is None:  # a checkpoint's batches are numbered under its plan's settings: keep them
-        settings = fit_batches(settings, backend)
+    # Rows per forward pass for this device. They never change a result, so the result (and a
+    # checkpoint's plan) records the settings as given.
+    device = fit_batches(settings, backend)
     started = datetime.now(UTC)
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -120,7 +121,7 @@ def scan(
         raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
 
-    trace = yield from triage(ids, backend, settings, cancel, store)
+    trace = yield from triage(ids, backend, settings, cancel, store, rows_per_pass=device.batch_size)
     timings["triage_s"] = trace.seconds
 
     def cancelled() -> bool:
@@ -137,12 +138,12 @@ def scan(
     generations: dict[int, probes.Generation] = {}
     windows: dict[int, probes.StandardWindow] = {}
     if not cancelled() and settings.confirm_by == "draft":
-        gen_d = probes.draft_verify(ids, requests, backend, settings, cancel)
+        gen_d = probes.draft_verify(ids, requests, backend, device, cancel)
         checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
         generations = {r: g for r, (g, _) in checked.items()}
         windows = {r: w for r, (_, w) in checked.items()}
     elif not cancelled():
-        gen_g = probes.generate_from_prefix(ids, requests, backend, settings, cancel)
+        gen_g = probes.generate_from_prefix(ids, requests, backend, device, cancel)
         generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
@@ -156,7 +157,7 @@ def scan(
         # The passages that can raise the verdict on their own (and always the longest one).
         deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
         top = deciding[: settings.generate_top]
-        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, settings,
+        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, device,
                                             cancel)
         replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
         replay_stats["replayed"] = len(replayed)
@@ -171,7 +172,7 @@ def scan(
     t = time.perf_counter()
     if settings.confirm_by == "generate" and confirmed and not cancelled():
         starts = [g.start for g in confirmed]
-        gen_w = probes.standard_windows(ids, starts, backend, settings, cancel)
+        gen_w = probes.standard_windows(ids, starts, backend, device, cancel)
         windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
     timings["protocol_s"] = time.perf_counter() - t
 
@@ -188,11 +189,11 @@ def scan(
 
         asks = [(g.start, g.verbatim) for g in short]
         if settings.confirm_by == "draft":
-            gen_c = probes.draft_verify(ids, asks, backend, settings, cancel, swapped_prompt, window=False)
+            gen_c = probes.draft_verify(ids, asks, backend, device, cancel, swapped_prompt, window=False)
             checked_c = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
             common = {r: g for r, (g, _) in checked_c.items()}
         else:
-            gen_c2 = probes.generate_from_prefix(ids, asks, backend, settings, cancel, swapped_prompt)
+            gen_c2 = probes.generate_from_prefix(ids, asks, backend, device, cancel, swapped_prompt)
             common = yield from _relay(gen_c2, "common-phrases", len(short), trace, n, "Common-phrase test")
     timings["common_phrase_s"] = time.perf_counter() - t
 
@@ -217,6 +218,7 @@ def scan(
         "finished_utc": finished.isoformat(timespec="seconds"),
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "candidates_confirmed_limit": settings.max_candidates,
+        "rows_per_pass": {"triage": device.batch_size, "confirm": device.confirm_batch_size},
         "confirmation": {
             "method": settings.confirm_by,
             "generate_replays": replay_stats["replayed"],

@@ -96,11 +96,13 @@ def triage(
     settings: ScanSettings,
     cancel: CancelToken | None = None,
     store: ScanStore | None = None,
+    rows_per_pass: int | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
-    """Score every position of `ids` in equal-length overlapping chunks; yield progress per batch.
+    """Score every position of `ids` in equal-length overlapping chunks; yield progress per pass.
 
-    With a checkpoint `store`, batches it already holds are read back instead of scored, and each
-    newly scored batch is committed to it before progress is reported.
+    Batches of settings.batch_size chunks are the unit a checkpoint `store` commits and reads back;
+    `rows_per_pass` (a GPU's fitted batch) scores several consecutive batches in one forward pass and
+    still commits them one by one, so a checkpoint resumes on any device.
     """
     n = int(ids.shape[0])
     nan = np.full(n, np.nan, dtype=np.float32)
@@ -108,27 +110,38 @@ def triage(
     hit = np.zeros(n, dtype=bool)
     logp, logp_topk, gap, mean, std = (nan.copy() for _ in range(5))
     chunks = plan_chunks(n, settings.chunk_tokens, settings.overlap_tokens)
-    starts = range(0, len(chunks), settings.batch_size)
+    size = settings.batch_size
+    starts = range(0, len(chunks), size)
     saved: dict[int, BatchScores] = {}
     if store is not None:
         store.set_batch_count(len(starts))
         saved = store.done_batches()
+    per_pass = max(1, (rows_per_pass or size) // size)
     t0 = time.perf_counter()
     done = fresh = 0
-    for index, b in enumerate(starts):
+    index = 0
+    while index < len(starts):
         if cancel is not None and cancel.cancelled:
             break
         part = saved.get(index)
-        if part is None:
-            part = score_batch(chunks[b : b + settings.batch_size], ids, backend, settings.top_k)
-            if store is not None:
-                store.save_batch(index, part)
-            fresh += len(part.pos)
-        pos = part.pos
-        hit[pos], logp[pos], logp_topk[pos], gap[pos] = part.hit, part.logp, part.logp_topk, part.gap
-        mean[pos], std[pos] = part.mean_logp, part.std_logp
-        scored[pos] = True
-        done += len(pos)
+        if part is not None:
+            parts = [(index, part)]
+        else:
+            group = list(range(index, min(len(starts), index + per_pass)))
+            group = group[: next((k for k, i in enumerate(group) if i in saved), len(group))]
+            scored_group = score_batch(chunks[group[0] * size : (group[-1] + 1) * size], ids, backend, settings.top_k)
+            parts = [(i, _positions_of(scored_group, chunks[i * size : (i + 1) * size])) for i in group]
+            for i, p in parts:
+                if store is not None:
+                    store.save_batch(i, p)
+                fresh += len(p.pos)
+        for _, p in parts:
+            pos = p.pos
+            hit[pos], logp[pos], logp_topk[pos], gap[pos] = p.hit, p.logp, p.logp_topk, p.gap
+            mean[pos], std[pos] = p.mean_logp, p.std_logp
+            scored[pos] = True
+            done += len(pos)
+        index += len(parts)
         elapsed = time.perf_counter() - t0
         rate = fresh / elapsed if elapsed > 0 else 0.0  # batches read back from a checkpoint cost nothing
         remaining = n - done
@@ -143,3 +156,18 @@ def triage(
             message=f"Scoring every position: {done:,} of {n:,}",
         )
     return TokenTrace(scored, hit, logp, logp_topk, gap, mean, std, time.perf_counter() - t0)
+
+
+def _positions_of(scores: BatchScores, batch: list[Chunk]) -> BatchScores:
+    """The part of a pass's scores that belongs to one checkpoint batch (its chunks' scoring positions)."""
+    lo, hi = batch[0].score_from, batch[-1].end
+    keep = (scores.pos >= lo) & (scores.pos < hi)
+    return BatchScores(
+        pos=scores.pos[keep],
+        hit=scores.hit[keep],
+        logp=scores.logp[keep],
+        logp_topk=scores.logp_topk[keep],
+        gap=scores.gap[keep],
+        mean_logp=scores.mean_logp[keep],
+        std_logp=scores.std_logp[keep],
+    )

@@ -114,6 +114,39 @@ def test_cancelled_scan_resumes_to_the_same_result(tmp_path, uninterrupted):
     assert find_unfinished(tmp_path) == []
 
 
+class RoomyBackend(child.CountingBackend):
+    """Says six triage rows fit in one pass, as a GPU's free memory would."""
+
+    def suggest_batch_size(self, row_tokens):
+        return 6
+
+
+def test_a_checkpoint_resumes_in_bigger_passes_and_still_commits_batch_by_batch(tmp_path, uninterrupted):
+    path = tmp_path / "scan.sqlite"
+    cancel = CancelToken()
+    with ScanStore.create(path, child.plan()) as store:
+        gen = scan(document(child.TEXT), child.CountingBackend(), child.SETTINGS, cancel, store)
+        for _ in range(4):  # tokenize + 3 triage batches
+            next(gen)
+        cancel.cancel()
+        with pytest.raises(StopIteration):
+            while True:
+                next(gen)
+    roomy = RoomyBackend()
+    with ScanStore.resume_or_create(path, child.plan()) as store:
+        done, total = store.progress()
+        result = run_scan(document(child.TEXT), roomy, child.SETTINGS, store=store)
+        assert store.progress() == (total, total) and store.finished
+    # Three checkpoint batches of two chunks per forward pass; each batch still committed alone.
+    assert roomy.triage_batches == -(-(total - done) // 3)
+    assert result.provenance["rows_per_pass"]["triage"] == 6
+    assert result.settings["batch_size"] == child.SETTINGS.batch_size  # the plan's settings, as given
+    got, want = comparable(result), dict(uninterrupted)
+    got["provenance"].pop("rows_per_pass")
+    want["provenance"] = {k: v for k, v in want["provenance"].items() if k != "rows_per_pass"}
+    assert got == want
+
+
 def _committed(path: Path) -> int:
     try:
         with sqlite3.connect(path, timeout=5) as conn:
