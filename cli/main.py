@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with a folder or several models: where each pair's JSON and the matrix go")
     p.add_argument("--json", dest="json_out", type=Path, help="write the result as JSON")
     p.add_argument("--pdf", dest="pdf_out", type=Path, help="write the PDF evidence report")
+    p.add_argument("--reference", metavar="MODEL",
+                   help="a model you declare was NOT trained on this work (e.g. released before it was "
+                        "published): passages it reproduces too are set aside as common phrases")
     p.add_argument("--control", action="append", type=Path, default=[], help="a control text (repeatable)")
     p.add_argument("--no-bundled-controls", action="store_true", help="skip the controls shipped with Verbatim")
     p.add_argument("--chunk", type=int, help="triage window length in tokens")
@@ -112,6 +115,28 @@ def _settings(args: argparse.Namespace) -> Any:
     return settings
 
 
+def _check_reference(spec: str | None) -> None:
+    """Resolve --reference before any model loads, so a bad name costs no scan."""
+    if spec is None or spec.startswith(("http://", "https://")):
+        return
+    from core.model.discovery import resolve_model
+
+    try:
+        resolve_model(spec)
+    except (ValueError, OSError) as exc:
+        _fail(f"--reference: {_sentence(exc)}")
+
+
+def _load_reference(spec: str, settings: Any, args: argparse.Namespace) -> Any:
+    from core.model.loader import load_backend
+
+    _status(f"Loading reference model {spec}…", args.quiet)
+    try:
+        return load_backend(spec, settings, backend=args.backend)
+    except (ValueError, OSError) as exc:
+        _fail(f"--reference: {_sentence(exc)}")
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     if args.manuscript.is_dir() or len(args.model) > 1:
         return _cmd_catalogue(args)
@@ -120,6 +145,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     doc = load_document_isolated(args.manuscript)  # bad input fails here, before the model loads
     model = args.model[0] if args.model else None
     settings = _settings(args)
+    _check_reference(args.reference)
     for out in (args.json_out, args.pdf_out):
         if out is not None and not out.parent.exists():
             _fail(f"the folder {out.parent} for {out.name} does not exist.")
@@ -132,6 +158,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     _status(f"Loading model {model or '(embedded default)'}…", args.quiet)
     backend = load_backend(model, settings, backend=args.backend)
     _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
+    reference = _load_reference(args.reference, settings, args) if args.reference else None
+    if reference is not None and reference.info.sha256 and reference.info.sha256 == backend.info.sha256:
+        _fail("the reference model is the model being scanned; name a model that was not trained on this work.")
 
     store = None
     if args.checkpoint:
@@ -146,6 +175,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
         result = _drive(scan(doc, backend, settings, cancel, store), args.quiet)
+        if reference is not None and result.complete:
+            from core.evidence.reference import check_reference
+
+            _status(f"Checking {len(result.passages)} passages against the reference model…", args.quiet)
+            result = _drive(check_reference(result, reference, settings, cancel), args.quiet)
         if controls or not args.no_bundled_controls:
             from core.evidence.controls import bundled_controls, with_controls
 
@@ -186,13 +220,14 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     paths = manuscripts_in(args.manuscript)
     models = args.model or [None]
     settings = _settings(args)
+    _check_reference(args.reference)
     cancel = CancelToken()
 
     def load(spec: str | None) -> Any:
         _status(f"Loading model {spec or '(embedded default)'}…", args.quiet)
         return load_backend(spec, settings, backend=args.backend)
 
-    gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel)
+    gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel, reference=args.reference)
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
         while True:
@@ -208,6 +243,10 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     matrix = format_matrix(rows)
     atomic_write_text(args.out_dir / "matrix.txt", matrix + "\n")
     print(matrix)
+    if args.reference:
+        n = sum(r.set_aside_by_reference for r in rows)
+        print(f"Reference model {args.reference}: {n} {'passage' if n == 1 else 'passages'} set aside as "
+              "common phrases across the results (each JSON names them)")
     print(f"{len(rows)} results in {args.out_dir} (matrix.txt, one JSON per manuscript and model)")
     done = len(paths) * len(models)
     return 0 if len(rows) == done and not cancel.cancelled else 130
@@ -254,6 +293,14 @@ def format_summary(result: Any) -> str:
         f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
         f" ({s.common_phrases} common phrases)",
     ]
+    ref = result.provenance.get("reference_model")
+    if isinstance(ref, dict):
+        n = int(ref.get("passages_set_aside", 0))
+        lines.append(
+            f"Reference model      : {ref.get('name')} set aside {n} {'passage' if n == 1 else 'passages'} "
+            f"as common phrases (it reproduces {ref.get('passages_reproduced', 0)} of "
+            f"{ref.get('passages_checked', 0)} checked)"
+        )
     if result.statistics:
         st = result.statistics
         lines.append(

@@ -183,6 +183,46 @@ def _progress(result: ScanResult, done: int, total: int) -> ScanProgress:
     )
 
 
+def reference_outcomes(
+    text: str,
+    passages: Sequence[Passage],
+    reference: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+) -> Generator[tuple[int, int], None, list[ReferenceOutcome]]:
+    """What the reference model reproduces of each passage; yields (done, total) counts.
+
+    The whole text is tokenized once with the reference tokenizer; each passage's prompt is the
+    prefix_tokens reference tokens before it, and greedy generation is verified exactly in one pass
+    (draft_verify). Passages cancelled before their batch, or with nothing to prompt with (the start of
+    the text and no BOS), get no outcome.
+    """
+    tokens = reference.tokenize(text)
+    ids, offsets = tokens.ids, tokens.offsets
+    targets = reference_targets(text, passages, offsets)
+    extra = settings.confirm_extra_tokens
+    requests = [(t.start_token, t.end_token - t.start_token + extra) for t in targets]
+    total = len(targets)
+    yield 0, total
+    checked: dict[int, tuple[probes.Generation, probes.StandardWindow]] = {}
+    if requests:
+        gen = probes.draft_verify(ids, requests, reference, settings, cancel)
+        while True:
+            try:
+                done = next(gen)
+            except StopIteration as stop:
+                checked = stop.value
+                break
+            yield done, total
+    outcomes: list[ReferenceOutcome] = []
+    for t in targets:
+        if t.start_token in checked:
+            v = checked[t.start_token][0].verbatim
+            needed = needed_chars(passages[t.passage], t.chars, settings.thresholds)
+            outcomes.append(ReferenceOutcome(t, v, reproduced_chars(t, offsets, v), needed))
+    return outcomes
+
+
 def check_reference(
     result: ScanResult,
     reference: Backend,
@@ -208,34 +248,15 @@ def check_reference(
         raise ValueError("The text given for the reference-model test is not the text that was scanned.")
     settings = settings or ScanSettings.from_dict(result.settings)
     started = time.perf_counter()
-
-    tokens = reference.tokenize(text)
-    ids, offsets = tokens.ids, tokens.offsets
-    targets = reference_targets(text, result.passages, offsets)
-    extra = settings.confirm_extra_tokens
-    requests = [(t.start_token, t.end_token - t.start_token + extra) for t in targets]
-    total = len(targets)
-    yield _progress(result, 0, total)
-    checked: dict[int, tuple[probes.Generation, probes.StandardWindow]] = {}
-    if requests:
-        gen = probes.draft_verify(ids, requests, reference, settings, cancel)
-        while True:
-            try:
-                done = next(gen)
-            except StopIteration as stop:
-                checked = stop.value
-                break
-            yield _progress(result, done, total)
-
-    outcomes: list[ReferenceOutcome] = []
-    for t in targets:
-        if t.start_token not in checked:
-            continue  # cancelled before its batch, or nothing to prompt with (start of text, no BOS)
-        v = checked[t.start_token][0].verbatim
-        p = result.passages[t.passage]
-        outcomes.append(
-            ReferenceOutcome(t, v, reproduced_chars(t, offsets, v), needed_chars(p, t.chars, settings.thresholds))
-        )
+    gen = reference_outcomes(text, result.passages, reference, settings, cancel)
+    total = 0
+    while True:
+        try:
+            done, total = next(gen)
+        except StopIteration as stop:
+            outcomes: list[ReferenceOutcome] = stop.value
+            break
+        yield _progress(result, done, total)
 
     passages = list(result.passages)
     set_aside = 0

@@ -104,3 +104,74 @@ def test_folder_against_two_models_writes_a_matrix_and_resumes(tmp_path, capsys)
 def test_catalogue_refuses_single_file_outputs(tmp_path, capsys):
     assert main(["scan", "assets/samples", "--json", str(tmp_path / "x.json")]) == 2
     assert "--out-dir" in capsys.readouterr().err
+
+
+def test_unknown_reference_model_is_one_sentence_before_any_model_loads(tmp_path, capsys):
+    assert main(["scan", SAMPLE, "--reference", "/no/such/reference.gguf"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("verbatim: --reference: ") and len(err.splitlines()) == 1
+    assert "/no/such/reference.gguf does not exist" in err
+    # The several-models path checks it too, before loading any of the models.
+    argv = ["scan", SAMPLE, "--model", "/no/such/a.gguf", "--model", "/no/such/b.gguf",
+            "--reference", "no-model-by-this-name", "--out-dir", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("verbatim: --reference: No model named 'no-model-by-this-name'")
+    assert len(err.splitlines()) == 1
+
+
+def test_reference_model_is_recorded_in_the_json_and_the_summary(tmp_path, capsys):
+    from tests.helpers.tiny_model import build_tiny_model
+
+    work = tmp_path / "work.txt"
+    work.write_text("The committee met to review the figures for the depots. " * 8, encoding="utf-8")
+    a = build_tiny_model(tmp_path / "tiny-a", seed=1)
+    b = build_tiny_model(tmp_path / "tiny-b", seed=2)
+    out = tmp_path / "r.json"
+    assert main(["scan", str(work), "--model", str(a), "--reference", str(b), "--json", str(out),
+                 "--no-bundled-controls", "--quiet"]) == 0
+    data = json.loads(out.read_text())
+    record = data["provenance"]["reference_model"]
+    assert record["name"] == "tiny-b" and record["path"] == str(b)
+    assert len(record["sha256"]) == 64 and record["files"]
+    assert record["passages"] == len(data["passages"]) == record["passages_checked"]
+    stdout = capsys.readouterr().out
+    assert f"Reference model      : tiny-b set aside {record['passages_set_aside']} passage" in stdout
+    # The scanned model cannot be its own reference.
+    assert main(["scan", str(work), "--model", str(a), "--reference", str(a), "--no-bundled-controls",
+                 "--quiet"]) == 2
+    assert "the reference model is the model being scanned" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_reference_sets_aside_licence_boilerplate_with_real_models(tmp_path):
+    from tests.helpers.texts import MIT_LICENSE
+
+    licence = tmp_path / "licence.txt"
+    licence.write_text("Copyright (c) 2019 Jane Doe\n\n" + MIT_LICENSE, encoding="utf-8")
+    proc = run("scan", str(licence), "--model", "smollm2", "--reference", "default", "--json",
+               str(tmp_path / "r.json"), "--no-bundled-controls")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    record = data["provenance"]["reference_model"]
+    assert record["name"].startswith("gemma-3-270m") and record["passages_set_aside"] >= 1
+    reasons = [p["common_phrase_reason"] for p in data["passages"] if p["common_phrase"]]
+    assert any(r.startswith("the reference model gemma-3-270m") for r in reasons)
+    assert f"set aside {record['passages_set_aside']} passage" in proc.stdout and "as common phrases" in proc.stdout
+
+
+def test_several_models_are_each_checked_against_the_reference_but_itself(tmp_path, capsys):
+    from tests.helpers.tiny_model import build_tiny_model
+
+    work = tmp_path / "work.txt"
+    work.write_text("Marguerite sorted the buttons by colour and by holes. " * 6, encoding="utf-8")
+    a = build_tiny_model(tmp_path / "tiny-a", seed=1)
+    b = build_tiny_model(tmp_path / "tiny-b", seed=2)
+    out = tmp_path / "results"
+    assert main(["scan", str(work), "--model", str(a), "--model", str(b), "--reference", str(b),
+                 "--out-dir", str(out), "--no-bundled-controls", "--quiet"]) == 0
+    results = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
+    assert sorted(results) == ["work--tiny-a.json", "work--tiny-b.json"]
+    assert results["work--tiny-a.json"]["provenance"]["reference_model"]["name"] == "tiny-b"
+    assert "reference_model" not in results["work--tiny-b.json"]["provenance"]
+    assert f"Reference model {b}: 0 passages set aside" in capsys.readouterr().out
