@@ -506,13 +506,19 @@ def _coverage_1pct(coverage: dict[str, float]) -> str:
     return "n/a" if value is None else wording.percent(value)
 
 
-def method_section() -> str:
-    """How the scan works and what it cannot show, in plain words."""
+def method_section(result: ScanResult | None = None) -> str:
+    """How the scan works and what it cannot show, in plain words (with the reference-model test if used)."""
+    method, limitations = list(wording.METHOD), list(wording.LIMITATIONS)
+    record = result.provenance.get("reference_model") if result is not None else None
+    if isinstance(record, dict):
+        extra_method, extra_limit = wording.reference_sentences(record)
+        method.insert(4, extra_method)  # right after the swapped-context test
+        limitations.append(extra_limit)
     return (
         "<h2>Method</h2>"
-        + "".join(f"<p>{e(t)}</p>" for t in wording.METHOD)
+        + "".join(f"<p>{e(t)}</p>" for t in method)
         + "<h2>Limitations</h2><ul>"
-        + "".join(f"<li>{e(t)}</li>" for t in wording.LIMITATIONS)
+        + "".join(f"<li>{e(t)}</li>" for t in limitations)
         + "</ul>"
     )
 
@@ -523,6 +529,9 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
         for k, v in data.items():
             out.extend(_flatten(v, f"{prefix}{k}."))
         return out
+    if isinstance(data, list | tuple) and data and all(isinstance(v, dict) for v in data):
+        # A list of records (a reference model's files): one row per field, numbered from 1.
+        return [row for i, v in enumerate(data) for row in _flatten(v, f"{prefix}{i + 1}.")]
     return [(prefix.rstrip("."), data)]
 
 
@@ -602,7 +611,7 @@ def report_html(
         + passages_section(result, layout, max_passages)
         + controls_section(result, layout)
         + comparisons_section(result, comparisons, layout)
-        + method_section()
+        + method_section(result)
         + verify_section(layout)
         + provenance_section(result, layout)
         + "</body></html>"

@@ -6,6 +6,7 @@ Kept apart from layout so the GUI, the PDF and the CLI describe a result the sam
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from core.results import ScanResult, Verdict
 
@@ -84,6 +85,37 @@ LIMITATIONS: tuple[str, ...] = (
     "beside control texts.",
     "Tokens are the model's units of text; on average one English word is about 1.3 tokens.",
 )
+
+
+def reference_sentences(record: dict[str, Any]) -> tuple[str, str]:
+    """The method paragraph and the limitation for a result checked against a reference model.
+
+    `record` is what core.evidence.reference wrote into the provenance (name, sha256, counts).
+    """
+    name = record.get("name", "a reference model")
+    sha = record.get("sha256") or "not recorded"
+    checked = int(record.get("passages_checked", 0))
+    reproduced = int(record.get("passages_reproduced", 0))
+    set_aside = int(record.get("passages_set_aside", 0))
+    method = (
+        f"A second common-phrase test used the reference model {name} (SHA-256 {sha}), which the person who "
+        "ran this scan declared was not trained on this work, for example because it was released before "
+        "the work was published. Each confirmed passage was given to it with the same preceding text of the "
+        "author; a passage it also reproduced (at least 80 % of its characters, and at least what the "
+        "confirmation threshold covers) is predictable text rather than evidence that the scanned model "
+        f"memorized this work. It reproduced {reproduced:,} of the {checked:,} passages checked; "
+        f"{set_aside:,} of them, not already set aside, were moved out of the verdict and are shown in grey "
+        "with this reason."
+    )
+    if record.get("incomplete"):
+        method += f" The test was {record['incomplete']}."
+    limitation = (
+        f"The reference-model test rests on the declaration that {name} was not trained on this work. If it "
+        "was, passages it reproduces were set aside wrongly and the verdict understates the scanned model's "
+        "memorization; it can never overstate it. Unlike the swapped-context test, this one also sets aside "
+        "long passages."
+    )
+    return method, limitation
 
 
 def comparisons_sentence(models: int) -> str:

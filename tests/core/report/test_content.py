@@ -76,3 +76,33 @@ def test_wording_numbers() -> None:
     assert wording.probability(0.000034) == "3.4e-05"
     assert wording.size(536_223_056) == "536.2 MB (536,223,056 bytes)"
     assert wording.utc("2025-11-27T14:02:11+00:00") == "2025-11-27 14:02:11 UTC"
+
+
+def test_reference_model_test_is_explained_and_named_only_when_used() -> None:
+    import dataclasses
+
+    from core.evidence.reference import with_reference
+    from core.model.fake import FakeBackend
+    from core.scan.engine import run_scan
+    from core.settings import ScanSettings
+    from tests.helpers.docs import document
+
+    phrase = "all the king's horses and all the king's men could not put the lamp together again"
+    text = "The ferry left at noon and came back empty, as it did every week. " + phrase + ". The end came."
+    settings = ScanSettings(chunk_tokens=32, overlap_tokens=8, prefix_tokens=8, suffix_tokens=8,
+                            common_phrase_check=False)
+    result = run_scan(document(text), FakeBackend(memorized=(phrase,)), settings)
+    plain = content.report_html(result, LAYOUT)
+    assert "reference model" not in plain
+
+    reference = FakeBackend(memorized=(phrase,))
+    reference.info = dataclasses.replace(reference.info, name="Old-Model-2019")
+    checked = with_reference(result, reference)
+    html = content.report_html(checked, LAYOUT)
+    method = html[html.index("<h2>Method</h2>") : html.index("How to verify this report")]
+    assert "the reference model Old-Model-2019 (SHA-256 " + reference.info.sha256 + ")" in method
+    assert "It reproduced 1 of the 1 passages checked; 1 of them" in method
+    assert "rests on the declaration that Old-Model-2019 was not trained on this work" in method
+    # The passage is greyed with the reference's reason, and its files are listed field by field.
+    assert "Common phrase — not counted toward the verdict.</b> the reference model Old-Model-2019" in html
+    assert "reference_model.files.1.sha256" in html
