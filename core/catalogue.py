@@ -121,7 +121,7 @@ def run_catalogue(
     for spec in models:
         if cancel is not None and cancel.cancelled:
             break
-        backend = ref_backend if ref_backend is not None and spec == reference else load(spec)
+        backend = ref_backend if ref_backend is not None and _key(spec) == _key(reference) else load(spec)
         model_name = backend.info.name
         # The reference model is not checked against itself (it would set aside everything it found).
         checker = None if ref_backend is None or _same_model(backend, ref_backend) else ref_backend
@@ -144,13 +144,19 @@ def run_catalogue(
             yield f"{path.name} x {model_name}: scanning"
             result = yield from scan(doc, backend, settings, cancel)
             if checker is not None and result.complete:
-                yield f"{path.name} x {model_name}: checking against the reference model {checker.info.name}"
+                # Progress only (stage "reference"): status lines mark one line per pair for front ends.
                 result = yield from check_reference(result, checker, settings, cancel)
             finished = result.complete and not _reference_cancelled(result)
             if finished:
                 write_json(result, target)
             rows.append(_row(result, model_name, target if finished else Path(""), reused=False))
     return rows
+
+
+def _key(spec: str | None) -> str:
+    """None and "default" both name the embedded default model."""
+    text = (spec or "").strip()
+    return "default" if text.lower() in ("", "default") else text
 
 
 def _same_model(a: Backend, b: Backend) -> bool:
