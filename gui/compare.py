@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -117,7 +118,11 @@ class ModelMatrixModel(QAbstractTableModel):
 
 
 class ModelChecklist(QDialog):
-    """Tick the models to compare (the picker's list: embedded default, recent, discovered, browsed)."""
+    """Tick the models to compare, and optionally pick a reference model.
+
+    The list is the picker's (embedded default, recent, discovered, browsed); the reference model is one
+    the user declares was not trained on the works.
+    """
 
     def __init__(self, choices: Sequence[ModelChoice], checked: Sequence[str | None], parent: QWidget | None = None):
         super().__init__(parent)
@@ -137,6 +142,19 @@ class ModelChecklist(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if choice.spec in checked else Qt.CheckState.Unchecked)
             self.list.addItem(item)
+        reference_label = QLabel(
+            "&Reference model (optional): a model you believe was NOT trained on these works, for example "
+            "one released before they were published. Passages it reproduces too are set aside as common "
+            "phrases."
+        )
+        reference_label.setWordWrap(True)
+        reference_label.setObjectName("muted")
+        self.reference_box = QComboBox()
+        self.reference_box.setAccessibleName("Reference model")
+        self.reference_box.addItem("None", None)
+        for choice in choices:
+            self.reference_box.addItem(choice.label(), choice)
+        reference_label.setBuddy(self.reference_box)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.compare_button = self.buttons.addButton("&Compare", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
@@ -144,8 +162,10 @@ class ModelChecklist(QDialog):
         self.list.itemChanged.connect(self._on_list_item_changed)
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)
+        layout.addWidget(reference_label)
+        layout.addWidget(self.reference_box)
         layout.addWidget(self.buttons)
-        self.resize(560, 320)
+        self.resize(560, 380)
         self._on_list_item_changed()
 
     def set_checked(self, specs: Sequence[str | None]) -> None:
@@ -160,6 +180,23 @@ class ModelChecklist(QDialog):
         items = (self.list.item(i) for i in range(self.list.count()))
         return [it.data(OBJECT_ROLE) for it in items if it.checkState() == Qt.CheckState.Checked]
 
+    def set_reference(self, spec: str | None) -> None:
+        """Pick the reference model whose spec is `spec` (None: the embedded default)."""
+        for i in range(1, self.reference_box.count()):
+            if self.reference_box.itemData(i).spec == spec:
+                self.reference_box.setCurrentIndex(i)
+                return
+
+    def reference(self) -> ModelChoice | None:
+        """The chosen reference model, or None when there is none."""
+        choice = self.reference_box.currentData()
+        return choice if isinstance(choice, ModelChoice) else None
+
+    def reference_spec(self) -> str | None:
+        """The reference as core.catalogue takes it: None for none, "default" for the embedded model."""
+        choice = self.reference()
+        return None if choice is None else (choice.spec or "default")
+
     def _on_list_item_changed(self, item: object = None) -> None:
         self.compare_button.setEnabled(bool(self.chosen()))
 
@@ -171,12 +208,17 @@ def catalogue_job(
     settings: ScanSettings,
     out_dir: Path,
     cancel: CancelToken,
+    reference: str | None = None,
 ) -> Generator[ScanProgress | str, None, list[PairResult]]:
     """core.catalogue.run_catalogue, with the window's backend factory as the model loader."""
     from core.catalogue import run_catalogue
 
+    def load(spec: str | None) -> Any:
+        # The catalogue names the embedded default "default" as a reference; the factory knows it as None.
+        return loader(None if spec == "default" else spec, settings)
+
     rows: list[PairResult] = yield from run_catalogue(
-        [Path(p) for p in manuscripts], list(specs), lambda spec: loader(spec, settings), out_dir, settings, cancel
+        [Path(p) for p in manuscripts], list(specs), load, out_dir, settings, cancel, reference=reference
     )
     return rows
 
@@ -201,6 +243,7 @@ class ModelMatrixDialog(QDialog):
         self._cancel: CancelToken | None = None
         self._pairs = 1
         self._pair = 0
+        self._reference: str | None = None
         self.rows: list[PairResult] = []
         """The last finished run's rows (completed or stopped)."""
         layout = QVBoxLayout(self)
@@ -244,21 +287,28 @@ class ModelMatrixDialog(QDialog):
         """Whether a catalogue is running."""
         return self._runner.is_running()
 
-    def start(self, manuscripts: Sequence[str], specs: Sequence[str | None], settings: ScanSettings) -> None:
-        """Scan every manuscript with every model (cancelling a run still going)."""
+    def start(
+        self, manuscripts: Sequence[str], specs: Sequence[str | None], settings: ScanSettings,
+        reference: str | None = None,
+    ) -> None:
+        """Scan every manuscript with every model (cancelling a run still going).
+
+        `reference`: see core.catalogue.run_catalogue ("default" for the embedded model).
+        """
         if self._cancel is not None:
             self._cancel.cancel()
         self._runner.wait_all()
         cancel = self._cancel = CancelToken()
         loader, out_dir = self._loader, self._out_dir
         self._pairs, self._pair = max(1, len(manuscripts) * len(specs)), 0
+        self._reference = reference
         self.model.set_rows([])
         self.status_label.setText("Loading the first model…")
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.cancel_button.setEnabled(True)
         self._runner.start(
-            lambda: catalogue_job(manuscripts, specs, loader, settings, out_dir, cancel),
+            lambda: catalogue_job(manuscripts, specs, loader, settings, out_dir, cancel, reference),
             on_yield=self._on_job_yield,
             on_return=self._on_job_returned,
             on_fail=self._on_job_failed,
@@ -288,6 +338,8 @@ class ModelMatrixDialog(QDialog):
         elif isinstance(item, ScanProgress):
             done = (max(0, self._pair - 1) + item.fraction) / self._pairs
             self.progress_bar.setValue(round(1000 * done))
+            if item.stage == "reference":
+                self.status_label.setText(item.message)
 
     def _on_job_returned(self, rows: list[PairResult]) -> None:
         self.rows = list(rows)
@@ -296,9 +348,11 @@ class ModelMatrixDialog(QDialog):
         self.progress_bar.hide()
         self.cancel_button.setEnabled(False)
         stopped = self._cancel is not None and self._cancel.cancelled
-        self.status_label.setText(
-            f"Stopped: {len(rows)} of {self._pairs} pairs done." if stopped else f"{len(rows)} pairs compared."
-        )
+        text = f"Stopped: {len(rows)} of {self._pairs} pairs done." if stopped else f"{len(rows)} pairs compared."
+        if self._reference is not None:
+            n = sum(r.set_aside_by_reference for r in rows)
+            text += f" The reference model set aside {n} {'passage' if n == 1 else 'passages'} as common phrases."
+        self.status_label.setText(text)
         self.catalogueFinished.emit(rows)
 
     def _on_job_failed(self, message: str) -> None:

@@ -687,8 +687,11 @@ class MainWindow(QMainWindow):
                 out.append(other)
         return out
 
-    def compare_models(self, specs: list[str | None]) -> None:
-        """Scan the queued manuscripts with each model in `specs` and show the matrix."""
+    def compare_models(self, specs: list[str | None], reference: str | None = None) -> None:
+        """Scan the queued manuscripts with each model in `specs` and show the matrix.
+
+        With a `reference` model ("default" for the embedded one), each other model's passages are put to it.
+        """
         paths = [e.path for e in self.queue_model.entries() if e.document is not None]
         if not paths:
             self.show_error("Open a manuscript first (Ctrl+O or drop a file on the window).")
@@ -699,7 +702,7 @@ class MainWindow(QMainWindow):
             loader = self._backend_factory or default_backend_factory
             self.compare_dialog = ModelMatrixDialog(loader, self.data_dir / "comparisons", self)
             self.compare_dialog.pairActivated.connect(self._on_compare_dialog_pair_activated)
-        self.compare_dialog.start(paths, specs, self.scan_settings)
+        self.compare_dialog.start(paths, specs, self.scan_settings, reference)
         self.compare_dialog.show()
         self.compare_dialog.raise_()
 
@@ -758,7 +761,7 @@ class MainWindow(QMainWindow):
     def _on_compare_action_triggered(self) -> None:
         dialog = ModelChecklist(self.picker.model.choices(), [self.picker.current_spec()], self)
         if dialog.exec():
-            self.compare_models([c.spec for c in dialog.chosen()])
+            self.compare_models([c.spec for c in dialog.chosen()], dialog.reference_spec())
 
     def _on_compare_dialog_pair_activated(self, pair: Any) -> None:
         from core.report.jsonio import ResultFormatError, read_json

@@ -282,3 +282,70 @@ def test_pdf_has_several_models_section(tmp_path) -> None:
     plain = tmp_path / "plain.pdf"
     export_report(main, plain)
     assert "Several models" not in " ".join(p.extract_text() for p in PdfReader(plain).pages)
+
+
+def reference_factory():  # type: ignore[no-untyped-def]
+    """The embedded default and "ref" both memorized chapter two; each its own file hash and name."""
+    import hashlib
+
+    from core.results import ModelFile
+
+    def factory(spec, settings):  # type: ignore[no-untyped-def]
+        backend = FakeBackend(memorized=(MEMORIZED,))
+        name = "default" if spec is None else str(spec)
+        file = ModelFile(path=name, sha256=hashlib.sha256(name.encode()).hexdigest(), size_bytes=0)
+        backend.info = dataclasses.replace(backend.info, name=f"fake-{name}", files=(file,))
+        return backend
+
+    return factory
+
+
+def test_compare_models_with_a_reference_model(qtbot, make_window, manuscript) -> None:
+    from core.report.jsonio import read_json
+    from gui.compare import ModelChecklist
+    from gui.models import ModelChoice
+
+    window = make_window(factory=reference_factory())
+    open_and_wait(qtbot, window, manuscript)
+    ref = ModelChoice(spec="ref", name="Older model")
+    checklist = ModelChecklist([*window.picker.model.choices(), ref], [None, "ref"])
+    qtbot.addWidget(checklist)
+    assert checklist.reference() is None and checklist.reference_spec() is None  # none unless chosen
+    assert checklist.reference_box.count() == checklist.list.count() + 1
+    checklist.set_reference(None)
+    assert checklist.reference_spec() == "default"  # the embedded model, as the catalogue names it
+    checklist.set_reference("ref")
+    assert checklist.reference() == ref and checklist.reference_spec() == "ref"
+
+    window.compare_models([c.spec for c in checklist.chosen()], checklist.reference_spec())
+    dialog = window.compare_dialog
+    with qtbot.waitSignal(dialog.catalogueFinished, timeout=120_000) as blocker:
+        pass
+    rows = {r.model: r for r in blocker.args[0]}
+    # The reference knows chapter two as well, so the default model's passages are set aside;
+    # the reference itself is not checked against itself.
+    assert rows["fake-default"].verdict == "no-evidence" and rows["fake-default"].set_aside_by_reference > 0
+    assert rows["fake-ref"].verdict == "memorized" and rows["fake-ref"].set_aside_by_reference == 0
+    assert dialog.model.index(0, 0).data().startswith("No evidence")
+    n = rows["fake-default"].set_aside_by_reference
+    assert dialog.status_label.text() == (
+        f"2 pairs compared. The reference model set aside {n} passages as common phrases."
+    )
+    assert read_json(rows["fake-default"].json_path).provenance["reference_model"]["name"] == "fake-ref"
+
+
+def test_catalogue_job_loads_the_default_reference_as_the_embedded_model(tmp_path, manuscript) -> None:
+    from core.scan.progress import CancelToken, finish
+    from gui.compare import catalogue_job
+
+    asked: list[str | None] = []
+    factory = reference_factory()
+
+    def loader(spec, settings):  # type: ignore[no-untyped-def]
+        asked.append(spec)
+        return factory(spec, settings)
+
+    rows = finish(catalogue_job([str(manuscript)], ["ref"], loader, ScanSettings(), tmp_path, CancelToken(),
+                                "default"))
+    assert asked == [None, "ref"]  # the reference first, as the embedded model (spec None)
+    assert rows[0].model == "fake-ref" and rows[0].set_aside_by_reference > 0
