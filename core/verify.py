@@ -111,6 +111,21 @@ def _model_checks(model: ModelInfo) -> list[Check]:
     return checks
 
 
+def _reference_checks(result: ScanResult) -> list[Check]:
+    """Re-hash the reference model's files when the common-phrase test used one (its verdict depends on it)."""
+    record = result.provenance.get("reference_model")
+    if not isinstance(record, dict):
+        return []
+    checks = []
+    for f in record.get("files") or []:
+        path, sha = str(f.get("path", "")), str(f.get("sha256", ""))
+        if not os.path.isabs(path):
+            checks.append(Check("reference model file", "skipped", f"{path} is not a file on disk."))
+        else:
+            checks.append(_hash_check("reference model file", path, sha))
+    return checks
+
+
 def _choose(result: ScanResult, replay_all: bool, sample: int) -> list[tuple[int, Passage]]:
     """Passages to replay with their report numbers (strongest first, as the PDF numbers them)."""
     ordered = sorted(
@@ -190,6 +205,7 @@ def verify_report(
             checks.append(Check("scanned text", "missing", f"{m.path} could not be read again: {exc}"))
     model_checks = _model_checks(result.model)
     checks.extend(model_checks)
+    checks.extend(_reference_checks(result))
     replayed = 0
     chosen = _choose(result, replay_all, sample)
     if backend_loader is None:

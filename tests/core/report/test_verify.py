@@ -105,3 +105,27 @@ def test_reads_the_json_inside_a_pdf(scanned, tmp_path) -> None:
     attach_json(pdf, result_to_json(result).encode())
     assert load_report(pdf) == load_report(report)
     assert verify_report(pdf).ok
+
+
+def test_reference_model_files_are_rehashed(scanned, tmp_path) -> None:
+    from core.evidence.reference import with_reference
+
+    _, _, _, backend, result = scanned
+    ref_weights = tmp_path / "older-model.gguf"
+    ref_weights.write_bytes(b"GGUF weights of an older model")
+    reference = FakeBackend()
+    sha = hashlib.sha256(ref_weights.read_bytes()).hexdigest()
+    reference.info = dataclasses.replace(
+        reference.info, files=(ModelFile(str(ref_weights), sha, ref_weights.stat().st_size),)
+    )
+    report = tmp_path / "with-reference.json"
+    write_json(with_reference(result, reference), report)
+    outcome = verify_report(report)
+    assert outcome.ok, outcome.lines()
+    (check,) = [c for c in outcome.checks if c.subject == "reference model file"]
+    assert check.status == "ok" and sha in check.detail
+    ref_weights.write_bytes(b"GGUF weights, replaced")
+    outcome = verify_report(report)
+    assert not outcome.ok
+    (problem,) = outcome.problems
+    assert problem.subject == "reference model file" and problem.status == "changed"
