@@ -206,7 +206,7 @@ def reference_outcomes(
     yield 0, total
     checked: dict[int, tuple[probes.Generation, probes.StandardWindow]] = {}
     if requests:
-        gen = probes.draft_verify(ids, requests, reference, settings, cancel)
+        gen = probes.draft_verify(ids, requests, reference, settings, cancel, window=False)
         while True:
             try:
                 done = next(gen)
