@@ -291,14 +291,14 @@ def format_summary(result: Any) -> str:
         f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",
         "Coverage@tau         : " + ", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()),
         f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
-        f" ({s.common_phrases} common phrases)",
+        f" ({s.common_phrases} {'common phrase' if s.common_phrases == 1 else 'common phrases'})",
     ]
     ref = result.provenance.get("reference_model")
     if isinstance(ref, dict):
         n = int(ref.get("passages_set_aside", 0))
         lines.append(
             f"Reference model      : {ref.get('name')} set aside {n} {'passage' if n == 1 else 'passages'} "
-            f"as common phrases (it reproduces {ref.get('passages_reproduced', 0)} of "
+            f"as {'a common phrase' if n == 1 else 'common phrases'} (it reproduces {ref.get('passages_reproduced', 0)} of "
             f"{ref.get('passages_checked', 0)} checked)"
         )
     if result.statistics:

@@ -337,7 +337,7 @@ def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> st
     if grey:
         note = (
             f'<p class="small" style="color:{MUTED}"><b>Common phrase — not counted toward the verdict.</b> '
-            f"{e(p.common_phrase_reason or 'Reproduced without the work-specific context.')}</p>"
+            f"{e(_sentence(p.common_phrase_reason) or 'Reproduced without the work-specific context.')}</p>"
         )
     facts = (
         f'<p class="small" style="color:{colour}">'
@@ -616,3 +616,11 @@ def report_html(
         + provenance_section(result, layout)
         + "</body></html>"
     )
+
+
+def _sentence(reason: str) -> str:
+    """A reason recorded as a clause ("also reproduced ...") written as a sentence."""
+    reason = reason.strip()
+    if not reason:
+        return ""
+    return reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")

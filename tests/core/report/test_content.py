@@ -104,5 +104,5 @@ def test_reference_model_test_is_explained_and_named_only_when_used() -> None:
     assert "It reproduced 1 of the 1 passages checked; 1 of them" in method
     assert "rests on the declaration that Old-Model-2019 was not trained on this work" in method
     # The passage is greyed with the reference's reason, and its files are listed field by field.
-    assert "Common phrase — not counted toward the verdict.</b> the reference model Old-Model-2019" in html
+    assert "Common phrase — not counted toward the verdict.</b> The reference model Old-Model-2019" in html
     assert "reference_model.files.1.sha256" in html
