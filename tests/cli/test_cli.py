@@ -120,13 +120,18 @@ def test_unknown_reference_model_is_one_sentence_before_any_model_loads(tmp_path
     assert len(err.splitlines()) == 1
 
 
-def test_reference_model_is_recorded_in_the_json_and_the_summary(tmp_path, capsys):
+@pytest.fixture
+def two_tiny_models(tmp_path):
+    """Two different random tiny models saved to disk: tiny-a and tiny-b."""
     from tests.helpers.tiny_model import build_tiny_model
 
+    return build_tiny_model(tmp_path / "tiny-a", seed=1), build_tiny_model(tmp_path / "tiny-b", seed=2)
+
+
+def test_reference_model_is_recorded_in_the_json_and_the_summary(tmp_path, capsys, two_tiny_models):
     work = tmp_path / "work.txt"
     work.write_text("The committee met to review the figures for the depots. " * 8, encoding="utf-8")
-    a = build_tiny_model(tmp_path / "tiny-a", seed=1)
-    b = build_tiny_model(tmp_path / "tiny-b", seed=2)
+    a, b = two_tiny_models
     out = tmp_path / "r.json"
     assert main(["scan", str(work), "--model", str(a), "--reference", str(b), "--json", str(out),
                  "--no-bundled-controls", "--quiet"]) == 0
@@ -157,16 +162,15 @@ def test_reference_sets_aside_licence_boilerplate_with_real_models(tmp_path):
     assert record["name"].startswith("gemma-3-270m") and record["passages_set_aside"] >= 1
     reasons = [p["common_phrase_reason"] for p in data["passages"] if p["common_phrase"]]
     assert any(r.startswith("the reference model gemma-3-270m") for r in reasons)
-    assert f"set aside {record['passages_set_aside']} passage" in proc.stdout and "as common phrases" in proc.stdout
+    n = record["passages_set_aside"]
+    assert f"set aside {n} passage" in proc.stdout
+    assert ("as a common phrase" if n == 1 else "as common phrases") in proc.stdout
 
 
-def test_several_models_are_each_checked_against_the_reference_but_itself(tmp_path, capsys):
-    from tests.helpers.tiny_model import build_tiny_model
-
+def test_several_models_are_each_checked_against_the_reference_but_itself(tmp_path, capsys, two_tiny_models):
     work = tmp_path / "work.txt"
     work.write_text("Marguerite sorted the buttons by colour and by holes. " * 6, encoding="utf-8")
-    a = build_tiny_model(tmp_path / "tiny-a", seed=1)
-    b = build_tiny_model(tmp_path / "tiny-b", seed=2)
+    a, b = two_tiny_models
     out = tmp_path / "results"
     assert main(["scan", str(work), "--model", str(a), "--model", str(b), "--reference", str(b),
                  "--out-dir", str(out), "--no-bundled-controls", "--quiet"]) == 0
