@@ -130,3 +130,20 @@ def test_the_gpu_benchmark_script_runs_end_to_end_on_a_tiny_shape():
     assert row, out
     assert float(row.group(1)) > 0 and float(row.group(3)) > 0
     assert "timed 8 of 20 windows" in out
+
+
+def test_bf16_weights_give_fp32_statistics_close_to_fp32_weights(tmp_path):
+    """The numerics a GPU uses (bf16 weights, fp32 log-softmax), run on the CPU."""
+    folder = build_tiny_model(tmp_path / "m")
+    fp32 = load_transformers(folder, device="cpu", dtype="float32")
+    bf16 = load_transformers(folder, device="cpu", dtype="bfloat16")
+    assert bf16.info.dtype == "bfloat16" and next(bf16.model.parameters()).dtype == torch.bfloat16
+    windows = _windows(fp32, 4, 40)
+    a, b = fp32.score(windows, top_k=5), bf16.score(windows, top_k=5)
+    assert b.logp.dtype == np.float32 and b.mean_logp.dtype == np.float32
+    assert np.isfinite(b.logp).all() and np.isfinite(b.std_logp).all()
+    # Greedy choices differ only where fp32 itself sees a near-tie. Log-probabilities (about -5.7 here)
+    # stay within 0.005: a log-softmax done in bf16 would round them to steps of 0.03.
+    differ = a.greedy != b.greedy
+    assert (a.gap[differ] < 0.05).all()
+    np.testing.assert_allclose(b.logp, a.logp, atol=0.005)
