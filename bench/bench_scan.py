@@ -8,7 +8,7 @@ For each manuscript, on the same model and machine:
 "Covered positions" are manuscript tokens whose verbatim reproduction was tested: every token for a
 teacher-forced pass, the 50 suffix tokens of each window for the peers. Medians of --repeats rounds.
 
-    python bench/bench_scan.py [--model smollm2] [--repeats 3] [--out bench/RESULTS-scan.md]
+    python bench/bench_scan.py [--model smollm2] [--backend llama.cpp] [--only fresh] [--repeats 3] [--out FILE]
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def timed(fn, repeats: int) -> float:
 
 def bare_forward(backend, ids, settings: ScanSettings) -> None:
     chunks = plan_chunks(len(ids), settings.chunk_tokens, settings.overlap_tokens)
+    if backend.info.backend == "llama.cpp":
+        # llama.cpp's own forward pass with logits for every position, no statistics.
+        for c in chunks:
+            backend._eval(with_bos(ids[None, c.start : c.end], backend.bos_id)[0])
+        return
     with torch.inference_mode():
         for b in range(0, len(chunks), settings.batch_size):
             rows = np.stack([ids[c.start : c.end] for c in chunks[b : b + settings.batch_size]])
@@ -75,7 +80,8 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--peer-batch", type=int, default=8)
-    ap.add_argument("--backend", default="transformers", help="bare forward needs the transformers model")
+    ap.add_argument("--backend", default="transformers", choices=("transformers", "llama.cpp"))
+    ap.add_argument("--only", choices=("sample", "fresh"), help="one manuscript instead of both")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     settings = ScanSettings(device="cpu", common_phrase_check=True)
@@ -88,7 +94,8 @@ def main() -> None:
         "| manuscript | tokens | method | covered positions | seconds | covered positions/s | ratio |",
         "|---|---:|---|---:|---:|---:|---|",
     ]
-    for name, text in manuscripts().items():
+    chosen = {k: v for k, v in manuscripts().items() if args.only is None or k.startswith(args.only)}
+    for name, text in chosen.items():
         ids = backend.tokenize(text).ids
         n = len(ids)
         starts = peer_windows(n)
