@@ -3,6 +3,7 @@
 from core.catalogue import format_matrix, manuscripts_in, run_catalogue
 from core.model.fake import FakeBackend
 from core.settings import ScanSettings
+from tests.helpers.generators import drain
 
 SONG = (
     "Down by the salt marsh the ferryman counted eleven herons, two broken oars, a widow in grey, "
@@ -13,14 +14,8 @@ SETTINGS = ScanSettings(chunk_tokens=32, overlap_tokens=8, prefix_tokens=8, suff
 
 
 def drive(gen):
-    lines = []
-    while True:
-        try:
-            item = next(gen)
-        except StopIteration as stop:
-            return stop.value, lines
-        if isinstance(item, str):
-            lines.append(item)
+    items, rows = drain(gen)
+    return rows, [item for item in items if isinstance(item, str)]
 
 
 def test_catalogue_scans_each_pair_and_resumes(tmp_path):
@@ -81,15 +76,9 @@ def test_catalogue_checks_every_other_model_against_the_reference(tmp_path):
         return backends[spec]
 
     out = tmp_path / "out"
-    gen = run_catalogue([works / "song.txt"], ["scanned", "old-model"], load, out, SETTINGS, reference="old-model")
-    stages = []
-    while True:
-        try:
-            item = next(gen)
-        except StopIteration as stop:
-            rows = stop.value
-            break
-        stages.append(("status", item) if isinstance(item, str) else ("progress", item.stage))
+    items, rows = drain(run_catalogue([works / "song.txt"], ["scanned", "old-model"], load, out, SETTINGS,
+                                      reference="old-model"))
+    stages = [("status", item) if isinstance(item, str) else ("progress", item.stage) for item in items]
     assert loads == ["old-model", "scanned"]  # the reference first (a bad name fails before any scan), once
     by_model = {r.model: r for r in rows}
     # The reference model knows the song too, so the scanned model's passages are not evidence against it.

@@ -13,6 +13,7 @@ from core.scan.engine import run_scan
 from core.settings import ScanSettings
 from tests.gui.conftest import MEMORIZED
 from tests.gui.test_window import open_and_wait
+from tests.helpers.generators import drain
 
 SMALL = ScanSettings(chunk_tokens=48, overlap_tokens=16, batch_size=1)
 
@@ -195,14 +196,7 @@ def test_scan_controls_matches_with_controls() -> None:
     backend = FakeBackend(memorized=(MEMORIZED,))
     result = run_scan(document(SAMPLE_TEXT), backend)
     docs = bundled_controls()[:3]
-    gen = scan_controls(result, docs, backend, ScanSettings())
-    steps = []
-    while True:
-        try:
-            steps.append(next(gen))
-        except StopIteration as stop:
-            ours = stop.value
-            break
+    steps, ours = drain(scan_controls(result, docs, backend, ScanSettings()))
     theirs = with_controls(result, docs, backend, ScanSettings())
     assert [s.done for s in steps] == [0, 1, 2]
     assert ours.controls == theirs.controls

@@ -18,6 +18,7 @@ from core.report.jsonio import result_from_json, result_to_json
 from core.scan.engine import run_scan
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
+from tests.helpers.generators import drain
 
 STORY = (
     "Tom Bombadil walked the long road past seven mills where the river bends twice before the sea, "
@@ -123,14 +124,7 @@ def test_partial_reproduction_below_80_percent_is_not_a_common_phrase(scanned):
 
 
 def test_progress_counts_and_json_round_trip(scanned):
-    gen = check_reference(scanned, FakeBackend(memorized=(PHRASE,)))
-    steps = []
-    while True:
-        try:
-            steps.append(next(gen))
-        except StopIteration as stop:
-            out = stop.value
-            break
+    steps, out = drain(check_reference(scanned, FakeBackend(memorized=(PHRASE,))))
     assert [s.stage for s in steps] == ["reference"] * len(steps)
     assert steps[0].done == 0 and steps[-1].done == steps[-1].total == 2
     assert all(0.9 <= s.fraction <= 1.0 for s in steps)

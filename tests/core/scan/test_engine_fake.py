@@ -9,6 +9,7 @@ from core.scan.engine import run_scan, scan
 from core.scan.progress import CancelToken
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
+from tests.helpers.generators import drain
 
 MEMORIZED = (
     "Tom Bombadil walked the long road past seven mills where the river bends twice before the sea, "
@@ -54,14 +55,7 @@ def test_fresh_text_gives_no_evidence():
 
 
 def test_progress_is_monotone_and_ends_with_a_result():
-    gen = scan(document(FRESH * 5 + MEMORIZED), FakeBackend(memorized=(MEMORIZED,)), SMALL)
-    seen = []
-    while True:
-        try:
-            seen.append(next(gen))
-        except StopIteration as stop:
-            result = stop.value
-            break
+    seen, result = drain(scan(document(FRESH * 5 + MEMORIZED), FakeBackend(memorized=(MEMORIZED,)), SMALL))
     triage = [p.positions_done for p in seen if p.stage == "triage"]
     assert triage == sorted(triage) and triage[-1] == result.positions_total
     assert {p.stage for p in seen} >= {"tokenize", "triage", "confirm"}
