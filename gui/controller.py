@@ -62,6 +62,9 @@ class ScanOptions:
     """Checkpoint file (core.store) to resume from and commit to; None: no checkpoint."""
     fresh: bool = True
     """Discard an existing checkpoint instead of resuming it."""
+    reference: str | None = None
+    """A reference model for the common-phrase test (core.evidence.reference): its spec, "default" for the
+    embedded model; None for none."""
 
 
 @dataclass(frozen=True)
@@ -80,15 +83,24 @@ def scan_job(
     scan_function: ScanFunction,
     options: ScanOptions = ScanOptions(),  # noqa: B008 - frozen, so sharing the default is safe
 ) -> Generator[object, None, ScanResult | ResumeRefusal | None]:
-    """Load the model, scan (through a checkpoint when asked), then the controls.
+    """Load the models, scan (through a checkpoint when asked), then the reference test and the controls.
 
-    Returns None when cancelled before the model finished loading, and a ResumeRefusal when the
+    A reference model (options.reference) is loaded before the scan, so a bad one costs no work. Returns None when cancelled before the model finished loading, and a ResumeRefusal when the
     checkpoint cannot be resumed.
     """
     yield LoadingModel(spec)
     backend = backend_factory(spec, settings)
     if cancel.cancelled:
         return None
+    # The reference model is loaded before the scan, so a bad one fails before any work is done.
+    reference = None
+    if options.reference is not None:
+        yield LoadingModel(options.reference, "Loading the reference model…")
+        reference = backend_factory(None if options.reference == "default" else options.reference, settings)
+        if cancel.cancelled:
+            return None
+        if backend.info.sha256 and reference.info.sha256 == backend.info.sha256:
+            raise ValueError("The reference model is the model being scanned: choose another one, or none.")
     kwargs: dict[str, Any] = {"settings": settings, "cancel": cancel}
     store = None
     if options.checkpoint is not None:
@@ -108,6 +120,10 @@ def scan_job(
             store.close()
     if store is not None and result.complete:
         remove_checkpoint(store.path)  # finished: nothing left to resume
+    if reference is not None and result.complete and not cancel.cancelled:
+        from core.evidence.reference import check_reference
+
+        result = yield from check_reference(result, reference, settings, cancel)
     if options.controls and result.complete and not cancel.cancelled:
         result = yield from controls_job(result, backend, settings, cancel, options.user_controls)
     return result

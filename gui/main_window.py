@@ -42,7 +42,7 @@ from gui.export import FILTERS, ExportUnavailable, export_result
 from gui.heatmap import HeatmapStrip
 from gui.help import install_help
 from gui.manuscript import DropZone, ManuscriptView, expand_paths
-from gui.model_picker import Discover, ModelPicker
+from gui.model_picker import Discover, ModelPicker, ReferencePicker
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
 from gui.results_view import PassageDetail, VerdictBadge
 from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
@@ -257,6 +257,8 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.queue_view, 1)
         self.controls_options = ControlsOptions(self._settings)
         left_layout.addWidget(self.controls_options)
+        self.reference_picker = ReferencePicker(self.picker.model)
+        left_layout.addWidget(self.reference_picker)
 
         # Right: message, verdict, heatmap, text | table, detail.
         self.message_bar = MessageBar()
@@ -719,6 +721,7 @@ class MainWindow(QMainWindow):
             user_controls=self.controls_options.user_controls(),
             checkpoint=checkpoint_path(self.checkpoint_dir, document, spec),
             fresh=fresh,
+            reference=self.reference_picker.spec(),
         )
 
     def _offer_resume_after_load(self, paths: list[str]) -> None:

@@ -11,7 +11,16 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QMenu, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from gui.manuscript import local_paths
 from gui.models import OBJECT_ROLE, ModelChoice, ModelListModel
@@ -206,3 +215,67 @@ class ModelPicker(QWidget):
         if paths:
             event.acceptProposedAction()
             self.choose_path(paths[0])
+
+
+class ReferencePicker(QWidget):
+    """An optional reference model for the common-phrase test (core.evidence.reference).
+
+    The choices are the model picker's; "None" (the default) runs no reference test. The choice is not
+    remembered between sessions: naming a reference is a declaration about each work scanned.
+    """
+
+    def __init__(self, models: ModelListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._models = models
+        label = QLabel("&Reference model:")
+        self.combo = QComboBox()
+        self.combo.setAccessibleName("Reference model")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(8)
+        tip = (
+            "Optional: a model you believe was NOT trained on this work (for example one released before it "
+            "was published). Passages it reproduces too are set aside as common phrases, and the report "
+            "names it."
+        )
+        label.setToolTip(tip)
+        self.combo.setToolTip(tip)
+        label.setBuddy(self.combo)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(label)
+        layout.addWidget(self.combo, 1)
+        models.modelReset.connect(self._refill)
+        models.rowsInserted.connect(self._refill)
+        self._refill()
+
+    def _refill(self) -> None:
+        keep = self.spec()
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.combo.addItem("None", None)
+        for choice in self._models.choices():
+            self.combo.addItem(choice.label(), choice)
+        self.combo.blockSignals(False)
+        if keep is not None:
+            self.set_spec(keep)
+
+    def set_spec(self, spec: str | None) -> bool:
+        """Choose the model with this spec ("default" or None: the embedded one); False when not listed."""
+        wanted = None if spec in (None, "default") else spec
+        for i in range(1, self.combo.count()):
+            if self.combo.itemData(i).spec == wanted:
+                self.combo.setCurrentIndex(i)
+                return True
+        return False
+
+    def clear_choice(self) -> None:
+        """Back to no reference model."""
+        self.combo.setCurrentIndex(0)
+
+    def spec(self) -> str | None:
+        """The reference as the scan job takes it: None for none, "default" for the embedded model."""
+        choice = self.combo.currentData()
+        if not isinstance(choice, ModelChoice):
+            return None
+        return choice.spec or "default"

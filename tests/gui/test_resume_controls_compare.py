@@ -343,3 +343,30 @@ def test_catalogue_job_loads_the_default_reference_as_the_embedded_model(tmp_pat
                                 "default"))
     assert asked == [None, "ref"]  # the reference first, as the embedded model (spec None)
     assert rows[0].model == "fake-ref" and rows[0].set_aside_by_reference > 0
+
+
+def test_a_single_scan_with_a_reference_model(qtbot, make_window, manuscript) -> None:
+    from types import SimpleNamespace
+
+    older = SimpleNamespace(name="Older model", path="ref", format="gguf")  # as discovery reports a model
+    window = make_window(factory=reference_factory(), discover=lambda: [older])
+    picker = window.reference_picker
+    assert picker.spec() is None  # no reference unless one is chosen
+    qtbot.waitUntil(lambda: picker.set_spec("ref"), timeout=5000)  # listed once discovery has run
+    assert picker.spec() == "ref"
+    open_and_wait(qtbot, window, manuscript)
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000) as blocker:
+        window.start_scan()
+    result = blocker.args[0]
+    record = result.provenance["reference_model"]
+    # The reference knows chapter two too: every passage is set aside and the verdict falls.
+    assert record["name"] == "fake-ref" and record["passages_set_aside"] == len(result.passages) > 0
+    assert result.summary.verdict == "no-evidence"
+    assert all(p.common_phrase and "fake-ref" in p.common_phrase_reason for p in result.passages)
+    # The scanned model as its own reference is refused in one sentence, before any scanning.
+    assert picker.set_spec("default") and picker.spec() == "default"
+    with qtbot.waitSignal(window.controller.failed, timeout=30_000) as failed:
+        window.start_scan()
+    assert "The reference model is the model being scanned" in failed.args[0]
+    picker.clear_choice()
+    assert picker.spec() is None
