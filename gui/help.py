@@ -42,7 +42,10 @@ most likely next word is yours. Long unbroken runs of such words are candidates.
 before it, and only what it actually wrote counts. The report shows your text and the model's side by
 side, with the identical stretches highlighted.</li>
 <li><b>Discounting common phrases.</b> A short passage the model also produces after unrelated text
-(a legal formula, an idiom, a famous quotation) is shown greyed and kept out of the verdict.</li>
+(a legal formula, an idiom, a famous quotation) is shown greyed and kept out of the verdict. If you
+choose a <i>Reference model</i> (one you believe was not trained on your work, for example an older
+one), any passage it reproduces too from the same prompt is set aside the same way, and the report names
+it.</li>
 <li><b>Comparing with controls.</b> The same scan runs on texts written for Verbatim and never
 published, so you can see how much a model reproduces of text it cannot have seen.</li>
 <li><b>Reporting.</b> The result is saved as JSON and as a PDF with the JSON inside, the SHA-256 of

@@ -74,6 +74,7 @@ def test_how_it_works_link_opens_the_method(make_window, qtbot) -> None:
     ("key", "title", "sentence"),
     [
         ("method", "How Verbatim works", "only what it actually wrote counts"),
+        ("method", "How Verbatim works", "any passage it reproduces too from the same prompt is set aside"),
         ("limitations", "Limitations", "A small model memorizes little."),
         (
             "verdict",
