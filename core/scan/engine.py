@@ -104,9 +104,9 @@ def scan(
     """
     settings = settings or ScanSettings()
     settings.validate()
-    # Rows per forward pass for this device. They never change a result, so the result (and a
+    # Rows per forward pass, fitted to the device. They never change a result, so the result (and a
     # checkpoint's plan) records the settings as given.
-    device = fit_batches(settings, backend)
+    fitted = fit_batches(settings, backend)
     started = datetime.now(UTC)
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -121,7 +121,7 @@ def scan(
         raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
 
-    trace = yield from triage(ids, backend, settings, cancel, store, rows_per_pass=device.batch_size)
+    trace = yield from triage(ids, backend, settings, cancel, store, rows_per_pass=fitted.batch_size)
     timings["triage_s"] = trace.seconds
 
     def cancelled() -> bool:
@@ -138,12 +138,12 @@ def scan(
     generations: dict[int, probes.Generation] = {}
     windows: dict[int, probes.StandardWindow] = {}
     if not cancelled() and settings.confirm_by == "draft":
-        gen_d = probes.draft_verify(ids, requests, backend, device, cancel)
+        gen_d = probes.draft_verify(ids, requests, backend, fitted, cancel)
         checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
         generations = {r: g for r, (g, _) in checked.items()}
         windows = {r: w for r, (_, w) in checked.items()}
     elif not cancelled():
-        gen_g = probes.generate_from_prefix(ids, requests, backend, device, cancel)
+        gen_g = probes.generate_from_prefix(ids, requests, backend, fitted, cancel)
         generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
@@ -157,7 +157,7 @@ def scan(
         # The passages that can raise the verdict on their own (and always the longest one).
         deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
         top = deciding[: settings.generate_top]
-        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, device,
+        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, fitted,
                                             cancel)
         replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
         replay_stats["replayed"] = len(replayed)
@@ -172,7 +172,7 @@ def scan(
     t = time.perf_counter()
     if settings.confirm_by == "generate" and confirmed and not cancelled():
         starts = [g.start for g in confirmed]
-        gen_w = probes.standard_windows(ids, starts, backend, device, cancel)
+        gen_w = probes.standard_windows(ids, starts, backend, fitted, cancel)
         windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
     timings["protocol_s"] = time.perf_counter() - t
 
@@ -189,11 +189,11 @@ def scan(
 
         asks = [(g.start, g.verbatim) for g in short]
         if settings.confirm_by == "draft":
-            gen_c = probes.draft_verify(ids, asks, backend, device, cancel, swapped_prompt, window=False)
+            gen_c = probes.draft_verify(ids, asks, backend, fitted, cancel, swapped_prompt, window=False)
             checked_c = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
             common = {r: g for r, (g, _) in checked_c.items()}
         else:
-            gen_c2 = probes.generate_from_prefix(ids, asks, backend, device, cancel, swapped_prompt)
+            gen_c2 = probes.generate_from_prefix(ids, asks, backend, fitted, cancel, swapped_prompt)
             common = yield from _relay(gen_c2, "common-phrases", len(short), trace, n, "Common-phrase test")
     timings["common_phrase_s"] = time.perf_counter() - t
 
@@ -218,7 +218,7 @@ def scan(
         "finished_utc": finished.isoformat(timespec="seconds"),
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "candidates_confirmed_limit": settings.max_candidates,
-        "rows_per_pass": {"triage": device.batch_size, "confirm": device.confirm_batch_size},
+        "rows_per_pass": {"triage": fitted.batch_size, "confirm": fitted.confirm_batch_size},
         "confirmation": {
             "method": settings.confirm_by,
             "generate_replays": replay_stats["replayed"],
