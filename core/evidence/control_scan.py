@@ -61,6 +61,7 @@ def scan_controls(
 ) -> Generator[ControlsProgress, None, ScanResult]:
     """`with_controls`, yielding before each control; the first `user_controls` of `docs` are the user's."""
     from core.evidence.controls import control_statistics, scan_control
+    from core.scan.sweep import is_generate_only
 
     controls: list[ControlResult] = []
     scores: list[float] = []
@@ -74,6 +75,8 @@ def scan_controls(
         controls.append(out[0])
         scores.extend(out[1])
     stats = control_statistics(result.window_scores, controls, scores)
+    if is_generate_only(result):
+        stats["test"] = "not computed: a generate-only scan measures no log-probabilities"
     if len(controls) < len(docs):
         stats["incomplete"] = f"cancelled after {len(controls)} of {len(docs)} controls"
     stats.update(window_distribution(result.window_scores, scores))

@@ -23,9 +23,15 @@ _P_HIT = 0.9
 
 
 class FakeBackend:
-    """Word-level model that memorized `memorized` texts (n-gram order `order`)."""
+    """Word-level model that memorized `memorized` texts (n-gram order `order`).
 
-    def __init__(self, memorized: tuple[str, ...] = (), order: int = 3, delay_s: float = 0.0) -> None:
+    With `can_score=False` it behaves like a server that returns log-probabilities only for generated
+    tokens (Ollama, llama.cpp's server): `score` refuses, and the scan must generate and compare.
+    """
+
+    def __init__(self, memorized: tuple[str, ...] = (), order: int = 3, delay_s: float = 0.0,
+                 can_score: bool = True) -> None:
+        self.can_score = can_score
         self._vocab: dict[str, int] = {"<bos>": 0, " the": 1}
         self._words: list[str] = ["<bos>", " the"]
         self._lock = threading.Lock()
@@ -41,7 +47,7 @@ class FakeBackend:
             name=f"fake-ngram-{order}",
             path="(built in)",
             format="fake",
-            backend="fake",
+            backend="fake" if can_score else "fake, generate-only",
             parameters=len(self._table),
             files=(ModelFile(path="(memory)", sha256=digest, size_bytes=0),),
             tokenizer="whitespace words",
@@ -82,6 +88,8 @@ class FakeBackend:
         return 1
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
+        if not self.can_score:
+            raise RuntimeError("This fake model only generates; it returns no log-probabilities of given text.")
         if self.delay_s:
             time.sleep(self.delay_s)
         b, t = windows.shape

@@ -15,6 +15,8 @@ from typing import Any
 
 from core.report import wording
 from core.results import Passage, ScanResult
+from core.scan.sweep import is_generate_only, limitation
+from core.settings import ScanSettings
 
 VERBATIM_BG = "#f6d58e"
 """Text the model reproduced exactly (same colour as the app's verbatim highlight)."""
@@ -177,6 +179,20 @@ def _incomplete_banner(result: ScanResult, layout: Layout) -> str:
     )
 
 
+def _generate_only_banner(result: ScanResult, layout: Layout) -> str:
+    if not is_generate_only(result):
+        return ""
+    return _table(
+        [
+            f'<tr><td bgcolor="{SOFT}" style="border-left: {layout.u(3)}px solid {ACCENT};">'
+            '<span style="font-weight:bold">Generate-only scan.</span> '
+            f"{e(limitation(ScanSettings.from_dict(result.settings)))}</td></tr>"
+        ],
+        layout,
+        pad=8,
+    )
+
+
 def _verdict_block(result: ScanResult, layout: Layout) -> str:
     s = result.summary
     colour = VERDICT_COLOURS.get(s.verdict, MUTED)
@@ -297,6 +313,7 @@ def summary_page(result: ScanResult, layout: Layout) -> str:
         + (f" · scanned {e(started)}" if started else "")
         + "</p>"
         + _incomplete_banner(result, layout)
+        + _generate_only_banner(result, layout)
         + _verdict_block(result, layout)
         + _key_figures(result, layout)
         + _identity(result, layout)
@@ -339,15 +356,18 @@ def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> st
             f'<p class="small" style="color:{MUTED}"><b>Common phrase — not counted toward the verdict.</b> '
             f"{e(_sentence(p.common_phrase_reason) or 'Reproduced without the work-specific context.')}</p>"
         )
-    facts = (
-        f'<p class="small" style="color:{colour}">'
-        f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly · similarity <b>{p.similarity:.1f} %</b> · "
-        f"longest common stretch {p.longest_common_chars:,} characters · "
-        f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
+    window = (
+        "standard 50+50 window and p_extract not measured (generate-only scan)"
+        if is_generate_only(result)
+        else f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
         f"{' (exact)' if p.exact_suffix_match else ''}, p_extract <b>{wording.probability(p.p_extract)}</b>, "
         f"attempts for 50 % odds: <b>{q_text}</b>"
         + (f" · {p.fragile_positions} near-tie positions" if p.fragile_positions else "")
-        + "</p>"
+    )
+    facts = (
+        f'<p class="small" style="color:{colour}">'
+        f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly · similarity <b>{p.similarity:.1f} %</b> · "
+        f"longest common stretch {p.longest_common_chars:,} characters · {window}</p>"
     )
     span_bg = COMMON_BG if grey else VERBATIM_BG
     line = f"border-top: 1px solid {RULE};"
@@ -509,10 +529,14 @@ def _coverage_1pct(coverage: dict[str, float]) -> str:
 def method_section(result: ScanResult | None = None) -> str:
     """How the scan works and what it cannot show, in plain words (with the reference-model test if used)."""
     method, limitations = list(wording.METHOD), list(wording.LIMITATIONS)
+    if result is not None and is_generate_only(result):
+        first_step, limit = wording.generate_only_sentences(ScanSettings.from_dict(result.settings))
+        method = [first_step] + [m for m in method[1:] if m != wording.STANDARD_PROTOCOL]
+        limitations.insert(0, limit)
     record = result.provenance.get("reference_model") if result is not None else None
     if isinstance(record, dict):
         extra_method, extra_limit = wording.reference_sentences(record)
-        method.insert(4, extra_method)  # right after the swapped-context test
+        method.insert(method.index(wording.SWAPPED_CONTEXT) + 1, extra_method)
         limitations.append(extra_limit)
     return (
         "<h2>Method</h2>"

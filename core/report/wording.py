@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from core.results import ScanResult, Verdict
+from core.settings import ScanSettings
 
 VERDICT_TITLES: dict[str, str] = {
     "memorized": "Memorized",
@@ -55,6 +56,18 @@ def incomplete_sentence(result: ScanResult) -> str:
     )
 
 
+STANDARD_PROTOCOL = (
+    "For comparison with published research, each passage is also measured with the standard protocol "
+    "of Carlini et al. (2022) and Cooper et al. (2025): 50 tokens of prompt, 50 tokens of continuation, "
+    "and the probability p_extract that sampling (top-k 40, temperature 1) reproduces the continuation "
+    "exactly. From it follows how many attempts would extract the passage with 50 % probability."
+)
+SWAPPED_CONTEXT = (
+    "Passages that any model would complete without having read this work — chapter headings, legal "
+    "boilerplate, famous quotations — are tested by replacing the author's preceding text with unrelated "
+    "text. Passages still reproduced after the swap are shown in grey and do not count toward the verdict."
+)
+
 METHOD: tuple[str, ...] = (
     "Verbatim gives the model the author's own text and checks, at every position of the work, whether "
     "the model's single most likely next word is the author's next word. Where it is, many times in a "
@@ -63,13 +76,8 @@ METHOD: tuple[str, ...] = (
     "Every stretch found this way is then proven by real generation: the model is given the preceding "
     "text (the prompt) and asked to continue, and its actual output is compared with the author's text "
     "character by character. Only passages the model really wrote enter this report.",
-    "For comparison with published research, each passage is also measured with the standard protocol "
-    "of Carlini et al. (2022) and Cooper et al. (2025): 50 tokens of prompt, 50 tokens of continuation, "
-    "and the probability p_extract that sampling (top-k 40, temperature 1) reproduces the continuation "
-    "exactly. From it follows how many attempts would extract the passage with 50 % probability.",
-    "Passages that any model would complete without having read this work — chapter headings, legal "
-    "boilerplate, famous quotations — are tested by replacing the author's preceding text with unrelated "
-    "text. Passages still reproduced after the swap are shown in grey and do not count toward the verdict.",
+    STANDARD_PROTOCOL,
+    SWAPPED_CONTEXT,
     "Control texts the model cannot have seen (written after its training, or never published) are "
     "scanned the same way; they show how often the method would raise a false alarm.",
 )
@@ -85,6 +93,21 @@ LIMITATIONS: tuple[str, ...] = (
     "beside control texts.",
     "Tokens are the model's units of text; on average one English word is about 1.3 tokens.",
 )
+
+
+def generate_only_sentences(settings: ScanSettings) -> tuple[str, str]:
+    """The method paragraph and the limitation for a generate-only scan (a server without prompt scores)."""
+    c = settings.thresholds.candidate_run_tokens
+    return (
+        f"This model ran on a server that returns no probabilities for given text, so the first step "
+        f"was done by generation instead: every {c} tokens, the model was given the author's preceding "
+        f"text and asked to continue for {c} tokens; where it wrote the author's words, the stretch was "
+        "followed back to its first word and then proven as described below. The probabilities of the "
+        "standard protocol (p_extract, coverage) and the membership scores could not be measured.",
+        f"Generate-only scan: every verbatim run of {2 * c - 1} tokens or more is found, but shorter runs "
+        f"only where a probe fell inside them, so short reproduction may be undercounted; p_extract, "
+        "coverage and membership scores were not measured.",
+    )
 
 
 def reference_sentences(record: dict[str, Any]) -> tuple[str, str]:

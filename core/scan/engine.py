@@ -27,6 +27,7 @@ from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import environment
+from core.scan.sweep import PROBE, can_score, sweep
 from core.scan.triage import TokenTrace, triage
 from core.scan.windows import (
     char_span,
@@ -121,7 +122,14 @@ def scan(
         raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
 
-    trace = yield from triage(ids, backend, settings, cancel, store, rows_per_pass=fitted.batch_size)
+    # A server that cannot score given text gets the generate-and-compare sweep instead of the one pass,
+    # and every later step generates too (core/scan/sweep.py says what that does not measure).
+    scores = can_score(backend)
+    method = settings.confirm_by if scores else "generate"
+    if scores:
+        trace = yield from triage(ids, backend, settings, cancel, store, rows_per_pass=fitted.batch_size)
+    else:
+        trace = yield from sweep(ids, backend, settings, cancel, store)
     timings["triage_s"] = trace.seconds
 
     def cancelled() -> bool:
@@ -137,7 +145,7 @@ def scan(
     requests = [(s, e - s + extra) for s, e in segments]
     generations: dict[int, probes.Generation] = {}
     windows: dict[int, probes.StandardWindow] = {}
-    if not cancelled() and settings.confirm_by == "draft":
+    if not cancelled() and method == "draft":
         gen_d = probes.draft_verify(ids, requests, backend, fitted, cancel)
         checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
         generations = {r: g for r, (g, _) in checked.items()}
@@ -152,7 +160,7 @@ def scan(
     # what the report shows. Any disagreement with the one-pass verification is counted and reported.
     t = time.perf_counter()
     replay_stats = {"replayed": 0, "disagreements": 0}
-    if settings.confirm_by == "draft" and confirmed and not cancelled():
+    if method == "draft" and confirmed and not cancelled():
         ranked = sorted(confirmed, key=lambda g: (-g.verbatim, g.start))
         # The passages that can raise the verdict on their own (and always the longest one).
         deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
@@ -170,7 +178,7 @@ def scan(
 
     # In "generate" mode the literature's 50+50 window needs its own pass, only where a passage was confirmed.
     t = time.perf_counter()
-    if settings.confirm_by == "generate" and confirmed and not cancelled():
+    if method == "generate" and scores and confirmed and not cancelled():
         starts = [g.start for g in confirmed]
         gen_w = probes.standard_windows(ids, starts, backend, fitted, cancel)
         windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
@@ -188,7 +196,7 @@ def scan(
             return np.concatenate([neutral, ids[max(0, r - keep) : r]])
 
         asks = [(g.start, g.verbatim) for g in short]
-        if settings.confirm_by == "draft":
+        if method == "draft":
             gen_c = probes.draft_verify(ids, asks, backend, fitted, cancel, swapped_prompt, window=False)
             checked_c = yield from _relay(gen_c, "common-phrases", len(short), trace, n, "Common-phrase test")
             common = {r: g for r, (g, _) in checked_c.items()}
@@ -205,10 +213,11 @@ def scan(
         )
     )
     scorable = n if backend.bos_id is not None else n - 1  # without BOS the first token has no context
-    complete = not cancelled() and trace.positions_scored == scorable
+    # The sweep leaves positions after each miss unknown by design; it is complete when every probe ran.
+    complete = not cancelled() and (not scores or trace.positions_scored == scorable)
     if store is not None and complete:
         store.mark_finished()
-    cov = coverage(trace, offsets, len(text), settings.suffix_tokens)
+    cov = coverage(trace, offsets, len(text), settings.suffix_tokens) if scores else {}
     summary = summarize(passages, n, cov, n_candidates, settings.thresholds, complete)
     strength = _run_strength(trace, settings)
     finished = datetime.now(UTC)
@@ -219,8 +228,9 @@ def scan(
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "candidates_confirmed_limit": settings.max_candidates,
         "rows_per_pass": {"triage": fitted.batch_size, "confirm": fitted.confirm_batch_size},
+        "probe": "teacher-forced" if scores else PROBE,
         "confirmation": {
-            "method": settings.confirm_by,
+            "method": method,
             "generate_replays": replay_stats["replayed"],
             "generate_disagreements": replay_stats["disagreements"],
         },
