@@ -158,6 +158,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     _status(f"Loading model {model or '(embedded default)'}…", args.quiet)
     backend = load_backend(model, settings, backend=args.backend)
     _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
+    _note_generate_only(backend, settings)
     reference = _load_reference(args.reference, settings, args) if args.reference else None
     if reference is not None and reference.info.sha256 and reference.info.sha256 == backend.info.sha256:
         _fail("the reference model is the model being scanned; name a model that was not trained on this work.")
@@ -225,7 +226,9 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
 
     def load(spec: str | None) -> Any:
         _status(f"Loading model {spec or '(embedded default)'}…", args.quiet)
-        return load_backend(spec, settings, backend=args.backend)
+        backend = load_backend(spec, settings, backend=args.backend)
+        _note_generate_only(backend, settings)
+        return backend
 
     gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel, reference=args.reference)
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
@@ -250,6 +253,14 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     print(f"{len(rows)} results in {args.out_dir} (matrix.txt, one JSON per manuscript and model)")
     done = len(paths) * len(models)
     return 0 if len(rows) == done and not cancel.cancelled else 130
+
+
+def _note_generate_only(backend: Any, settings: Any) -> None:
+    """Say, even with --quiet, when the model's server allows only the generate-and-compare probe."""
+    from core.scan.sweep import can_score, limitation
+
+    if not can_score(backend):
+        print(f"Note: {limitation(settings)}", file=sys.stderr, flush=True)
 
 
 def _status(message: str, quiet: bool) -> None:
@@ -289,7 +300,7 @@ def format_summary(result: Any) -> str:
         f"Verdict    : {s.verdict.upper()} — {s.reason}",
         f"Longest verbatim run : {s.longest_verbatim_tokens} tokens",
         f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",
-        "Coverage@tau         : " + ", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()),
+        "Coverage@tau         : " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured"),
         f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
         f" ({s.common_phrases} {'common phrase' if s.common_phrases == 1 else 'common phrases'})",
     ]

@@ -45,7 +45,9 @@ def _cache_dir() -> Path:
 
 def _cache_key(doc: Document, backend: Backend, settings: ScanSettings) -> str:
     blob = json.dumps(
-        [doc.text_sha256, backend.info.sha256, backend.info.dtype, settings.to_dict()], sort_keys=True
+        # The backend too: a generate-only server's scan of the same file measures less than a full one.
+        [doc.text_sha256, backend.info.sha256, backend.info.dtype, backend.info.backend, settings.to_dict()],
+        sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -45,6 +45,7 @@ from core.model.backend import Backend, IntArray
 from core.results import ModelInfo, Passage, ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
+from core.scan.sweep import can_score
 from core.settings import ScanSettings, Thresholds
 
 REPRODUCED_SHARE = 0.8
@@ -194,7 +195,7 @@ def reference_outcomes(
 
     The whole text is tokenized once with the reference tokenizer; each passage's prompt is the
     prefix_tokens reference tokens before it, and greedy generation is verified exactly in one pass
-    (draft_verify). Passages cancelled before their batch, or with nothing to prompt with (the start of
+    (draft_verify), or generated step by step when the reference is a generate-only server. Passages cancelled before their batch, or with nothing to prompt with (the start of
     the text and no BOS), get no outcome.
     """
     tokens = reference.tokenize(text)
@@ -204,20 +205,24 @@ def reference_outcomes(
     requests = [(t.start_token, t.end_token - t.start_token + extra) for t in targets]
     total = len(targets)
     yield 0, total
-    checked: dict[int, tuple[probes.Generation, probes.StandardWindow]] = {}
+    checked: dict[int, probes.Generation] = {}
     if requests:
-        gen = probes.draft_verify(ids, requests, reference, settings, cancel, window=False)
+        gen: Generator[int, None, dict[int, Any]]
+        if can_score(reference):
+            gen = probes.draft_verify(ids, requests, reference, settings, cancel, window=False)
+        else:  # a generate-only server: the same greedy decoding, step by step
+            gen = probes.generate_from_prefix(ids, requests, reference, settings, cancel)
         while True:
             try:
                 done = next(gen)
             except StopIteration as stop:
-                checked = stop.value
+                checked = {r: x[0] if isinstance(x, tuple) else x for r, x in stop.value.items()}
                 break
             yield done, total
     outcomes: list[ReferenceOutcome] = []
     for t in targets:
         if t.start_token in checked:
-            v = checked[t.start_token][0].verbatim
+            v = checked[t.start_token].verbatim
             needed = needed_chars(passages[t.passage], t.chars, settings.thresholds)
             outcomes.append(ReferenceOutcome(t, v, reproduced_chars(t, offsets, v), needed))
     return outcomes

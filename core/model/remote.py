@@ -10,7 +10,13 @@ log-probability of every prompt token plus the server's top-N alternatives, so:
   top alternative is not the author's token and its id cannot be recovered from the text.
 Prompts go as token ids where the server takes them (vLLM) and otherwise as text with special
 tokens written out (llama-cpp-python's server re-tokenizes it; positions after any difference are
-NaN). Ollama and llama.cpp's own server do not echo prompt log-probabilities and are refused.
+NaN).
+
+Ollama and llama.cpp's own server (llama-server) return log-probabilities only for generated tokens.
+With them the backend is generate-only (`can_score` False) and the scan runs the generate-and-compare
+sweep (core/scan/sweep.py), which says what it does not measure. Tokenization then comes from the
+model's GGUF on this machine (llama-cpp-python names it by path; an Ollama model name is looked up in
+Ollama's store) or from llama-server's /tokenize.
 """
 
 from __future__ import annotations
@@ -77,7 +83,7 @@ class Http:
 
 
 class ServerTokenizer:
-    """Tokenization by the server: vLLM's /tokenize and /detokenize, or llama-cpp-python's /extras/*.
+    """Tokenization by the server: /tokenize and /detokenize (vLLM, llama-server) or /extras/* (llama-cpp-python).
 
     Character offsets come from aligning each token's text with the manuscript (pieces detokenized one
     id at a time, cached).
@@ -88,8 +94,10 @@ class ServerTokenizer:
         self.model = model
         self._pieces: dict[int, str] = {}
         try:
-            http.request("/tokenize", {"model": model, "prompt": "a", "add_special_tokens": False})
-            self.flavor = "vllm"
+            # vLLM reads "prompt", llama-server "content"; only vLLM's answer counts the tokens.
+            out = http.request("/tokenize", {"model": model, "prompt": "a", "content": "a",
+                                             "add_special_tokens": False})
+            self.flavor = "vllm" if "count" in out else "llama-server"
         except urllib.error.HTTPError:
             self.flavor = "llama-cpp-python"
         self._bos: int | None = None
@@ -103,6 +111,9 @@ class ServerTokenizer:
     def _ids(self, text: str, special: bool = False) -> list[int]:
         if self.flavor == "vllm":
             out = self.http.request("/tokenize", {"model": self.model, "prompt": text, "add_special_tokens": special})
+            return [int(t) for t in out["tokens"]]
+        if self.flavor == "llama-server":
+            out = self.http.request("/tokenize", {"content": text, "add_special": special})
             return [int(t) for t in out["tokens"]]
         ids = [int(t) for t in self.http.request("/extras/tokenize", {"input": text})["tokens"]]
         if not special and ids and ids[0] == self._bos:  # /extras/tokenize adds BOS when the model asks for it
@@ -128,14 +139,20 @@ class ServerTokenizer:
         tokens = [int(i) for i in ids]
         if self.flavor == "vllm":
             return str(self.http.request("/detokenize", {"model": self.model, "tokens": tokens})["prompt"])
+        if self.flavor == "llama-server":
+            return str(self.http.request("/detokenize", {"tokens": tokens})["content"])
         return str(self.http.request("/extras/detokenize", {"tokens": tokens})["text"])
 
 
 class RemoteBackend:
-    """Scores and generates through a server; tokenizes locally when the server's GGUF is on this machine."""
+    """Scores and generates through a server; tokenizes locally when the server's GGUF is on this machine.
+
+    `can_score` is False for a server that returns no prompt log-probabilities: then only `generate` works.
+    """
 
     def __init__(self, http: Http, model: str, tokenizer: _Tokenizer, info: ModelInfo, load_seconds: float,
-                 logprobs: int = DEFAULT_LOGPROBS) -> None:
+                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True) -> None:
+        self.can_score = can_score
         self.http = http
         self.model = model
         self.tokenizer = tokenizer
@@ -173,6 +190,8 @@ class RemoteBackend:
         return out
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
+        if not self.can_score:
+            raise RemoteError(_NO_ECHO.format(base=self.http.base))
         b, t = windows.shape
         nan = np.full((b, t - 1), np.nan, dtype=np.float32)
         greedy = np.full((b, t - 1), -1, dtype=np.int64)
@@ -217,17 +236,26 @@ class RemoteBackend:
         return result
 
 
-def _logprobs_of(out: dict[str, Any], base: str) -> dict[str, Any]:
+_NO_ECHO = ("The server at {base} does not return log-probabilities of the prompt (echo), as Ollama and "
+            "llama.cpp's own server do not: only the generate-and-compare probe applies.")
+
+
+def _echoed(out: dict[str, Any]) -> dict[str, Any] | None:
+    """The completion's log-probabilities of the prompt, or None when the server did not echo them."""
     try:
         lp = out["choices"][0]["logprobs"]
         if lp and isinstance(lp.get("token_logprobs"), list) and len(lp["token_logprobs"]) >= 2:
             return dict(lp)
-    except (KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError, AttributeError):
         pass
-    raise RemoteError(
-        f"The server at {base} does not return log-probabilities of the prompt (echo); Ollama and llama.cpp's "
-        "own server cannot score given text: only the generate-and-compare probe applies."
-    )
+    return None
+
+
+def _logprobs_of(out: dict[str, Any], base: str) -> dict[str, Any]:
+    lp = _echoed(out)
+    if lp is None:
+        raise RemoteError(_NO_ECHO.format(base=base))
+    return lp
 
 
 def _columns(lp: dict[str, Any], window: IntArray, ids_sent: bool,
@@ -272,7 +300,7 @@ def _token_id(key: str) -> int:
 
 
 def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120.0) -> RemoteBackend:
-    """Connect to an OpenAI-compatible server and check that it echoes prompt log-probabilities."""
+    """Connect to an OpenAI-compatible server; generate-only when it does not echo prompt log-probabilities."""
     t0 = time.perf_counter()
     base = url.rstrip("/").removesuffix("/v1")
     http = Http(base, timeout=timeout)
@@ -288,29 +316,63 @@ def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120
                                                  "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
     except urllib.error.HTTPError as e:
         raise RemoteError(f"The server at {base} refused a completion request (HTTP {e.code}).") from e
-    _logprobs_of(probe, base)
-    tokenizer: _Tokenizer
-    files: tuple[ModelFile, ...] = ()
-    local = Path(model)
-    if local.suffix.lower() == ".gguf" and local.is_file():
-        # llama-cpp-python names the model by its path: tokenize with the same file locally, and hash it.
-        from core.model.llamacpp import load_vocab
-        from core.model.safety import sha256_file
-
-        tokenizer = load_vocab(local)
-        files = (ModelFile(str(local), sha256_file(local), local.stat().st_size),)
-        tok_name = "llama.cpp (local copy of the server's GGUF)"
-    else:
-        tokenizer = ServerTokenizer(http, model)
-        tok_name = f"server ({tokenizer.flavor})"
+    echoes = _echoed(probe) is not None
+    tokenizer, files, tok_name = _tokenizer_for(http, model)
     info = ModelInfo(
         name=model,
         path=base,
         format="gguf" if files else "remote",
-        backend=f"remote (top-{logprobs} log-probabilities)",
+        backend=f"remote (top-{logprobs} log-probabilities)" if echoes
+        else "remote, generate-only (the server returns no log-probabilities of given text)",
         files=files,
         device="remote",
         dtype="server",
         tokenizer=tok_name,
     )
-    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs)
+    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs, can_score=echoes)
+
+
+def _tokenizer_for(http: Http, model: str) -> tuple[_Tokenizer, tuple[ModelFile, ...], str]:
+    """The server model's tokenizer, its local files (hashed) when they are on this machine, and its name.
+
+    llama-cpp-python names a model by its GGUF path; Ollama by a name its store on this machine resolves.
+    Otherwise the server tokenizes (vLLM, llama-server, llama-cpp-python's /extras).
+    """
+    from core.model.llamacpp import load_vocab
+    from core.model.safety import sha256_file
+
+    local: Path | None = Path(model)
+    expected = None
+    if local is not None and local.suffix.lower() == ".gguf" and local.is_file():
+        name = "llama.cpp (local copy of the server's GGUF)"
+    else:
+        local, expected = _ollama_blob(model)
+        name = "llama.cpp (the Ollama model's GGUF on this machine)"
+    if local is not None:
+        digest = sha256_file(local)
+        if expected and digest != expected:
+            raise RemoteError(f"The Ollama model file {local} does not have the SHA-256 its name promises; "
+                              "pull the model again with ollama.")
+        files = (ModelFile(str(local), digest, local.stat().st_size),)
+        return load_vocab(local), files, name
+    try:
+        server = ServerTokenizer(http, model)
+    except RemoteError:
+        raise
+    except (urllib.error.HTTPError, KeyError, TypeError, ValueError) as e:
+        raise RemoteError(
+            f"The server at {http.base} cannot tokenize text and its model {model!r} is not on this computer; "
+            "Verbatim needs the model's tokenizer to compare text token for token."
+        ) from e
+    return server, (), f"server ({server.flavor})"
+
+
+def _ollama_blob(model: str) -> tuple[Path | None, str | None]:
+    """The GGUF blob of an Ollama model name ("llama3.2:1b") in this machine's Ollama store and its digest."""
+    from core.model.discovery import find_models
+
+    wanted = f"ollama:{model if ':' in model else model + ':latest'}".casefold()
+    for entry in find_models(include_embedded=False).entries:
+        if entry.source == "ollama" and entry.name.casefold() == wanted:
+            return Path(entry.path), entry.expected_sha256
+    return None, None

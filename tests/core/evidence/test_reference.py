@@ -81,6 +81,16 @@ def test_reference_that_knows_one_phrase_flags_only_that_passage(scanned):
     assert PROVENANCE_KEY not in scanned.provenance
 
 
+@pytest.mark.parametrize("knows", [(PHRASE,), (STORY, PHRASE), ()])
+def test_a_generate_only_reference_reaches_the_same_outcome(scanned, knows):
+    """A reference behind Ollama or llama-server cannot score: it generates step by step, same greedy decoding."""
+    scoring = with_reference(scanned, FakeBackend(memorized=knows))
+    generating = with_reference(scanned, FakeBackend(memorized=knows, can_score=False))
+    assert generating.passages == scoring.passages and generating.summary == scoring.summary
+    for key in ("passages_checked", "passages_reproduced", "passages_set_aside"):
+        assert generating.provenance[PROVENANCE_KEY][key] == scoring.provenance[PROVENANCE_KEY][key]
+
+
 def test_reference_that_memorized_nothing_flags_nothing(scanned):
     out = with_reference(scanned, FakeBackend())
     assert out.passages == scanned.passages

@@ -1,12 +1,8 @@
 """The remote backend: clear errors from fake endpoints, and a real llama-cpp-python server on loopback."""
 
 import json
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -14,13 +10,8 @@ import pytest
 
 from core.evidence.membership import membership_scores
 from core.model.remote import RemoteError, load_remote
+from tests.helpers.servers import free_port, serving
 from tests.helpers.texts import kjv_chapter
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _NoEcho(BaseHTTPRequestHandler):
@@ -46,18 +37,20 @@ class _NoEcho(BaseHTTPRequestHandler):
 
 
 def test_server_down_is_one_clear_sentence():
-    port = _free_port()
+    port = free_port()
     with pytest.raises(RemoteError, match=rf"^No inference server answers at http://127\.0\.0\.1:{port}\.$"):
         load_remote(f"http://127.0.0.1:{port}", timeout=2)
 
 
-def test_a_server_that_ignores_echo_is_refused():
+def test_a_server_without_echo_or_tokenizer_is_one_clear_sentence():
+    """Without prompt log-probabilities the backend would be generate-only, but it must still tokenize."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _NoEcho)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        with pytest.raises(RemoteError, match="does not return log-probabilities of the prompt"):
+        with pytest.raises(RemoteError, match=r"cannot tokenize text and its model 'fake-model' is not on this "
+                                              r"computer; .*\.$"):
             load_remote(url, timeout=5)
     finally:
         server.shutdown()
@@ -80,34 +73,12 @@ def server():
     pytest.importorskip("llama_cpp.server.app")  # the [server] extra (fastapi, uvicorn)
     from core.model.discovery import embedded_smollm2_path
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_smollm2_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--verbose", "false",
-         "--type_k", "0", "--type_v", "0"],  # fp32 KV cache, as the local backend uses
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the llama-cpp-python server exited: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "/v1/models", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the llama-cpp-python server did not answer within 120 s")
-                time.sleep(0.5)
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_smollm2_path()), "--host",
+               "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--verbose", "false",
+               "--type_k", "0", "--type_v", "0"]  # fp32 KV cache, as the local backend uses
+    with serving(command, f"http://127.0.0.1:{port}", "llama-cpp-python server") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @pytest.mark.slow
