@@ -52,7 +52,14 @@ published, so you can see how much a model reproduces of text it cannot have see
 every input and model file, and the settings, so another expert can replay it with
 <i>verbatim verify</i>.</li>
 </ol>
-<p>Nothing leaves your computer: the model runs locally.</p>
+<p>Nothing leaves your computer: the model runs locally, unless you connect to a server.</p>
+<h3>Scanning a model on a server</h3>
+<p><i>Browse… &gt; Connect to a server…</i> takes the address of an OpenAI-compatible inference server
+(for example <tt>http://127.0.0.1:8080</tt>); your manuscript's text is sent to it. vLLM and
+llama-cpp-python's server return the probabilities Verbatim needs, so they get the full scan. Ollama and
+llama.cpp's own server (<tt>llama-server</tt>) only generate text, so Verbatim uses the
+generate-and-compare probe instead: it finds every verbatim run of 15 tokens or more, but measures no
+probabilities (no extraction probability, coverage or membership scores), and the result says so.</p>
 """,
 )
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.scan.progress import ScanProgress
+from core.scan.sweep import is_generate_only
 from core.settings import ScanSettings
 from gui.compare import ModelChecklist, ModelMatrixDialog
 from gui.controller import BackendFactory, ScanController, ScanFunction, ScanOptions
@@ -464,9 +465,11 @@ class MainWindow(QMainWindow):
         self.badge.show_result(result)
         text = result.text or self.manuscript.toPlainText()
         self.heatmap.set_heatmap(result.heatmap, len(text))
-        self.passage_model.set_passages(result.passages, len(text))
+        measured = not is_generate_only(result)  # a generate-only scan's p_extract is 0, not measured
+        self.passage_model.set_passages(result.passages, len(text), measured=measured)
         self.manuscript.set_passages(result.passages)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.detail.set_measured(measured)
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
         if self.passage_proxy.rowCount():
@@ -480,6 +483,7 @@ class MainWindow(QMainWindow):
         self.heatmap.set_heatmap((), 0)
         self.passage_model.set_passages((), 1)
         self.manuscript.set_passages(())
+        self.detail.set_measured(True)
         self.detail.show_passage(None)
         self.controls_panel.show_result(None)
         self._update_actions()

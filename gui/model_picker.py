@@ -1,4 +1,4 @@
-"""The model picker: embedded default, recent and discovered models, Browse…, and drops.
+"""The model picker: embedded default, recent and discovered models, Browse…, servers, and drops.
 
 Discovery walks model caches on disk, so it runs in a worker; the list fills in when it returns.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -15,7 +16,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QSizePolicy,
@@ -30,6 +33,7 @@ RECENT_KEY = "models/recent"
 SELECTED_KEY = "models/selected"
 MAX_RECENT = 8
 MODEL_SUFFIXES = (".gguf", ".safetensors")
+SERVER_EXAMPLE = "http://127.0.0.1:8080"
 
 Discover = Callable[[], Sequence[Any]]
 
@@ -51,6 +55,42 @@ def choice_for_path(path: str) -> ModelChoice:
     return ModelChoice(spec=str(p), name=p.name or str(p), format=fmt, size_bytes=size, source="chosen")
 
 
+def is_server_spec(spec: str) -> bool:
+    """Whether `spec` names an inference server (an http or https address) rather than a file."""
+    return spec.lower().startswith(("http://", "https://"))
+
+
+def server_problem(address: str) -> str:
+    """Why `address` cannot be a server address, in one sentence; "" when it can."""
+    if not address:
+        return f"Type the server's address, for example {SERVER_EXAMPLE}."
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return f"{address} has no valid port: write it as a number, for example {SERVER_EXAMPLE}."
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return (
+            f"{address} is not a server address: it must start with http:// or https:// and name a host "
+            f"(for example {SERVER_EXAMPLE})."
+        )
+    return ""
+
+
+def choice_for_server(url: str) -> ModelChoice:
+    """A picker entry for an OpenAI-compatible inference server (its model is named when it loads)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]  # never show credentials written into the address
+    return ModelChoice(spec=url, name=f"Server {host}", format="server", source="server")
+
+
+def choice_for_spec(spec: str) -> ModelChoice | None:
+    """The picker entry for a remembered spec: a server, an existing file or folder, or None if gone."""
+    if is_server_spec(spec):
+        return choice_for_server(spec)
+    return choice_for_path(spec) if Path(spec).exists() else None
+
+
 def _discover_job(discover: Discover) -> Generator[None, None, list[ModelChoice]]:
     entries = discover()
     return [ModelChoice.from_entry(e) for e in entries]
@@ -58,12 +98,13 @@ def _discover_job(discover: Discover) -> Generator[None, None, list[ModelChoice]
 
 
 class ModelPicker(QWidget):
-    """Combo box of models plus Browse…; remembers recent choices in QSettings.
+    """Combo box of models plus Browse… (files, folders, servers); remembers recent choices in QSettings.
 
     Signals:
-        modelChanged(object): the chosen spec (str path/name, or None for the embedded default).
+        modelChanged(object): the chosen spec (str path, name or server URL; None for the embedded default).
         discoveryFinished(int): discovery returned this many models.
-        errorOccurred(str): a dropped or browsed path cannot be a model; one sentence.
+        errorOccurred(str): a dropped or browsed path, or a typed server address, cannot be a model;
+            one sentence.
     """
 
     modelChanged = Signal(object)
@@ -89,10 +130,17 @@ class ModelPicker(QWidget):
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.combo.setToolTip("The model to test. Drop a .gguf file or a safetensors folder here to add one.")
         self.browse_button = QPushButton("&Browse…")
-        self.browse_button.setToolTip("Choose a model file (.gguf, .safetensors) or a model folder")
+        self.browse_button.setToolTip(
+            "Choose a model file (.gguf, .safetensors), a model folder, or an inference server"
+        )
         menu = QMenu(self.browse_button)
         menu.addAction("Model &file…", self._on_browse_file)
         menu.addAction("Model f&older…", self._on_browse_folder)
+        menu.addSeparator()
+        self.server_action = menu.addAction("Connect to a &server…", self._on_browse_server)
+        self.server_action.setToolTip(
+            "An OpenAI-compatible inference server: vLLM, llama-cpp-python's server, Ollama, llama-server"
+        )
         self.browse_button.setMenu(menu)
 
         layout = QHBoxLayout(self)
@@ -102,8 +150,7 @@ class ModelPicker(QWidget):
         layout.addWidget(self.browse_button)
 
         self._rebuild()
-        selected = self._settings.value(SELECTED_KEY, "", type=str)
-        self._select(selected or None)
+        self._select(self._selected() or None)
         self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
 
     def start_discovery(self) -> None:
@@ -124,7 +171,7 @@ class ModelPicker(QWidget):
         self._runner.wait_all()
 
     def current_spec(self) -> str | None:
-        """The chosen model: a path or name, or None for the embedded default."""
+        """The chosen model: a path, name or server URL, or None for the embedded default."""
         choice = self.combo.currentData(OBJECT_ROLE)
         return choice.spec if isinstance(choice, ModelChoice) else None
 
@@ -134,11 +181,15 @@ class ModelPicker(QWidget):
         return choice if isinstance(choice, ModelChoice) else self.model.choices()[0]
 
     def recent(self) -> list[str]:
-        """Recently chosen model paths, newest first."""
+        """Recently chosen model paths and server URLs, newest first."""
         value = self._settings.value(RECENT_KEY, [])
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [str(v) for v in (value or [])]
+        if isinstance(value, str):  # QSettings hands back a one-item list as a bare string
+            return [value] if value else []
+        return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+    def _selected(self) -> str:
+        """The spec last chosen ("" for the embedded default or none)."""
+        return str(self._settings.value(SELECTED_KEY, "", type=str) or "")
 
     def choose_path(self, path: str) -> bool:
         """Add a model file or folder, select it and remember it; False (and errorOccurred) if unusable."""
@@ -156,6 +207,22 @@ class ModelPicker(QWidget):
         self._select(str(p))
         return True
 
+    def choose_server(self, address: str) -> bool:
+        """Add an inference server by address, select it and remember it.
+
+        False (and errorOccurred) when the address is not an http(s) URL with a host; whether the server
+        answers is found when the model loads.
+        """
+        problem = server_problem(address.strip())
+        if problem:
+            self.errorOccurred.emit(problem)
+            return False
+        url = urlsplit(address.strip()).geturl().rstrip("/")  # "HTTP://" -> "http://", as load_backend expects
+        self._remember(url)
+        self._rebuild()
+        self._select(url)
+        return True
+
     def _remember(self, spec: str) -> None:
         recent = [spec] + [r for r in self.recent() if r != spec]
         self._settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
@@ -163,7 +230,7 @@ class ModelPicker(QWidget):
     def _rebuild(self) -> None:
         current = self.current_spec() if self.combo.count() else None
         self.combo.blockSignals(True)
-        recent = [choice_for_path(r) if Path(r).exists() else None for r in self.recent()]
+        recent = [choice_for_spec(r) for r in self.recent()]
         known = {c.spec: c for c in self._discovered}
         rows = [known.get(c.spec, c) for c in recent if c is not None] + self._discovered
         self.model.set_choices(rows)
@@ -187,7 +254,7 @@ class ModelPicker(QWidget):
     def _on_discovery_returned(self, choices: list[ModelChoice]) -> None:
         self._discovered = list(choices)
         self._rebuild()
-        selected = self._settings.value(SELECTED_KEY, "", type=str)
+        selected = self._selected()
         if selected and self.current_spec() is None:
             self._select(selected)
         self.discoveryFinished.emit(len(choices))
@@ -203,6 +270,17 @@ class ModelPicker(QWidget):
         path = QFileDialog.getExistingDirectory(self, "Choose a model folder")
         if path:
             self.choose_path(path)
+
+    def _on_browse_server(self) -> None:
+        address, ok = QInputDialog.getText(
+            self,
+            "Connect to a server",
+            "Address of an OpenAI-compatible inference server (vLLM, llama-cpp-python, Ollama, llama-server):",
+            QLineEdit.EchoMode.Normal,
+            SERVER_EXAMPLE,
+        )
+        if ok:
+            self.choose_server(address)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Accept drags that carry local files."""

@@ -26,6 +26,11 @@ from gui import style
 SORT_ROLE = Qt.ItemDataRole.UserRole
 OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
 
+NOT_MEASURED = "—"
+"""A figure the scan did not measure (a generate-only scan measures no probabilities)."""
+NOT_MEASURED_TIP = "not measured: generate-only scan"
+NOT_MEASURED_WHY = "Not measured in this scan: the model's server returns no log-probabilities of given text."
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -75,17 +80,31 @@ class PassageTableModel(QAbstractTableModel):
         "Generic phrase any model reproduces; kept out of the verdict.",
     )
 
+    P_EXTRACT = 3
+    """The column of p_extract, which a generate-only scan does not measure."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._passages: tuple[Passage, ...] = ()
         self._text_length = 1
+        self._measured = True
 
-    def set_passages(self, passages: Sequence[Passage], text_length: int) -> None:
-        """Replace all rows (a new result)."""
+    def set_passages(self, passages: Sequence[Passage], text_length: int, *, measured: bool = True) -> None:
+        """Replace all rows (a new result).
+
+        `measured` False: the scan measured no probabilities (generate-only), so p_extract, which holds 0,
+        shows as not measured.
+        """
         self.beginResetModel()
         self._passages = tuple(passages)
         self._text_length = max(1, text_length)
+        self._measured = measured
         self.endResetModel()
+
+    @property
+    def measured(self) -> bool:
+        """Whether the shown passages' p_extract was measured (False for a generate-only scan)."""
+        return self._measured
 
     def passage(self, row: int) -> Passage:
         """The Passage shown in `row`."""
@@ -107,7 +126,8 @@ class PassageTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.COLUMNS[section]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return self.TOOLTIPS[section]
+                unmeasured = section == self.P_EXTRACT and not self._measured
+                return self.TOOLTIPS[section] + (f"\n{NOT_MEASURED_WHY}" if unmeasured else "")
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None
@@ -118,6 +138,7 @@ class PassageTableModel(QAbstractTableModel):
             return None
         p = self._passages[index.row()]
         col = index.column()
+        unmeasured = col == self.P_EXTRACT and not self._measured
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return f"{p.start_char:,}  ({100 * p.start_char / self._text_length:.0f} %)"
@@ -125,18 +146,21 @@ class PassageTableModel(QAbstractTableModel):
                 return f"{p.verbatim_tokens:,}"
             if col == 2:
                 return f"{p.similarity:.1f}"
-            if col == 3:
-                return format_probability(p.p_extract)
+            if col == self.P_EXTRACT:
+                return NOT_MEASURED if unmeasured else format_probability(p.p_extract)
             return "yes" if p.common_phrase else ""
         if role == SORT_ROLE:
+            # Unmeasured p_extract is 0.0 in every row: sorting on it keeps the rows' order (a stable sort).
             return (p.start_char, p.verbatim_tokens, p.similarity, p.p_extract, int(p.common_phrase))[col]
         if role == OBJECT_ROLE:
             return p
-        if role == Qt.ItemDataRole.ForegroundRole and p.common_phrase:
+        if role == Qt.ItemDataRole.ForegroundRole and (p.common_phrase or unmeasured):
             return QBrush(style.MUTED)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             align = Qt.AlignmentFlag.AlignLeft if col in (0, 4) else Qt.AlignmentFlag.AlignRight
             return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and unmeasured:
+            return NOT_MEASURED_TIP
         if role == Qt.ItemDataRole.ToolTipRole and p.common_phrase:
             return p.common_phrase_reason or "Common phrase: kept out of the verdict."
         return None
@@ -174,9 +198,10 @@ class ModelChoice:
     """One entry of the model picker: what to pass to load_backend, and what to show."""
 
     spec: str | None
-    """Path or name for load_backend; None is the embedded default model."""
+    """Path, name or server URL for load_backend; None is the embedded default model."""
     name: str
     format: str = ""
+    """File format ("gguf", "safetensors", "folder"), or "server" for an inference server's URL."""
     size_bytes: int | None = None
     parameters: int | None = None
     quantization: str | None = None
@@ -195,8 +220,15 @@ class ModelChoice:
             source=str(getattr(entry, "source", "") or ""),
         )
 
+    @property
+    def is_server(self) -> bool:
+        """Whether this entry is an inference server reached over HTTP (its model is named on loading)."""
+        return self.format == "server"
+
     def label(self) -> str:
-        """One line: name, format, size, parameters."""
+        """One line: name, format, size, parameters (a server: its name and "remote")."""
+        if self.is_server:
+            return f"{self.name}  —  remote"
         parts = [self.name]
         details = [d for d in (self.format.upper(), self.quantization or "") if d]
         if self.size_bytes:
@@ -252,6 +284,8 @@ class ModelListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return c.label()
         if role == Qt.ItemDataRole.ToolTipRole:
+            if c.is_server:
+                return f"{c.name}\n{c.spec}\nAn OpenAI-compatible inference server: the manuscript is sent to it."
             where = c.spec or "installed with Verbatim"
             return f"{c.name}\n{where}" + (f"\nfound in: {c.source}" if c.source else "")
         if role in (OBJECT_ROLE, SORT_ROLE):

@@ -10,9 +10,11 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QTextEdit, QVBoxLayout, QWidget
 
 from core.results import Passage, ScanResult
+from core.scan.sweep import is_generate_only, limitation
+from core.settings import ScanSettings
 from gui import style
 from gui.manuscript import _ASTRAL
-from gui.models import format_probability
+from gui.models import NOT_MEASURED_TIP, format_probability
 
 VERDICT_WORDS = {
     "memorized": "Memorized",
@@ -21,12 +23,31 @@ VERDICT_WORDS = {
 }
 
 
+# An attention box inside the verdict card: amber, as a caveat rather than an error (the message bar is red).
+NOTICE_SHEET = (
+    "QLabel#notice { background: #fff8e1; border: 1px solid #e0b252; border-radius: 4px; "
+    "padding: 6px 8px; color: #1f2328; }"
+)
+
+
 def _qt_pos(text: str, i: int) -> int:
     return i + len(_ASTRAL.findall(text, 0, i))
 
 
+def generate_only_notice(result: ScanResult) -> str:
+    """The limitation of a generate-only scan, in its own settings' numbers (defaults if unreadable)."""
+    try:
+        settings = ScanSettings.from_dict(result.settings)
+    except (TypeError, ValueError):  # a result written by another version: the paragraph is still right
+        settings = ScanSettings()
+    return limitation(settings)
+
+
 class VerdictBadge(QFrame):
-    """The verdict word in its colour, the rule that fired, and the key figures of a result."""
+    """The verdict, the rule that fired, the key figures, and what a generate-only scan did not measure.
+
+    Signals: none.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,12 +89,25 @@ class VerdictBadge(QFrame):
         self.reason_label = QLabel("Open a manuscript, pick a model and press Scan (Ctrl+R).")
         self.reason_label.setObjectName("muted")
         self.reason_label.setWordWrap(True)
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("notice")
+        self.notice_label.setStyleSheet(NOTICE_SHEET)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextFormat(Qt.TextFormat.RichText)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_label.hide()
         outer.addLayout(top)
         outer.addWidget(self.reason_label)
+        outer.addSpacing(4)
+        outer.addWidget(self.notice_label)
 
     def figure(self, key: str) -> str:
         """The text of one key figure ("longest", "share", "confirmed", "coverage")."""
         return self._values[key].text()
+
+    def notice(self) -> str:
+        """The notice shown under the verdict as plain text, or "" when there is none."""
+        return self.notice_label.accessibleDescription() if not self.notice_label.isHidden() else ""
 
     def clear(self, message: str = "No scan yet", detail: str = "") -> None:
         """Back to the empty state with a message."""
@@ -82,6 +116,14 @@ class VerdictBadge(QFrame):
         self.reason_label.setText(detail)
         for val in self._values.values():
             val.setText("—")
+            val.setStyleSheet("")
+            val.setToolTip("")
+        self._set_notice("")
+
+    def _set_notice(self, text: str) -> None:
+        self.notice_label.setText(f"<b>Generate-only scan.</b> {html.escape(text)}" if text else "")
+        self.notice_label.setAccessibleDescription(text)
+        self.notice_label.setVisible(bool(text))
 
     def show_result(self, result: ScanResult) -> None:
         """Fill in the verdict and figures; an incomplete result says so first."""
@@ -101,8 +143,20 @@ class VerdictBadge(QFrame):
         self._values["share"].setText(f"{s.verbatim_token_share:.1%}")
         common = f"  (+{s.common_phrases} common)" if s.common_phrases else ""
         self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}")
-        cov = _coverage_at(s.coverage, 0.01)
-        self._values["coverage"].setText("—" if cov is None else f"{cov:.1%}")
+        coverage = self._values["coverage"]
+        if is_generate_only(result):
+            # The sweep measures no probabilities: an empty coverage is "not measured", not "none".
+            coverage.setText("not measured")
+            coverage.setStyleSheet(f"color: {style.MUTED.name()}; font-weight: normal;")  # not a figure
+            coverage.setToolTip("Coverage needs log-probabilities of the author's text, which this server "
+                                "does not return.")
+            self._set_notice(generate_only_notice(result))
+        else:
+            cov = _coverage_at(s.coverage, 0.01)
+            coverage.setText("—" if cov is None else f"{cov:.1%}")
+            coverage.setStyleSheet("")
+            coverage.setToolTip("")
+            self._set_notice("")
 
 
 def _coverage_at(coverage: dict[str, float], tau: float) -> float | None:
@@ -183,6 +237,15 @@ class PassageDetail(QWidget):
             row.addWidget(pane, 1)
         layout.addLayout(row, 1)
         self._passage: Passage | None = None
+        self._measured = True
+
+    def set_measured(self, measured: bool) -> None:
+        """Whether the result's probabilities were measured; applies to the passage shown too.
+
+        False for a generate-only scan: p_extract and the near-tie positions, which hold 0, show as not measured.
+        """
+        self._measured = measured
+        self.show_passage(self._passage)
 
     @property
     def passage(self) -> Passage | None:
@@ -198,6 +261,7 @@ class PassageDetail(QWidget):
             self.summary_label.setText(
                 "Select a passage to compare the author's text with the model's output."
             )
+            self.summary_label.setToolTip("")
             return
         grey = "common" if p.common_phrase else ""
         self.prompt.set_content(p.prompt)
@@ -207,15 +271,19 @@ class PassageDetail(QWidget):
             f"<b>{p.verbatim_tokens}</b> tokens verbatim",
             f"similarity <b>{p.similarity:.1f}</b>",
             f"longest common run <b>{p.longest_common_chars}</b> characters",
-            f"p_extract <b>{format_probability(p.p_extract)}</b>",
         ]
-        q = p.queries_for_half
+        if not self._measured:  # 0 in the result would read as measured
+            figures.append("p_extract <i>not measured</i> (generate-only scan)")
+        else:
+            figures.append(f"p_extract <b>{format_probability(p.p_extract)}</b>")
+        q = p.queries_for_half if self._measured else None
         if q is not None:
             figures.append(f"≈ {q:,} sample{'s' if q != 1 else ''} for a 50 % chance")
-        if p.fragile_positions:
+        if p.fragile_positions and self._measured:
             figures.append(f"{p.fragile_positions} near-tie positions")
         text = " · ".join(figures)
         if p.common_phrase:
             reason = html.escape(p.common_phrase_reason or "reproduced without this work's context")
             text += f"<br><i>Common phrase, kept out of the verdict: {reason}</i>"
         self.summary_label.setText(text)
+        self.summary_label.setToolTip("" if self._measured else f"p_extract {NOT_MEASURED_TIP}")

@@ -23,7 +23,7 @@ SEEN_KEY = "welcome/seen"
 SAMPLE = ("samples", "genesis-1-3-kjv.txt")
 
 INTRO = (
-    "Verbatim checks whether a language model on your computer memorized your manuscript. "
+    "Verbatim checks whether a language model memorized your manuscript. "
     "It gives the model the text before each passage and looks for places where the model continues "
     "with your own words, then has the model write those passages out again to prove it. "
     "You get a verdict, the reproduced passages side by side with yours, and a PDF report that another "
@@ -69,7 +69,8 @@ class WelcomeView(QWidget):
         self.help_link = QLabel('<a href="help:method">How it works</a>')
         self.help_link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.help_link.setAccessibleName("How it works")
-        note = QLabel("Everything runs on this computer; nothing is uploaded.")
+        # A model on a server (Browse ▸ Connect to a server…) is sent the text: say so, not "nothing is uploaded".
+        self.privacy_note = note = QLabel("Your manuscript stays on this computer unless you choose a model on a server.")
         note.setStyleSheet("color: palette(placeholder-text);")
 
         buttons = QHBoxLayout()
