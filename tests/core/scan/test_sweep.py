@@ -138,3 +138,42 @@ def _layout():
     from core.report.content import Layout
 
     return Layout(px_per_pt=1.0)
+
+
+class _CountingGenerator(FakeBackend):
+    """The generate-only fake, counting the rows it generates for."""
+
+    def __init__(self) -> None:
+        super().__init__(memorized=PIECES, can_score=False)
+        self.rows = 0
+
+    def generate(self, prompts, max_new_tokens):
+        self.rows += prompts.shape[0]
+        return super().generate(prompts, max_new_tokens)
+
+
+def test_a_cancelled_generate_only_scan_resumes_from_its_checkpoint(tmp_path):
+    from core.store import ScanPlan, ScanStore
+
+    text = manuscript()
+    settings = dataclasses.replace(SMALL, confirm_batch_size=2)
+    whole = run_scan(document(text), FakeBackend(memorized=PIECES, can_score=False), settings)
+    path = tmp_path / "scan.sqlite"
+    plan = ScanPlan.for_scan(document(text), FakeBackend(memorized=PIECES, can_score=False).info, settings)
+    cancel = CancelToken()
+    with ScanStore.create(path, plan) as store:
+        gen = scan(document(text), FakeBackend(memorized=PIECES, can_score=False), settings, cancel, store)
+        for _ in range(4):  # tokenize + 3 slices of probes
+            next(gen)
+        cancel.cancel()
+        assert not drain(gen)[1].complete
+        done, total = store.progress()
+        assert done == 3 and total > 3
+    again = _CountingGenerator()
+    with ScanStore.resume_or_create(path, plan) as store:
+        resumed = run_scan(document(text), again, settings, store=store)
+        assert store.finished
+    assert resumed.passages == whole.passages and resumed.summary == whole.summary
+    fresh = _CountingGenerator()
+    run_scan(document(text), fresh, settings)
+    assert again.rows == fresh.rows - 3 * 2  # the three committed slices of two probes were not redone
