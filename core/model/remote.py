@@ -97,12 +97,20 @@ class ServerTokenizer:
             # vLLM reads "prompt", llama-server "content"; only vLLM's answer counts the tokens.
             out = http.request("/tokenize", {"model": model, "prompt": "a", "content": "a",
                                              "add_special_tokens": False})
+            if not isinstance(out.get("tokens"), list):
+                raise TypeError("/tokenize answered without tokens")
             self.flavor = "vllm" if "count" in out else "llama-server"
         except urllib.error.HTTPError:
             self.flavor = "llama-cpp-python"
         self._bos: int | None = None
-        with_special = self._ids("", special=True)
-        self._bos = with_special[0] if with_special else None
+        if self.flavor == "llama-server":
+            # It adds no BOS to an empty text: its /props names the token, as the local backends use it.
+            bos_text = http.request("/props").get("bos_token")
+            bos = self._ids(str(bos_text)) if bos_text else []
+            self._bos = bos[0] if len(bos) == 1 else None
+        else:
+            with_special = self._ids("", special=True)
+            self._bos = with_special[0] if with_special else None
 
     @property
     def bos_id(self) -> int | None:
@@ -227,9 +235,8 @@ class RemoteBackend:
         for row in range(prompts.shape[0]):
             out = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
             choice = out["choices"][0]
-            tokens = (choice.get("logprobs") or {}).get("tokens") or []
-            ids = [_token_id(tok) for tok in tokens]
-            if not ids or min(ids) < 0:  # tokens given as text: re-tokenize the generated text
+            ids = _generated_ids(choice.get("logprobs") or {})
+            if not ids or min(ids) < 0:  # tokens given as text: re-tokenize the generated text (the last may differ)
                 ids = [int(i) for i in self.tokenizer.tokenize(str(choice.get("text") or "")).ids]
             ids = ids[:max_new_tokens]
             result[row, : len(ids)] = ids
@@ -287,6 +294,16 @@ def _same_token(echoed: str, token: int, tokenizer: _Tokenizer) -> bool:
     if parsed >= 0:
         return parsed == token
     return echoed == tokenizer.decode([token]).replace("\ufffd", "") or "\ufffd" in tokenizer.decode([token])
+
+
+def _generated_ids(logprobs: dict[str, Any]) -> list[int]:
+    """The generated token ids: vLLM's "token_id:N" strings, or llama-server's per-token "id"; [] if neither."""
+    if logprobs.get("tokens"):
+        return [_token_id(str(tok)) for tok in logprobs["tokens"]]
+    content = logprobs.get("content")
+    if isinstance(content, list) and content and all(isinstance(e, dict) and "id" in e for e in content):
+        return [int(e["id"]) for e in content]
+    return []
 
 
 def _token_id(key: str) -> int:

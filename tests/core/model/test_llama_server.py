@@ -1,0 +1,174 @@
+"""llama.cpp's own server (llama-server), real, on loopback: no prompt log-probabilities, so generate-only.
+
+The server is built from PyPI's llama.cpp source by tests.helpers.llama_server (scripts/test.sh does it)
+and serves the embedded SmolLM2 GGUF under an alias, so the backend must tokenize through the server.
+The reference for every figure is the same model file run locally by llama-cpp-python.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.model.backend import IntArray, Tokens
+from core.model.remote import RemoteError
+from core.scan.engine import run_scan
+from core.scan.sweep import PROBE
+from core.scan.triage import with_bos
+from core.settings import ScanSettings
+from tests.helpers.docs import document
+from tests.helpers.llama_server import binary_path
+from tests.helpers.servers import free_port, serving
+
+pytestmark = pytest.mark.slow
+
+OPENING = (
+    "The lighthouse keeper's daughter kept a ledger of every ship that passed, and in the winter of the "
+    "great storm she wrote down a name that appeared in no registry anywhere on the coast. "
+)
+CLOSING = (
+    " Nobody in the village believed her until the spring tides uncovered a figurehead on the shingle, "
+    "carved with the same name in letters worn almost smooth by the sea."
+)
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    from core.model.discovery import embedded_smollm2_path
+
+    binary = binary_path()
+    if not binary.is_file():
+        raise FileNotFoundError(f"{binary} is missing: run `python -m tests.helpers.llama_server` (scripts/test.sh does).")
+    port = free_port()
+    command = [str(binary), "-m", str(embedded_smollm2_path()), "--host", "127.0.0.1", "--port", str(port),
+               "--alias", "smollm2-served", "-c", "1024", "-t", "2", "-np", "1",
+               "-ctk", "f32", "-ctv", "f32"]  # fp32 KV cache, as the local backend uses
+    with serving(command, f"http://127.0.0.1:{port}", "llama-server", ready_path="/health") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def remote(server_url):
+    from core.model.loader import load_backend
+
+    return load_backend(server_url, ScanSettings(), backend="remote")
+
+
+@pytest.fixture(scope="module")
+def local():
+    from core.model.loader import load_backend
+
+    return load_backend("smollm2", ScanSettings(device="cpu"), backend="llama.cpp")
+
+
+class GenerateOnly:
+    """The local model with its scoring hidden: the same sweep as through the server, without a server."""
+
+    can_score = False
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.info = backend.info
+
+    @property
+    def bos_id(self) -> int | None:
+        return self.backend.bos_id
+
+    def tokenize(self, text: str) -> Tokens:
+        return self.backend.tokenize(text)
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        return self.backend.decode(ids)
+
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        return self.backend.generate(prompts, max_new_tokens)
+
+
+NEAR_TIE = 0.3
+"""Nats between the local model's top two tokens under which the server may choose the other one. The
+server is a newer llama.cpp than llama-cpp-python's, with other kernels; on this Q4_1 model two
+implementations' log-probabilities differ by a median 0.035 and a 90th percentile 0.21 nats
+(bench/RESULTS-backends.md), so a greedy choice can flip where the top two are that close. Measured
+here: divergences at local gaps of 0.15 and 0.19 nats (the server's own gap: 0.04)."""
+
+
+def agree_but_for_near_ties(local: Any, prompt: IntArray, theirs: IntArray, ours: IntArray) -> bool:
+    """The two greedy continuations of `prompt` are equal, or first differ where the local model is near a tie."""
+    n = min(len(theirs), len(ours))
+    first = next((j for j in range(n) if theirs[j] != ours[j]), None)
+    if first is None:
+        return True
+    row = np.concatenate([prompt, ours[: first + 1]])[None, :]
+    gap = float(local.score(row, 40).gap[0, -1])  # the last column predicts ours[first]
+    print(f"diverged at generated token {first}: local top-2 gap {gap:.5f} nats")
+    return gap < NEAR_TIE
+
+
+def served_text(remote: Any) -> tuple[str, int]:
+    """A text with a stretch the served model reproduces: its own greedy continuation of the opening.
+
+    Returns the text and the token position where the continuation starts.
+    """
+    ids = remote.tokenize(OPENING.rstrip()).ids
+    out = remote.generate(with_bos(ids[None, :], remote.bos_id), 48)[0]
+    return OPENING.rstrip() + remote.decode(out[out >= 0]) + CLOSING, len(ids)
+
+
+def test_llama_server_is_generate_only_and_tokenizes_like_the_file(remote, local):
+    assert remote.can_score is False
+    assert remote.info.backend.startswith("remote, generate-only")
+    assert remote.info.tokenizer == "server (llama-server)" and remote.info.name == "smollm2-served"
+    text = OPENING + CLOSING
+    theirs, ours = remote.tokenize(text), local.tokenize(text)
+    assert theirs.ids.tolist() == ours.ids.tolist()
+    assert theirs.offsets.tolist() == ours.offsets.tolist()
+    assert remote.bos_id == local.bos_id
+    with pytest.raises(RemoteError, match="only the generate-and-compare probe applies"):
+        remote.score(np.asarray([[local.bos_id, *ours.ids[:8]]]), top_k=40)
+    prompts = np.stack([with_bos(ours.ids[None, s : s + 20], local.bos_id)[0] for s in (0, 15, 30)])
+    served, here = remote.generate(prompts, 12), local.generate(prompts, 12)
+    for row in range(prompts.shape[0]):
+        assert agree_but_for_near_ties(local, prompts[row], served[row], here[row])
+
+
+def test_generate_only_scan_through_the_server_finds_the_served_models_own_text(remote, local):
+    text, begins = served_text(remote)
+    served = run_scan(document(text, "lighthouse.txt"), remote, ScanSettings())
+    assert served.complete and served.provenance["probe"] == PROBE
+    assert served.summary.verdict == "memorized", served.summary.reason
+    assert served.summary.coverage == {} and served.membership is None
+    longest = max(served.passages, key=lambda p: p.verbatim_tokens)
+    # The sweep followed the run back to its first token: where the continuation begins (or before, if the
+    # model also predicts the opening's last words).
+    assert longest.start_token <= begins < longest.end_token
+    # Each probe sees only the 50 tokens before it, the whole opening no longer: the run may end earlier
+    # than the 48 tokens the model wrote after the full opening, but not before the sweep's guarantee.
+    assert longest.verbatim_tokens >= 2 * ScanSettings().thresholds.candidate_run_tokens - 1
+    assert text[longest.start_char : longest.end_char].strip() in longest.generated
+    # The same scan with the same file run locally finds the same passage, up to a near-tie.
+    here = run_scan(document(text, "lighthouse.txt"), GenerateOnly(local), ScanSettings())
+    mine = max(here.passages, key=lambda p: p.verbatim_tokens)
+    assert mine.start_token == longest.start_token
+    ids = local.tokenize(text).ids
+    prompt = with_bos(ids[None, max(0, mine.start_token - 50) : mine.start_token], local.bos_id)[0]
+    assert agree_but_for_near_ties(local, prompt, remote.tokenize(longest.generated).ids,
+                                   local.tokenize(mine.generated).ids)
+def test_cli_scan_through_llama_server_says_generate_only(server_url, remote, tmp_path):
+    manuscript = tmp_path / "lighthouse.txt"
+    manuscript.write_text(served_text(remote)[0], encoding="utf-8")
+    out = tmp_path / "r.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "scan", str(manuscript), "--model", server_url, "--json", str(out),
+         "--no-bundled-controls", "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Note: This model's server returns log-probabilities only for the tokens it generates" in done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["provenance"]["probe"] == PROBE and data["summary"]["coverage"] == {}
+    assert "Coverage@tau         : not measured" in done.stdout
