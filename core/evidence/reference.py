@@ -195,8 +195,9 @@ def reference_outcomes(
 
     The whole text is tokenized once with the reference tokenizer; each passage's prompt is the
     prefix_tokens reference tokens before it, and greedy generation is verified exactly in one pass
-    (draft_verify), or generated step by step when the reference is a generate-only server. Passages cancelled before their batch, or with nothing to prompt with (the start of
-    the text and no BOS), get no outcome.
+    (draft_verify), or generated step by step when the reference is a generate-only server. Passages
+    cancelled before their batch, or with nothing to prompt with (the start of the text and no BOS),
+    get no outcome.
     """
     tokens = reference.tokenize(text)
     ids, offsets = tokens.ids, tokens.offsets

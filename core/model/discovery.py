@@ -337,6 +337,18 @@ def _ollama_candidates(home: Path, env: Mapping[str, str], problems: list[str]) 
         yield blob, "ollama", _ollama_name(host, namespace, model, tag), digest
 
 
+def find_ollama_model(name: str, home: str | os.PathLike[str] | None = None,
+                      env: Mapping[str, str] | None = None) -> tuple[Path, str | None] | None:
+    """The GGUF blob (and its digest) of a model as Ollama's server names it ("llama3.2:1b"), if stored here."""
+    tagged = name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+    problems: list[str] = []
+    home_path = Path(home) if home is not None else Path.home()
+    for blob, _, listed, digest in _ollama_candidates(home_path, os.environ if env is None else env, problems):
+        if listed.casefold() == f"ollama:{tagged}".casefold():
+            return blob, digest
+    return None
+
+
 def _ollama_model_digest(manifest: Path) -> str | None:
     """The hex SHA-256 of the manifest's model layer, or None when it has none."""
     if manifest.stat().st_size > _MAX_MANIFEST_BYTES:

@@ -40,6 +40,10 @@ _RETRIES = 3
 _BACKOFF_S = 0.5
 
 
+_Answer = tuple[dict[str, Any], bool]
+"""A completion and whether its prompt was sent as token ids."""
+
+
 class RemoteError(ValueError):
     """The server is unreachable or cannot do what scoring needs; the message is one sentence."""
 
@@ -180,13 +184,14 @@ class RemoteBackend:
         return self.tokenizer.decode(ids)
 
     # -- requests ------------------------------------------------------------------------------
-    def _complete(self, prompt: IntArray, **params: Any) -> dict[str, Any]:
+    def _complete(self, prompt: IntArray, **params: Any) -> _Answer:
+        """The server's completion of `prompt`, and whether the prompt went as token ids (else as text)."""
         body: dict[str, Any] = {"model": self.model, "temperature": 0.0, "top_k": 1, "seed": 0,
                                 "return_tokens_as_token_ids": True, **params}
         if self._ids_ok:
             try:
                 out: dict[str, Any] = self.http.request("/v1/completions", {**body, "prompt": [int(t) for t in prompt]})
-                return out
+                return out, True
             except urllib.error.HTTPError:
                 # vLLM takes token ids; llama-cpp-python's server answers 500 to anything but text.
                 self._ids_ok = False
@@ -195,7 +200,7 @@ class RemoteBackend:
             out = self.http.request("/v1/completions", {**body, "prompt": render(prompt)})
         except urllib.error.HTTPError as e:
             raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
-        return out
+        return out, False
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         if not self.can_score:
@@ -205,10 +210,12 @@ class RemoteBackend:
         greedy = np.full((b, t - 1), -1, dtype=np.int64)
         logp, logp_topk, gap = nan.copy(), nan.copy(), nan.copy()
         n = min(top_k, self.logprobs)
+        # One request at a time, in order: a server's numerics can depend on what it batches together and
+        # on which prompt its cache holds, and a scan must not depend on either.
         for row in range(b):
-            out = self._complete(windows[row], echo=True, logprobs=n, max_tokens=1)
+            out, ids_sent = self._complete(windows[row], echo=True, logprobs=n, max_tokens=1)
             lp = _logprobs_of(out, self.http.base)
-            cols = _columns(lp, windows[row], self._ids_ok, self.tokenizer)
+            cols = _columns(lp, windows[row], ids_sent, self.tokenizer)
             for col, entry in cols:
                 actual, top = entry
                 target = int(windows[row, col + 1])
@@ -233,7 +240,7 @@ class RemoteBackend:
         if max_new_tokens <= 0:
             return result
         for row in range(prompts.shape[0]):
-            out = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
+            out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
             choice = out["choices"][0]
             ids = _generated_ids(choice.get("logprobs") or {})
             if not ids or min(ids) < 0:  # tokens given as text: re-tokenize the generated text (the last may differ)
@@ -355,6 +362,7 @@ def _tokenizer_for(http: Http, model: str) -> tuple[_Tokenizer, tuple[ModelFile,
     llama-cpp-python names a model by its GGUF path; Ollama by a name its store on this machine resolves.
     Otherwise the server tokenizes (vLLM, llama-server, llama-cpp-python's /extras).
     """
+    from core.model.discovery import find_ollama_model
     from core.model.llamacpp import load_vocab
     from core.model.safety import sha256_file
 
@@ -363,7 +371,7 @@ def _tokenizer_for(http: Http, model: str) -> tuple[_Tokenizer, tuple[ModelFile,
     if local is not None and local.suffix.lower() == ".gguf" and local.is_file():
         name = "llama.cpp (local copy of the server's GGUF)"
     else:
-        local, expected = _ollama_blob(model)
+        local, expected = find_ollama_model(model) or (None, None)
         name = "llama.cpp (the Ollama model's GGUF on this machine)"
     if local is not None:
         digest = sha256_file(local)
@@ -382,14 +390,3 @@ def _tokenizer_for(http: Http, model: str) -> tuple[_Tokenizer, tuple[ModelFile,
             "Verbatim needs the model's tokenizer to compare text token for token."
         ) from e
     return server, (), f"server ({server.flavor})"
-
-
-def _ollama_blob(model: str) -> tuple[Path | None, str | None]:
-    """The GGUF blob of an Ollama model name ("llama3.2:1b") in this machine's Ollama store and its digest."""
-    from core.model.discovery import find_models
-
-    wanted = f"ollama:{model if ':' in model else model + ':latest'}".casefold()
-    for entry in find_models(include_embedded=False).entries:
-        if entry.source == "ollama" and entry.name.casefold() == wanted:
-            return Path(entry.path), entry.expected_sha256
-    return None, None

@@ -1,6 +1,7 @@
 """The scan, from a manuscript's text to a ScanResult, as one generator that yields progress.
 
-    tokenize once -> triage (every position, teacher-forced) -> candidate runs
+    tokenize once -> triage (every position, teacher-forced; on a server that cannot score given
+      text, the generate-and-compare sweep of core/scan/sweep.py) -> candidate runs
       -> standard 50+50 windows (exact match, p_z) -> real generation confirms
       -> common-phrase test -> verdict, coverage, membership, heatmap
 

@@ -4,13 +4,12 @@ Some servers (Ollama, llama.cpp's own server) return log-probabilities only for 
 generate, never for given text, so the one teacher-forced pass (core/scan/triage.py) is impossible.
 The sweep finds the same greedy hits by generation instead:
 
-- every c = candidate_run_tokens positions, the model is given the prefix_tokens before it and
-  generates c tokens greedily. While its output equals the author's text, each generated token *is*
-  the greedy prediction from the author's own text at that position, so those positions are hits;
-  the first token that differs is a miss; the positions after it are unknown (their context is no
-  longer the author's) and stay unscored. The context is the prefix_tokens before each probe, as in
-  the confirmation step, where the one pass sees up to chunk_tokens: on a real model a few positions
-  can differ between the two (the fake n-gram model, which looks back 3 words, gives identical hits).
+- every c = candidate_run_tokens positions, the model is given the author's text before it, from the
+  start of the triage chunk that scores that position (the same 64 to 512 tokens of context the one
+  pass gives it), and generates c tokens greedily. While its output equals the author's text, each
+  generated token *is* the teacher-forced greedy prediction at that position, so those positions are
+  hits; the first token that differs is a miss; the positions after it are unknown (their context is
+  no longer the author's) and stay unscored.
 - where a probe hit all c tokens, the unknown positions before it (after the previous probe's miss)
   are probed again until the run's first token is known exactly.
 
@@ -19,12 +18,15 @@ consecutive probes' starting points lands one probe inside it with c tokens to g
 every passage that can raise the verdict (inconclusive_tokens = 16 >= 2 * 8 - 1). Shorter runs are
 found when a probe happens to fall in them. Log-probabilities, p_z, coverage and membership scores
 are not measured: the trace holds NaN there.
+
+Consecutive probes of a chunk share its text up to the earlier probe, so a server that keeps the
+previous prompt's cache (llama-server, Ollama and vLLM do) evaluates only the few new tokens.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +36,7 @@ from core.results import ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.triage import BatchScores, TokenTrace
+from core.scan.windows import plan_chunks
 from core.settings import ScanSettings
 
 if TYPE_CHECKING:
@@ -84,6 +87,7 @@ def sweep(
     t0 = time.perf_counter()
     first = 0 if backend.bos_id is not None else 1  # without BOS the first token has nothing to follow
     starts = list(range(first, n, c))
+    context = chunk_context(ids, settings)
     step = max(1, settings.confirm_batch_size)
     slices = [starts[i : i + step] for i in range(0, len(starts), step)]
     saved: dict[int, BatchScores] = {}
@@ -98,7 +102,7 @@ def sweep(
             proved = saved[index]
         else:
             found = finish(probes.generate_from_prefix(ids, [(r, min(c, n - r)) for r in part], backend,
-                                                       settings, cancel))
+                                                       settings, cancel, context))
             if len(found) < len(part):  # cancelled mid-slice: keep nothing of it
                 break
             proved = _proved(n, [(r, found[r].verbatim, min(c, n - r)) for r in part])
@@ -121,9 +125,17 @@ def sweep(
             message=f"Generating and comparing every {c} tokens: {done:,} of {len(starts):,} probes",
         )
     if cancel is None or not cancel.cancelled:
-        yield from _find_run_starts(ids, backend, settings, cancel, scored, hit, starts, first)
+        yield from _find_run_starts(ids, backend, settings, cancel, scored, hit, starts, first, context)
     nan = np.full(n, np.nan, dtype=np.float32)
     return TokenTrace(scored, hit, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), time.perf_counter() - t0)
+
+
+def chunk_context(ids: IntArray, settings: ScanSettings) -> Callable[[int], IntArray]:
+    """The prompt for position r: the text from the start of the triage chunk that scores r, up to r."""
+    owner = np.zeros(int(ids.shape[0]), dtype=np.int64)
+    for chunk in plan_chunks(int(ids.shape[0]), settings.chunk_tokens, settings.overlap_tokens):
+        owner[chunk.score_from : chunk.end] = chunk.start
+    return lambda r: ids[int(owner[r]) : r]
 
 
 def _proved(n: int, outcomes: list[tuple[int, int, int]]) -> BatchScores:
@@ -154,6 +166,7 @@ def _find_run_starts(
     hit: np.ndarray,
     starts: list[int],
     first: int,
+    context: Callable[[int], IntArray],
 ) -> Generator[ScanProgress, None, None]:
     """Before each probe that hit every token, probe the unknown positions until the run's start is known."""
     n = int(ids.shape[0])
@@ -170,7 +183,7 @@ def _find_run_starts(
     while open_from and (cancel is None or not cancel.cancelled):
         rounds += 1
         requests = [(q, r - q) for r, q in open_from.items()]
-        found = finish(probes.generate_from_prefix(ids, requests, backend, settings, cancel))
+        found = finish(probes.generate_from_prefix(ids, requests, backend, settings, cancel, context))
         still: dict[int, int] = {}
         for r, q in open_from.items():
             g = found.get(q)

@@ -18,6 +18,7 @@ from core.model.discovery import (
     embedded_gemma_path,
     entry_for_path,
     find_models,
+    find_ollama_model,
     format_model_table,
     human_bytes,
     human_count,
@@ -373,3 +374,15 @@ def test_loading_a_corrupt_ollama_blob_is_refused_before_any_library_reads_it(
     monkeypatch.delenv("OLLAMA_MODELS", raising=False)
     with pytest.raises(UnsafeModelError, match="corrupt"):
         load_backend("ollama:tiny:latest")
+
+
+def test_an_ollama_servers_model_name_finds_its_blob(home: Path, tiny: Path, tmp_path: Path) -> None:
+    """The remote backend tokenizes an Ollama server's model with its GGUF when the store is on this machine."""
+    root = home / ".ollama" / "models"
+    digest = ollama_model(root, tiny, "tiny", "1b")
+    ollama_model(root, tiny, "tiny", namespace="someone")
+    assert find_ollama_model("tiny:1b", home, {}) == (root / "blobs" / f"sha256-{digest}", digest)
+    assert find_ollama_model("TINY:1B", home, {}) is not None
+    assert find_ollama_model("someone/tiny", home, {}) == (root / "blobs" / f"sha256-{digest}", digest)
+    assert find_ollama_model("tiny", home, {}) is None  # no tiny:latest in the library namespace
+    assert find_ollama_model("tiny:1b", tmp_path / "elsewhere", {}) is None

@@ -18,10 +18,11 @@ import pytest
 from core.model.backend import IntArray, Tokens
 from core.model.remote import RemoteError
 from core.scan.engine import run_scan
-from core.scan.sweep import PROBE
-from core.scan.triage import with_bos
+from core.scan.sweep import PROBE, sweep
+from core.scan.triage import triage, with_bos
 from core.settings import ScanSettings
 from tests.helpers.docs import document
+from tests.helpers.generators import drain
 from tests.helpers.llama_server import binary_path
 from tests.helpers.servers import free_port, serving
 
@@ -150,11 +151,20 @@ def test_generate_only_scan_through_the_server_finds_the_served_models_own_text(
     # than the 48 tokens the model wrote after the full opening, but not before the sweep's guarantee.
     assert longest.verbatim_tokens >= 2 * ScanSettings().thresholds.candidate_run_tokens - 1
     assert text[longest.start_char : longest.end_char].strip() in longest.generated
+    # Every position the sweep proved through the server agrees with the local teacher-forced pass
+    # (same context: the triage chunk's), except at near-ties.
+    ids = local.tokenize(text).ids
+    teacher = drain(triage(ids, local, ScanSettings()))[1]
+    swept = drain(sweep(ids, remote, ScanSettings()))[1]
+    both = swept.scored & teacher.scored
+    differ = both & (swept.hit != teacher.hit)
+    print(f"proved {both.sum()} of {len(ids)} positions; {differ.sum()} differ, local gaps {teacher.gap[differ]}")
+    assert both.sum() >= len(ids) // 4
+    assert (teacher.gap[differ] < NEAR_TIE).all()
     # The same scan with the same file run locally finds the same passage, up to a near-tie.
     here = run_scan(document(text, "lighthouse.txt"), GenerateOnly(local), ScanSettings())
     mine = max(here.passages, key=lambda p: p.verbatim_tokens)
     assert mine.start_token == longest.start_token
-    ids = local.tokenize(text).ids
     prompt = with_bos(ids[None, max(0, mine.start_token - 50) : mine.start_token], local.bos_id)[0]
     assert agree_but_for_near_ties(local, prompt, remote.tokenize(longest.generated).ids,
                                    local.tokenize(mine.generated).ids)
@@ -172,3 +182,26 @@ def test_cli_scan_through_llama_server_says_generate_only(server_url, remote, tm
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["provenance"]["probe"] == PROBE and data["summary"]["coverage"] == {}
     assert "Coverage@tau         : not measured" in done.stdout
+
+
+def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local_store(tmp_path, monkeypatch, local):
+    """Ollama's server has no /tokenize: the model's name is looked up in Ollama's store on this machine."""
+    from core.model.discovery import embedded_smollm2_path
+    from core.model.remote import load_remote
+    from tests.core.model.test_discovery import ollama_model
+
+    store = tmp_path / "ollama-models"
+    digest = ollama_model(store, embedded_smollm2_path(), "smollm2", "135m")
+    monkeypatch.setenv("OLLAMA_MODELS", str(store))
+    port = free_port()
+    command = [str(binary_path()), "-m", str(embedded_smollm2_path()), "--host", "127.0.0.1", "--port", str(port),
+               "--alias", "smollm2:135m", "-c", "512", "-t", "2", "-np", "1"]
+    with serving(command, f"http://127.0.0.1:{port}", "llama-server", ready_path="/health") as url:
+        remote = load_remote(url)
+        assert remote.can_score is False and remote.info.name == "smollm2:135m"
+        assert remote.info.tokenizer == "llama.cpp (the Ollama model's GGUF on this machine)"
+        assert remote.info.format == "gguf"
+        assert [f.sha256 for f in remote.info.files] == [digest]
+        text = OPENING + CLOSING
+        assert remote.tokenize(text).ids.tolist() == local.tokenize(text).ids.tolist()
+        assert remote.bos_id == local.bos_id
