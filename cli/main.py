@@ -314,9 +314,11 @@ def format_summary(result: Any) -> str:
         )
     if result.statistics:
         st = result.statistics
+        fpr, p_value = st.get("false_positive_rate"), st.get("p_value")
         lines.append(
             f"Controls             : {st.get('controls', 0)} texts, false-positive rate "
-            f"{st.get('false_positive_rate', 0):.0%}, p = {st.get('p_value', float('nan')):.3g}"
+            + ("n/a" if fpr is None else f"{fpr:.0%}") + ", "
+            + (f"p = {p_value:.3g}" if p_value is not None else str(st.get("test", "no test")))
         )
     if not result.complete:
         lines.append(

@@ -1,5 +1,6 @@
 """The `verbatim` command as users run it: exit codes, one-sentence errors, outputs on disk."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -179,3 +180,24 @@ def test_several_models_are_each_checked_against_the_reference_but_itself(tmp_pa
     assert results["work--tiny-a.json"]["provenance"]["reference_model"]["name"] == "tiny-b"
     assert "reference_model" not in results["work--tiny-b.json"]["provenance"]
     assert f"Reference model {b}: 0 passages set aside" in capsys.readouterr().out
+
+
+def test_summary_prints_controls_without_a_p_value(tmp_path):
+    """Too few 50-token windows (or a generate-only scan) leave p_value None: the summary says why."""
+    from cli.main import format_summary
+    from core.evidence.controls import with_controls
+    from core.model.fake import FakeBackend
+    from core.scan.engine import run_scan
+    from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL
+    from tests.helpers.docs import document
+
+    settings = dataclasses.replace(SMALL, suffix_tokens=50)  # one 50-token window in this short text
+    for can_score in (True, False):
+        model = FakeBackend(memorized=(MEMORIZED,), can_score=can_score)
+        result = run_scan(document(MEMORIZED + " " + FRESH), model, settings)
+        result = with_controls(result, [document(FRESH, str(tmp_path / "control.txt"))], model, settings,
+                               user_controls=1)
+        assert result.statistics["p_value"] is None
+        line = next(x for x in format_summary(result).splitlines() if x.startswith("Controls"))
+        assert line.startswith("Controls             : 1 texts, false-positive rate 0%, not computed: ")
+        assert ("generate-only" in line) is not can_score
