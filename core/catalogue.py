@@ -34,7 +34,8 @@ class PairResult:
     verdict: str
     longest_verbatim_tokens: int
     verbatim_token_share: float
-    coverage_1pct: float
+    coverage_1pct: float | None
+    """None where not measured (a generate-only scan)."""
     json_path: str
     reused: bool
     """True when an earlier run's result was reused (resume)."""
@@ -93,7 +94,7 @@ def _row(result: ScanResult, model_name: str, path: Path, reused: bool) -> PairR
         verdict=s.verdict,
         longest_verbatim_tokens=s.longest_verbatim_tokens,
         verbatim_token_share=s.verbatim_token_share,
-        coverage_1pct=s.coverage.get("1%", 0.0),
+        coverage_1pct=s.coverage.get("1%"),
         json_path=str(path),
         reused=reused,
         set_aside_by_reference=int(record.get("passages_set_aside", 0)) if record else 0,
@@ -181,7 +182,8 @@ def format_matrix(rows: Sequence[PairResult]) -> str:
             return "-"
         if r.verdict == "error":
             return "error"
-        return f"{r.verdict} ({r.longest_verbatim_tokens} tok, {r.coverage_1pct:.0%})"
+        coverage = "coverage n/a" if r.coverage_1pct is None else f"{r.coverage_1pct:.0%}"
+        return f"{r.verdict} ({r.longest_verbatim_tokens} tok, {coverage})"
 
     table = [["manuscript", *models]] + [[w, *(show(cell.get((w, m))) for m in models)] for w in works]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]

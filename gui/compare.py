@@ -6,7 +6,7 @@ shows the rows (manuscripts down, models across) in a Qt table model. Each cell 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +38,13 @@ from gui.worker import TaskRunner
 Loader = Callable[[str | None, ScanSettings], Any]
 
 
-def cell_text(row: PairResult, coverage_measured: bool = True) -> str:
-    """One matrix cell: verdict, longest run, coverage@1 %.
-
-    A generate-only scan's row holds 0.0 for the coverage it could not measure: "coverage not measured".
-    """
+def cell_text(row: PairResult) -> str:
+    """One matrix cell: verdict, longest run, coverage@1 % ("coverage not measured" after a generate-only scan)."""
     if row.verdict == "error":
         return "could not be read"
     verdict = VERDICT_WORDS.get(row.verdict, row.verdict)
     incomplete = "" if row.json_path else " (incomplete)"
-    coverage = f"{row.coverage_1pct:.1%}" if coverage_measured else "coverage not measured"
+    coverage = "coverage not measured" if row.coverage_1pct is None else f"{row.coverage_1pct:.1%}"
     return f"{verdict}{incomplete}  ·  {row.longest_verbatim_tokens:,} tokens  ·  {coverage}"
 
 
@@ -59,24 +56,14 @@ class ModelMatrixModel(QAbstractTableModel):
         self._works: list[str] = []
         self._models: list[str] = []
         self._cells: dict[tuple[str, str], PairResult] = {}
-        self._generate_only: frozenset[str] = frozenset()
 
-    def set_rows(self, rows: Sequence[PairResult], generate_only: Collection[str] = ()) -> None:
-        """Replace the matrix with the catalogue's rows.
-
-        `generate_only` names the models whose scans could not measure coverage (a server that returns
-        no log-probabilities of given text).
-        """
+    def set_rows(self, rows: Sequence[PairResult]) -> None:
+        """Replace the matrix with the catalogue's rows."""
         self.beginResetModel()
         self._works = list(dict.fromkeys(r.manuscript for r in rows))
         self._models = list(dict.fromkeys(r.model for r in rows))
         self._cells = {(r.manuscript, r.model): r for r in rows}
-        self._generate_only = frozenset(generate_only)
         self.endResetModel()
-
-    def coverage_measured(self, pair: PairResult) -> bool:
-        """Whether this pair's coverage was measured (False for a generate-only model)."""
-        return pair.model not in self._generate_only
 
     def pair(self, row: int, column: int) -> PairResult | None:
         """The result of one cell (None where that pair was not scanned)."""
@@ -112,13 +99,12 @@ class ModelMatrixModel(QAbstractTableModel):
         r = self.pair(index.row(), index.column())
         if r is None:
             return "—" if role == Qt.ItemDataRole.DisplayRole else None
-        measured = self.coverage_measured(r)
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(r, measured)
+            return cell_text(r)
         if role == Qt.ItemDataRole.ToolTipRole:
             if r.error:
                 return r.error
-            coverage = f"{r.coverage_1pct:.1%}" if measured else "not measured (generate-only scan)"
+            coverage = "not measured (generate-only scan)" if r.coverage_1pct is None else f"{r.coverage_1pct:.1%}"
             return (
                 f"{r.manuscript} with {r.model}\nLongest verbatim run: {r.longest_verbatim_tokens:,} tokens\n"
                 f"Text reproduced: {r.verbatim_token_share:.1%}\nCoverage @ 1 %: {coverage}\n"
@@ -225,22 +211,13 @@ def catalogue_job(
     out_dir: Path,
     cancel: CancelToken,
     reference: str | None = None,
-    generate_only: set[str] | None = None,
 ) -> Generator[ScanProgress | str, None, list[PairResult]]:
-    """core.catalogue.run_catalogue, with the window's backend factory as the model loader.
-
-    `generate_only`, if given, receives the names of the models loaded that cannot score given text (a
-    server without prompt log-probabilities): their rows' coverage was not measured.
-    """
+    """core.catalogue.run_catalogue, with the window's backend factory as the model loader."""
     from core.catalogue import run_catalogue
-    from core.scan.sweep import can_score
 
     def load(spec: str | None) -> Any:
         # The catalogue names the embedded default "default" as a reference; the factory knows it as None.
-        backend = loader(None if spec == "default" else spec, settings)
-        if generate_only is not None and not can_score(backend):
-            generate_only.add(str(backend.info.name))
-        return backend
+        return loader(None if spec == "default" else spec, settings)
 
     rows: list[PairResult] = yield from run_catalogue(
         [Path(p) for p in manuscripts], list(specs), load, out_dir, settings, cancel, reference=reference
@@ -269,7 +246,6 @@ class ModelMatrixDialog(QDialog):
         self._pairs = 1
         self._pair = 0
         self._reference: str | None = None
-        self._generate_only: set[str] = set()
         self.rows: list[PairResult] = []
         """The last finished run's rows (completed or stopped)."""
         layout = QVBoxLayout(self)
@@ -328,15 +304,13 @@ class ModelMatrixDialog(QDialog):
         loader, out_dir = self._loader, self._out_dir
         self._pairs, self._pair = max(1, len(manuscripts) * len(specs)), 0
         self._reference = reference
-        # Filled by the worker while it loads models, read here once the run has returned.
-        generate_only = self._generate_only = set()
         self.model.set_rows([])
         self.status_label.setText("Loading the first model…")
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.cancel_button.setEnabled(True)
         self._runner.start(
-            lambda: catalogue_job(manuscripts, specs, loader, settings, out_dir, cancel, reference, generate_only),
+            lambda: catalogue_job(manuscripts, specs, loader, settings, out_dir, cancel, reference),
             on_yield=self._on_job_yield,
             on_return=self._on_job_returned,
             on_fail=self._on_job_failed,
@@ -371,7 +345,7 @@ class ModelMatrixDialog(QDialog):
 
     def _on_job_returned(self, rows: list[PairResult]) -> None:
         self.rows = list(rows)
-        self.model.set_rows(rows, self._generate_only)
+        self.model.set_rows(rows)
         self.table.resizeRowsToContents()
         self.progress_bar.hide()
         self.cancel_button.setEnabled(False)

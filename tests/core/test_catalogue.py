@@ -102,3 +102,24 @@ def test_catalogue_checks_every_other_model_against_the_reference(tmp_path):
                                    reference="blank-model"))
     assert not other[0].reused and other[0].verdict == "memorized" and other[0].set_aside_by_reference == 0
     assert read_json(other[0].json_path).provenance["reference_model"]["name"] == "blank-model"
+
+
+def test_a_generate_only_model_gets_coverage_not_measured_in_its_cells(tmp_path):
+    works = tmp_path / "works"
+    works.mkdir()
+    (works / "a-song.txt").write_text("Opening words. " + SONG, encoding="utf-8")
+    models = {"served": FakeBackend(memorized=(SONG,), can_score=False), "local": FakeBackend(memorized=(SONG,))}
+
+    def load(spec):
+        backend = models[spec]
+        backend.info = backend.info.__class__(**{**backend.info.__dict__, "name": spec})
+        return backend
+
+    rows, _ = drive(run_catalogue(manuscripts_in(works), list(models), load, tmp_path / "out", SETTINGS))
+    cells = {r.model: r for r in rows}
+    assert cells["served"].coverage_1pct is None and cells["local"].coverage_1pct is not None
+    assert cells["served"].verdict == cells["local"].verdict == "memorized"
+    matrix = format_matrix(rows).splitlines()[1]
+    assert "memorized (" in matrix and "tok, coverage n/a)" in matrix
+    again, _ = drive(run_catalogue(manuscripts_in(works), list(models), load, tmp_path / "out", SETTINGS))
+    assert all(r.reused for r in again) and {r.model: r.coverage_1pct for r in again}["served"] is None

@@ -294,7 +294,7 @@ def test_matrix_says_coverage_not_measured_for_a_generate_only_model(qtbot, tmp_
         dialog.start([str(manuscript)], [None, URL], ScanSettings())
     rows = {r.model: r for r in blocker.args[0]}
     server, local = rows["server-model"], rows[FakeBackend().info.name]
-    assert server.coverage_1pct == 0.0, "core's row holds 0.0 for what it could not measure"
+    assert server.coverage_1pct is None, "not measured, not 0"
     model = dialog.model
     assert model.headerData(1, Qt.Orientation.Horizontal) == "server-model"
     server_cell, local_cell = model.index(0, 1), model.index(0, 0)
