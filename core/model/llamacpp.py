@@ -45,6 +45,11 @@ class LlamaCppBackend:
         return self._bos
 
     @property
+    def adds_bos(self) -> bool:
+        """Whether the model's own tokenizer puts BOS before a text (llama.cpp servers and Ollama then do)."""
+        return bool(self.llm._model.add_bos_token())
+
+    @property
     def n_ctx(self) -> int:
         """Longest window (prompt plus generated tokens) this context holds."""
         return int(self.llm.n_ctx())

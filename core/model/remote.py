@@ -16,7 +16,9 @@ Ollama and llama.cpp's own server (llama-server) return log-probabilities only f
 With them the backend is generate-only (`can_score` False) and the scan runs the generate-and-compare
 sweep (core/scan/sweep.py), which says what it does not measure. Tokenization then comes from the
 model's GGUF on this machine (llama-cpp-python names it by path; an Ollama model name is looked up in
-Ollama's store) or from llama-server's /tokenize.
+Ollama's store) or from llama-server's /tokenize. Ollama's /v1/completions puts the prompt into the
+model's chat template, so with Ollama generation goes through its own /api/generate with `raw`, which
+continues the author's text as it stands.
 """
 
 from __future__ import annotations
@@ -163,8 +165,9 @@ class RemoteBackend:
     """
 
     def __init__(self, http: Http, model: str, tokenizer: _Tokenizer, info: ModelInfo, load_seconds: float,
-                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True) -> None:
+                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True, ollama: bool = False) -> None:
         self.can_score = can_score
+        self.ollama = ollama
         self.http = http
         self.model = model
         self.tokenizer = tokenizer
@@ -201,6 +204,24 @@ class RemoteBackend:
         except urllib.error.HTTPError as e:
             raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
         return out, False
+
+    def _generate_raw(self, prompt: IntArray, max_new_tokens: int) -> str:
+        """Ollama's own API, without its chat template: the text the model writes after `prompt`."""
+        ids = [int(t) for t in prompt]
+        if ids and ids[0] == self.bos_id and getattr(self.tokenizer, "adds_bos", False):
+            ids = ids[1:]  # Ollama puts BOS before the text itself for such a model: not twice
+        render = getattr(self.tokenizer, "decode_special", self.tokenizer.decode)
+        body = {"model": self.model, "prompt": render(ids), "raw": True, "stream": False,
+                "options": {"temperature": 0.0, "top_k": 1, "seed": 0, "num_predict": max_new_tokens}}
+        try:
+            out = self.http.request("/api/generate", body)
+        except urllib.error.HTTPError as e:
+            raise RemoteError(f"The Ollama server at {self.http.base} refused to generate (HTTP {e.code}).") from e
+        return str(out.get("response") or "")
+
+    def _tokens_of(self, generated: str) -> list[int]:
+        """Generated text back to ids by re-tokenizing (a server that returns no ids; the last may differ)."""
+        return [int(i) for i in self.tokenizer.tokenize(generated).ids]
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         if not self.can_score:
@@ -240,11 +261,14 @@ class RemoteBackend:
         if max_new_tokens <= 0:
             return result
         for row in range(prompts.shape[0]):
-            out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
-            choice = out["choices"][0]
-            ids = _generated_ids(choice.get("logprobs") or {})
-            if not ids or min(ids) < 0:  # tokens given as text: re-tokenize the generated text (the last may differ)
-                ids = [int(i) for i in self.tokenizer.tokenize(str(choice.get("text") or "")).ids]
+            if self.ollama:
+                ids = self._tokens_of(self._generate_raw(prompts[row], max_new_tokens))
+            else:
+                out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
+                choice = out["choices"][0]
+                ids = _generated_ids(choice.get("logprobs") or {})
+                if not ids or min(ids) < 0:  # tokens given as text
+                    ids = self._tokens_of(str(choice.get("text") or ""))
             ids = ids[:max_new_tokens]
             result[row, : len(ids)] = ids
         return result
@@ -341,19 +365,31 @@ def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120
     except urllib.error.HTTPError as e:
         raise RemoteError(f"The server at {base} refused a completion request (HTTP {e.code}).") from e
     echoes = _echoed(probe) is not None
+    ollama = not echoes and _is_ollama(http)
     tokenizer, files, tok_name = _tokenizer_for(http, model)
     info = ModelInfo(
         name=model,
         path=base,
         format="gguf" if files else "remote",
         backend=f"remote (top-{logprobs} log-probabilities)" if echoes
-        else "remote, generate-only (the server returns no log-probabilities of given text)",
+        else f"remote, generate-only (the {'Ollama ' if ollama else ''}server returns no log-probabilities of "
+        "given text)",
         files=files,
         device="remote",
         dtype="server",
         tokenizer=tok_name,
     )
-    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs, can_score=echoes)
+    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs, can_score=echoes,
+                         ollama=ollama)
+
+
+def _is_ollama(http: Http) -> bool:
+    """Whether the server is Ollama: it alone answers /api/version with its version."""
+    try:
+        answer = http.request("/api/version")
+    except (urllib.error.HTTPError, RemoteError):
+        return False
+    return isinstance(answer, dict) and "version" in answer
 
 
 def _tokenizer_for(http: Http, model: str) -> tuple[_Tokenizer, tuple[ModelFile, ...], str]:

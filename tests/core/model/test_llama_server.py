@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -205,3 +208,91 @@ def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local
         text = OPENING + CLOSING
         assert remote.tokenize(text).ids.tolist() == local.tokenize(text).ids.tolist()
         assert remote.bos_id == local.bos_id
+
+
+class _OllamaStandIn(BaseHTTPRequestHandler):
+    """Ollama's API shape in front of the real llama-server: Ollama itself cannot be installed here.
+
+    As Ollama does, /v1/completions puts the prompt into the model's chat template and returns no
+    log-probabilities, /api/version answers, and /api/generate continues the text as it stands only with
+    "raw". Every generation is the real server's.
+    """
+
+    upstream = ""
+    model = "smollm2:135m"
+    calls: list[tuple[str, bool]] = []
+
+    def _send(self, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _llama(self, prompt: str, n: int) -> str:
+        body = {"prompt": prompt, "n_predict": n, "temperature": 0.0, "top_k": 1, "seed": 0}
+        req = urllib.request.Request(self.upstream + "/completion", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return str(json.loads(resp.read())["content"])
+
+    @staticmethod
+    def _templated(prompt: str) -> str:
+        return f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n"
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        if self.path == "/api/version":
+            self._send({"version": "0.12.0"})
+        else:
+            self._send({"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "library"}]})
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        raw = bool(body.get("raw"))
+        self.calls.append((self.path, raw))
+        if self.path == "/api/generate":
+            prompt = body["prompt"] if raw else self._templated(body["prompt"])
+            self._send({"model": self.model, "response": self._llama(prompt, body["options"]["num_predict"]),
+                        "done": True})
+        elif self.path == "/v1/completions":
+            text = self._llama(self._templated(str(body["prompt"])), int(body.get("max_tokens") or 16))
+            self._send({"choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "length"}]})
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(server_url, remote, tmp_path,
+                                                                              monkeypatch):
+    from core.model.discovery import embedded_smollm2_path
+    from core.model.remote import load_remote
+    from tests.core.model.test_discovery import ollama_model
+
+    store = tmp_path / "ollama-models"
+    ollama_model(store, embedded_smollm2_path(), "smollm2", "135m")
+    monkeypatch.setenv("OLLAMA_MODELS", str(store))
+    _OllamaStandIn.upstream, _OllamaStandIn.calls = server_url, []
+    stand_in = ThreadingHTTPServer(("127.0.0.1", 0), _OllamaStandIn)
+    thread = threading.Thread(target=stand_in.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ollama = load_remote(f"http://127.0.0.1:{stand_in.server_address[1]}")
+        assert ollama.can_score is False and ollama.ollama
+        assert ollama.info.backend == "remote, generate-only (the Ollama server returns no log-probabilities of given text)"
+        text, begins = served_text(remote)
+        result = run_scan(document(text, "lighthouse.txt"), ollama, ScanSettings())
+    finally:
+        stand_in.shutdown()
+        stand_in.server_close()
+        thread.join(5)
+    generations = [raw for path, raw in _OllamaStandIn.calls if path == "/api/generate"]
+    assert generations and all(generations), "every generation must bypass the chat template"
+    assert [p for p, _ in _OllamaStandIn.calls].count("/v1/completions") == 1  # only the echo probe at load
+    assert result.complete and result.provenance["probe"] == PROBE
+    longest = max(result.passages, key=lambda p: p.verbatim_tokens)
+    assert longest.start_token <= begins < longest.end_token
+    assert longest.verbatim_tokens >= 2 * ScanSettings().thresholds.candidate_run_tokens - 1
+    assert result.summary.verdict == "memorized", result.summary.reason
