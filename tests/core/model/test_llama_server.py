@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -41,8 +42,8 @@ CLOSING = (
 )
 
 
-@pytest.fixture(scope="module")
-def server_url():
+def llama_server(alias: str) -> AbstractContextManager[str]:
+    """llama-server serving the embedded SmolLM2 under `alias` on a free loopback port; yields its URL."""
     from core.model.discovery import embedded_smollm2_path
 
     binary = binary_path()
@@ -50,9 +51,14 @@ def server_url():
         raise FileNotFoundError(f"{binary} is missing: run `python -m tests.helpers.llama_server` (scripts/test.sh does).")
     port = free_port()
     command = [str(binary), "-m", str(embedded_smollm2_path()), "--host", "127.0.0.1", "--port", str(port),
-               "--alias", "smollm2-served", "-c", "1024", "-t", "2", "-np", "1",
+               "--alias", alias, "-c", "1024", "-t", "2", "-np", "1",
                "-ctk", "f32", "-ctv", "f32"]  # fp32 KV cache, as the local backend uses
-    with serving(command, f"http://127.0.0.1:{port}", "llama-server", ready_path="/health") as url:
+    return serving(command, f"http://127.0.0.1:{port}", "llama-server", ready_path="/health")
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with llama_server("smollm2-served") as url:
         yield url
 
 
@@ -196,10 +202,7 @@ def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local
     store = tmp_path / "ollama-models"
     digest = ollama_model(store, embedded_smollm2_path(), "smollm2", "135m")
     monkeypatch.setenv("OLLAMA_MODELS", str(store))
-    port = free_port()
-    command = [str(binary_path()), "-m", str(embedded_smollm2_path()), "--host", "127.0.0.1", "--port", str(port),
-               "--alias", "smollm2:135m", "-c", "512", "-t", "2", "-np", "1"]
-    with serving(command, f"http://127.0.0.1:{port}", "llama-server", ready_path="/health") as url:
+    with llama_server("smollm2:135m") as url:
         remote = load_remote(url)
         assert remote.can_score is False and remote.info.name == "smollm2:135m"
         assert remote.info.tokenizer == "llama.cpp (the Ollama model's GGUF on this machine)"
