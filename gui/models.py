@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -285,7 +286,9 @@ class ModelListModel(QAbstractListModel):
             return c.label()
         if role == Qt.ItemDataRole.ToolTipRole:
             if c.is_server:
-                return f"{c.name}\n{c.spec}\nAn OpenAI-compatible inference server: the manuscript is sent to it."
+                parts = urlsplit(c.spec or "")
+                shown = parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()  # no credentials
+                return f"{c.name}\n{shown}\nAn OpenAI-compatible inference server: the manuscript is sent to it."
             where = c.spec or "installed with Verbatim"
             return f"{c.name}\n{where}" + (f"\nfound in: {c.source}" if c.source else "")
         if role in (OBJECT_ROLE, SORT_ROLE):

@@ -109,7 +109,7 @@ def test_server_entry_in_the_list_model(qtmodeltester, picker) -> None:
     index = model.index(row, 0)
     assert model.data(index) == "Server gpu.example.org:8000  —  remote", "no credentials, no size"
     tip = model.data(index, 3)  # ToolTipRole
-    assert "gpu.example.org:8000/v1" in tip and "sent to it" in tip
+    assert "https://gpu.example.org:8000/v1" in tip and "sent to it" in tip and "secret" not in tip
     qtmodeltester.check(model, force_py=True)
 
 
