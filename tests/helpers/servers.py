@@ -1,13 +1,16 @@
-"""Real inference servers on loopback for the remote-backend tests: start, wait until they answer, stop."""
+"""Inference servers on loopback for the remote-backend tests: real ones started and stopped, and a base for stand-ins."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
 
@@ -44,3 +47,18 @@ def serving(command: Sequence[str], url: str, name: str, ready_path: str = "/v1/
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler for stand-in endpoints that answer JSON."""
+
+    def send_json(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass

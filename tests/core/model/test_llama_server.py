@@ -13,7 +13,7 @@ import sys
 import threading
 import urllib.request
 from contextlib import AbstractContextManager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from core.settings import ScanSettings
 from tests.helpers.docs import document
 from tests.helpers.generators import drain
 from tests.helpers.llama_server import binary_path
-from tests.helpers.servers import free_port, serving
+from tests.helpers.servers import JsonHandler, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -213,7 +213,7 @@ def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local
         assert remote.bos_id == local.bos_id
 
 
-class _OllamaStandIn(BaseHTTPRequestHandler):
+class _OllamaStandIn(JsonHandler):
     """Ollama's API shape in front of the real llama-server: Ollama itself cannot be installed here.
 
     As Ollama does, /v1/completions puts the prompt into the model's chat template and returns no
@@ -224,14 +224,6 @@ class _OllamaStandIn(BaseHTTPRequestHandler):
     upstream = ""
     model = "smollm2:135m"
     calls: list[tuple[str, bool]] = []
-
-    def _send(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _llama(self, prompt: str, n: int) -> str:
         body = {"prompt": prompt, "n_predict": n, "temperature": 0.0, "top_k": 1, "seed": 0}
@@ -246,9 +238,9 @@ class _OllamaStandIn(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         if self.path == "/api/version":
-            self._send({"version": "0.12.0"})
+            self.send_json({"version": "0.12.0"})
         else:
-            self._send({"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "library"}]})
+            self.send_json({"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "library"}]})
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
@@ -256,16 +248,13 @@ class _OllamaStandIn(BaseHTTPRequestHandler):
         self.calls.append((self.path, raw))
         if self.path == "/api/generate":
             prompt = body["prompt"] if raw else self._templated(body["prompt"])
-            self._send({"model": self.model, "response": self._llama(prompt, body["options"]["num_predict"]),
+            self.send_json({"model": self.model, "response": self._llama(prompt, body["options"]["num_predict"]),
                         "done": True})
         elif self.path == "/v1/completions":
             text = self._llama(self._templated(str(body["prompt"])), int(body.get("max_tokens") or 16))
-            self._send({"choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "length"}]})
+            self.send_json({"choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": "length"}]})
         else:
             self.send_error(404)
-
-    def log_message(self, *args):
-        pass
 
 
 def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(server_url, remote, tmp_path,

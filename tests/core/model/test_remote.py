@@ -1,39 +1,27 @@
 """The remote backend: clear errors from fake endpoints, and a real llama-cpp-python server on loopback."""
 
-import json
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
 from core.evidence.membership import membership_scores
 from core.model.remote import RemoteError, load_remote
-from tests.helpers.servers import free_port, serving
+from tests.helpers.servers import JsonHandler, free_port, serving
 from tests.helpers.texts import kjv_chapter
 
 
-class _NoEcho(BaseHTTPRequestHandler):
+class _NoEcho(JsonHandler):
     """An Ollama-like endpoint: lists a model, completes, but never returns prompt log-probabilities."""
 
-    def _send(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_GET(self):  # noqa: N802 - http.server's naming
-        self._send({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        self.send_json({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
 
     def do_POST(self):  # noqa: N802
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self._send({"choices": [{"text": " jumps", "index": 0, "logprobs": None, "finish_reason": "length"}]})
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"choices": [{"text": " jumps", "index": 0, "logprobs": None, "finish_reason": "length"}]})
 
 
 def test_server_down_is_one_clear_sentence():
