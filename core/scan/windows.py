@@ -116,10 +116,17 @@ def token_mask_to_char_share(
 def heat_bins(
     strength: npt.NDArray[np.float64], offsets: npt.NDArray[np.int64], n_chars: int, bins: int
 ) -> tuple[float, ...]:
-    """Max token strength per equal character bin of the text (0 where no token falls)."""
+    """Max strength per equal character bin of the text, over the tokens whose characters fall in it.
+
+    A token colours every bin its characters reach, so a short text (more bins than tokens) shows a
+    memorized run as one stretch, not as a comb of its tokens' first characters.
+    """
     out = np.zeros(bins, dtype=np.float64)
     if n_chars <= 0 or strength.size == 0:
         return tuple(float(x) for x in out)
-    idx = np.minimum((offsets[:, 0] * bins) // max(n_chars, 1), bins - 1)
-    np.maximum.at(out, idx, strength)
+    first = np.minimum((offsets[:, 0] * bins) // n_chars, bins - 1)
+    last = np.minimum((np.maximum(offsets[:, 1] - 1, offsets[:, 0]) * bins) // n_chars, bins - 1)
+    for i in np.flatnonzero(strength > 0):
+        a, b = int(first[i]), int(last[i]) + 1
+        out[a:b] = np.maximum(out[a:b], strength[i])
     return tuple(round(float(x), 4) for x in out)

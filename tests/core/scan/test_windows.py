@@ -89,4 +89,7 @@ def test_token_mask_to_char_share_and_heat_bins():
     offsets = np.array([[0, 5], [5, 10], [10, 20]])
     assert token_mask_to_char_share(np.array([True, False, True]), offsets, 20) == pytest.approx(0.75)
     bins = heat_bins(np.array([0.0, 1.0, 0.5]), offsets, 20, 4)
-    assert bins == (0.0, 1.0, 0.5, 0.0)
+    assert bins == (0.0, 1.0, 0.5, 0.5)  # the last token covers characters 10-19: bins 2 and 3
+    # More bins than tokens: a run stays one stretch, and a bin takes the strongest token reaching it.
+    fine = heat_bins(np.array([0.0, 1.0, 0.5]), offsets, 20, 20)
+    assert fine == (0.0,) * 5 + (1.0,) * 5 + (0.5,) * 10
