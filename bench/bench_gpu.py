@@ -163,6 +163,8 @@ def main() -> None:
     peer(backend, timed_starts[: args.peer_batch], args.peer_batch)  # warm-up
     peer_s = timed(lambda: peer(backend, timed_starts, args.peer_batch), args.device)
     fwd_s, scan_s = statistics.median(fwd), statistics.median(scans)
+    peak = (f"; peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB (weights included)"
+            if args.device.startswith("cuda") else "")
     r = results[-1]
     fwd_rate, scan_rate, peer_rate = n / fwd_s, n / scan_s, 50 * len(timed_starts) / peer_s
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
@@ -184,7 +186,7 @@ def main() -> None:
         f"{peer_rate:,.0f} | 1.0x |",
         "",
         f"Scan stages (s): {r.provenance['timings']}; candidates {r.summary.candidates}, "
-        f"confirmed {r.summary.confirmed}.",
+        f"confirmed {r.summary.confirmed}{peak}.",
     ]
     report = "\n".join(lines) + "\n"
     print(report)
