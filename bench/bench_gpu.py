@@ -173,8 +173,8 @@ def main() -> None:
     lines = [
         f"Model: random-weight {args.shape} ({backend.info.parameters / 1e9:.2f}B parameters, "
         f"{backend.info.dtype}, built in {build_s:.1f} s); text: {n:,} random token ids; device: {device}; "
-        f"chunk {args.chunk}, overlap {args.overlap}, triage batch {r.settings['batch_size']}"
-        f"{' (from free memory)' if args.device.startswith('cuda') else ''}, peer batch {args.peer_batch}; "
+        f"chunk {args.chunk}, overlap {args.overlap}, rows per pass {r.provenance['rows_per_pass']}"
+        f"{' (fitted to free memory)' if args.device.startswith('cuda') else ''}, peer batch {args.peer_batch}; "
         f"medians of {args.repeats}",
         "",
         "| method | covered positions | seconds | covered positions/s | ratio |",

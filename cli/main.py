@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", metavar="MODEL",
                    help="a model you declare was NOT trained on this work (e.g. released before it was "
                         "published): passages it reproduces too are set aside as common phrases")
+    p.add_argument("--own-unpublished", action="append", type=Path, default=[], metavar="FILE|DIR",
+                   help="your own writing that was never published (drafts, later chapters, letters): the "
+                        "strongest control, used first for the chance model (repeatable)")
     p.add_argument("--control", action="append", type=Path, default=[], help="a control text (repeatable)")
     p.add_argument("--no-bundled-controls", action="store_true", help="skip the controls shipped with Verbatim")
     p.add_argument("--chunk", type=int, help="triage window length in tokens")
@@ -149,6 +152,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     for out in (args.json_out, args.pdf_out):
         if out is not None and not out.parent.exists():
             _fail(f"the folder {out.parent} for {out.name} does not exist.")
+    own = [load_document_isolated(f) for f in _own_unpublished_files(args.own_unpublished)]
     controls = [load_document_isolated(c) for c in args.control]
 
     from core.model.loader import load_backend
@@ -181,12 +185,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
             _status(f"Checking {len(result.passages)} passages against the reference model…", args.quiet)
             result = _drive(check_reference(result, reference, settings, cancel), args.quiet)
-        if controls or not args.no_bundled_controls:
-            from core.evidence.controls import bundled_controls, with_controls
+        if own or controls or not args.no_bundled_controls:
+            from core.evidence.control_scan import scan_controls
+            from core.evidence.controls import bundled_controls
 
-            docs = controls + ([] if args.no_bundled_controls else bundled_controls())
-            _status(f"Scanning {len(docs)} control texts…", args.quiet)
-            result = with_controls(result, docs, backend, settings, cancel, user_controls=len(controls))
+            docs = own + controls + ([] if args.no_bundled_controls else bundled_controls())
+            _status(f"Scanning {len(docs)} control texts (the chance model)…", args.quiet)
+            result = _drive(scan_controls(result, docs, backend, settings, cancel, user_controls=len(controls),
+                                          own_unpublished=len(own)), args.quiet)
     finally:
         signal.signal(signal.SIGINT, previous)
         if store is not None:
@@ -291,6 +297,21 @@ def _drive(gen: Any, quiet: bool) -> Any:
         print(("\r" + line.ljust(110)) if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
 
 
+def _own_unpublished_files(paths: list[Path]) -> list[Path]:
+    """--own-unpublished takes files and folders (every manuscript directly inside a folder)."""
+    from core.catalogue import manuscripts_in
+
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            _fail(f"--own-unpublished: {path} does not exist.")
+        found = manuscripts_in(path)
+        if not found:
+            _fail(f"--own-unpublished: no readable manuscript in the folder {path}.")
+        files.extend(found)
+    return files
+
+
 def format_summary(result: Any) -> str:
     """The terminal summary: verdict, key figures, the top passages."""
     s = result.summary
@@ -312,23 +333,36 @@ def format_summary(result: Any) -> str:
             f"as {'a common phrase' if n == 1 else 'common phrases'} (it reproduces {ref.get('passages_reproduced', 0)} of "
             f"{ref.get('passages_checked', 0)} checked)"
         )
+    lines.extend(_chance_lines(result))
     if result.statistics:
         st = result.statistics
-        fpr, p_value = st.get("false_positive_rate"), st.get("p_value")
+        fpr = st.get("false_positive_interval") or {}
         lines.append(
-            f"Controls             : {st.get('controls', 0)} texts, false-positive rate "
-            + ("n/a" if fpr is None else f"{fpr:.0%}") + ", "
-            + (f"p = {p_value:.3g}" if p_value is not None else str(st.get("test", "no test")))
+            f"Controls             : {_count(st.get('controls', 0), 'never-published text')} "
+            f"({st.get('reference_group', '')}); "
+            + ("false-positive rate n/a" if not fpr.get("trials") else
+               f"{fpr['events']} of {fpr['trials']} judged inconclusive or memorized "
+               f"(95 % interval {fpr['low']:.0%}-{fpr['high']:.0%})")
         )
+        for key, label in (("share_test", "Share vs controls"), ("membership_test", "Min-K%++ vs controls")):
+            test = st.get(key)
+            if isinstance(test, dict) and test.get("p_value") is not None:
+                lines.append(
+                    f"{label:<21}: p = {test['p_value']:.3g} over blocks of {st.get('block_tokens')} tokens "
+                    f"({test['manuscript_blocks']} vs {test['control_blocks']}), difference "
+                    f"{test['difference']:.3g} [{test['difference_low']:.3g}, {test['difference_high']:.3g}]"
+                )
     if not result.complete:
         lines.append(
             f"INCOMPLETE: cancelled after {result.positions_scored:,} of {result.positions_total:,} positions."
         )
     top = sorted(result.passages, key=lambda p: (p.common_phrase, -p.verbatim_tokens))[:5]
     for i, p in enumerate(top, 1):
-        flag = " [common phrase]" if p.common_phrase else ""
+        flag = " [common phrase]" if p.common_phrase else " [contested]" if p.contested else ""
+        chance = "" if p.chance_p is None else f", chance {p.chance_p:.2g}"
+        copies = f", {p.context_copy_tokens} copied from context" if p.context_copy_tokens else ""
         snippet = " ".join(p.original.split())[:90]
-        lines.append(f"  {i}. chars {p.start_char}-{p.end_char}: {p.verbatim_tokens} tokens{flag}: “{snippet}…”")
+        lines.append(f"  {i}. chars {p.start_char}-{p.end_char}: {p.evidence} tokens{copies}{chance}{flag}: “{snippet}…”")
     return "\n".join(lines)
 
 
@@ -379,3 +413,37 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _chance_lines(result: Any) -> list[str]:
+    """The rule and the chance model behind the verdict, in two or three lines."""
+    s, t = result.summary, result.settings.get("thresholds", {})
+    lines = [
+        f"Rule                 : memorized needs a passage of at least {t.get('memorized_tokens')} tokens "
+        f"whose chance is below alpha = {t.get('alpha')}, or a share of verbatim tokens above the controls' "
+        f"(block permutation test, p < {t.get('share_alpha')}, at least {t.get('share_min_tokens')} tokens)"
+    ]
+    null = result.null_model
+    if null is None:
+        lines.append("Chance model         : none (no never-published controls were scanned)")
+        return lines
+    lines.append(
+        f"Chance model         : fitted on {null['tokens']:,} tokens of {null['source']}; "
+        f"runs reach {null['k0']} tokens at {null['rate']:.3g} per token and continue with probability "
+        f"{null['q']:.2f} (upper bound {null['q_upper']:.2f})"
+    )
+    if s.expected_chance_passages is not None and s.expected_chance_interval is not None:
+        low, high = s.expected_chance_interval
+        lines.append(
+            f"Passages of {t.get('inconclusive_tokens')}+ tokens: {s.observed_passages} found; chance alone "
+            f"expects {s.expected_chance_passages:.2g} (95 % interval {low:.2g}-{high:.2g}) in a text this long"
+        )
+    if s.context_copy_tokens:
+        lines.append(f"Context copies       : {s.context_copy_tokens:,} tokens repeat the text before them "
+                     "and are never counted")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 text", "2 texts"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

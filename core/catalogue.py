@@ -13,13 +13,15 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.evidence.control_scan import attach_controls, scan_control_texts
+from core.evidence.controls import bundled_controls
 from core.evidence.reference import check_reference, reference_record
-from core.ingest import load_document
+from core.ingest import Document, load_document
 from core.model.backend import Backend
 from core.report.jsonio import ResultFormatError, read_json, write_json
 from core.results import ScanResult
 from core.scan.engine import scan
-from core.scan.progress import CancelToken, ScanProgress
+from core.scan.progress import CancelToken, ScanProgress, finish
 from core.settings import ScanSettings
 
 SUFFIXES = {".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm"}
@@ -109,11 +111,13 @@ def run_catalogue(
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
     reference: str | None = None,
+    controls: Sequence[Document] | None = None,
 ) -> Generator[ScanProgress | str, None, list[PairResult]]:
     """Scan each manuscript with each model; yields progress and status lines, returns the matrix rows.
 
     `reference` names a model the user declares was not trained on the works (loaded first, with `load`,
     so a bad name fails before any scan): each other model's result goes through its common-phrase test.
+    `controls` replaces the bundled never-published controls (scanned once per model).
     """
     settings = settings or ScanSettings()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +131,11 @@ def run_catalogue(
         # The reference model is not checked against itself (it would set aside everything it found).
         checker = None if ref_backend is None or _same_model(backend, ref_backend) else ref_backend
         reference_sha = checker.info.sha256 if checker is not None else None
+        # Each model's never-published controls are scanned once (bundled ones come from the cache): the
+        # chance model every verdict of this model rests on.
+        control_docs = list(controls) if controls is not None else bundled_controls()
+        scanned_controls, control_scores = finish(scan_control_texts(
+            control_docs, backend, settings, cancel, user_controls=len(control_docs) if controls is not None else 0))
         for path in manuscripts:
             if cancel is not None and cancel.cancelled:
                 break
@@ -147,6 +156,9 @@ def run_catalogue(
             if checker is not None and result.complete:
                 # Progress only (stage "reference"): status lines mark one line per pair for front ends.
                 result = yield from check_reference(result, checker, settings, cancel)
+            if result.complete:
+                result = attach_controls(result, scanned_controls, control_scores, settings,
+                                         planned=len(control_docs))
             finished = result.complete and not _reference_cancelled(result)
             if finished:
                 write_json(result, target)
@@ -188,3 +200,4 @@ def format_matrix(rows: Sequence[PairResult]) -> str:
     table = [["manuscript", *models]] + [[w, *(show(cell.get((w, m))) for m in models)] for w in works]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table)
+

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA = "verbatim.scan/1"
+SCHEMA = "verbatim.scan/2"
+OLD_SCHEMAS = ("verbatim.scan/1",)
+"""Earlier schemas the reader still accepts (their missing fields take the defaults below)."""
 
-Verdict = Literal["memorized", "inconclusive", "no-evidence"]
+Verdict = Literal["memorized", "inconclusive", "no-evidence", "not-determined"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,22 @@ class Passage:
     """Positions in the reproduced span whose top-2 gap is a near-tie."""
     common_phrase: bool = False
     common_phrase_reason: str = ""
+    context_copy_tokens: int = 0
+    """Tokens of the verbatim span the model could copy from the text before them (a chorus, a refrain)."""
+    evidence_tokens: int = -1
+    """The longest stretch of the verbatim span that is not a context copy: what the verdict counts
+    (-1 in results read from schema 1, which had no such field; the reader fills in verbatim_tokens)."""
+    chance_p: float | None = None
+    """Probability (upper bound) that a run of evidence_tokens arises by chance anywhere in a never-seen
+    work of this length for this model (core/evidence/null.py); None without a chance model."""
+    contested: bool = False
+    """The declared reference model reproduced this long passage too: the declaration is in doubt."""
+    contested_reason: str = ""
+
+    @property
+    def evidence(self) -> int:
+        """evidence_tokens, or verbatim_tokens for a passage that predates the field."""
+        return self.verbatim_tokens if self.evidence_tokens < 0 else self.evidence_tokens
 
     @property
     def queries_for_half(self) -> int | None:
@@ -150,6 +168,20 @@ class Summary:
     common_phrases: int
     reason: str
     """The rule that fired, in words, with its thresholds."""
+    rule: str = ""
+    """Which rule fired: "passage", "share", "contested", "no-chance-model", "none", "too-short",
+    "cancelled" ("" in schema 1 results)."""
+    alpha: float | None = None
+    """The family-wise chance level a passage must beat to make the verdict memorized."""
+    observed_passages: int = 0
+    """Confirmed non-common passages with at least inconclusive_tokens evidence tokens."""
+    expected_chance_passages: float | None = None
+    """How many such passages the chance model expects in a never-seen work of this length (None
+    without a chance model)."""
+    expected_chance_interval: tuple[float, float] | None = None
+    """Its 95 % interval."""
+    context_copy_tokens: int = 0
+    """Tokens of the work the model could copy from the text before them: never counted as evidence."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,17 @@ class ControlResult:
     longest_verbatim_tokens: int
     verdict: Verdict
     bundled: bool
+    kind: str = "bundled"
+    """"own-unpublished" (the author's own never-published writing), "user" or "bundled"."""
+    scored_tokens: int = 0
+    run_histogram: dict[str, int] = field(default_factory=dict)
+    """Maximal evidential greedy-hit runs by length: the chance model's data."""
+    block_share: tuple[float, ...] = ()
+    """Per block of block_tokens: share of tokens in confirmed non-common passages' evidence."""
+    block_min_k_pp: tuple[float, ...] = ()
+    """Per block: Min-K%++ (k=20 %) over the block's scored, non-copied tokens."""
+    passage_evidence: tuple[int, ...] = ()
+    """Evidence tokens of each confirmed non-common passage (what the verdict rule reads)."""
 
 
 @dataclass(frozen=True)
@@ -187,5 +230,11 @@ class ScanResult:
     statistics: dict[str, Any] = field(default_factory=dict)
     """Control statistics (false-positive rate, p-value) when controls were scanned."""
     window_scores: tuple[float, ...] = ()
-    """Min-K%++ (k=20 %) of each consecutive suffix_tokens window: what controls are compared on."""
+    """Min-K%++ (k=20 %) of each consecutive suffix_tokens window (context copies left out)."""
+    run_histogram: dict[str, int] = field(default_factory=dict)
+    """Maximal runs of greedy hits not copyable from context, by length (what a chance model is fitted to)."""
+    block_min_k_pp: tuple[float, ...] = ()
+    """Min-K%++ (k=20 %) per block of thresholds.block_tokens tokens: the unit of the membership test."""
+    null_model: dict[str, Any] | None = None
+    """The chance model the verdict used (core/evidence/null.py NullModel.to_dict), None without controls."""
     schema: str = SCHEMA

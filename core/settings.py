@@ -33,6 +33,29 @@ class Thresholds:
     near_tie_gap: float = 0.01
     """Positions whose top-2 log-probability gap is below this are flagged fragile (near-ties)."""
 
+    alpha: float = 0.001
+    """`memorized` needs a passage whose family-wise chance probability (chance_p) is below this."""
+
+    inconclusive_alpha: float = 0.05
+    """`inconclusive` needs a passage of inconclusive_tokens whose chance_p is below this."""
+
+    share_alpha: float = 0.01
+    """Or `memorized` when the share of verbatim tokens beats the controls' at this level (block
+    permutation test)..."""
+
+    share_min_tokens: int = 64
+    """...and at least this many evidence tokens lie in confirmed passages."""
+
+    block_tokens: int = 1000
+    """Unit of the manuscript-vs-controls tests: blocks of about this many tokens."""
+
+    min_tokens: int = 100
+    """A text shorter than this (tokens) is too short to judge: the verdict is `not-determined`."""
+
+    context_copy_ngram: int = 4
+    """A token whose last this-many tokens already occurred within the triage chunk before it is a
+    context copy: the model could copy it, so it never counts as evidence."""
+
 
 BATCHING = ("batch_size", "confirm_batch_size")
 """Settings that decide how rows are grouped into forward passes, never what is computed."""

@@ -31,6 +31,14 @@ class ControlsProgress:
     name: str
 
     @property
+    def fraction(self) -> float:
+        """Share of the control texts finished."""
+        return self.done / self.total if self.total else 1.0
+
+    eta_s = None
+    tokens_per_s = 0.0
+
+    @property
     def message(self) -> str:
         """One line for a status bar."""
         return f"Scanning control texts… ({self.done + 1} of {self.total}: {self.name})"
@@ -51,17 +59,20 @@ def window_distribution(manuscript: Sequence[float], controls: Sequence[float]) 
     return out
 
 
-def scan_controls(
-    result: ScanResult,
+def scan_control_texts(
     docs: Sequence[Document],
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
     user_controls: int = 0,
-) -> Generator[ControlsProgress, None, ScanResult]:
-    """`with_controls`, yielding before each control; the first `user_controls` of `docs` are the user's."""
-    from core.evidence.controls import control_statistics, scan_control
-    from core.scan.sweep import is_generate_only
+    own_unpublished: int = 0,
+) -> Generator[ControlsProgress, None, tuple[list[ControlResult], list[float]]]:
+    """Scan the control texts (bundled ones from cache); return them and their window scores.
+
+    `docs` holds the author's own unpublished writing first (`own_unpublished`), then the user's other
+    controls (`user_controls`), then the bundled ones. Cancelled, the controls finished so far.
+    """
+    from core.evidence.controls import scan_control
 
     controls: list[ControlResult] = []
     scores: list[float] = []
@@ -69,15 +80,55 @@ def scan_controls(
         if cancel is not None and cancel.cancelled:
             break
         yield ControlsProgress(i, len(docs), Path(doc.path).name)
-        out = scan_control(doc, backend, settings, bundled=i >= user_controls, cancel=cancel)
+        kind = ("own-unpublished" if i < own_unpublished
+                else "user" if i < own_unpublished + user_controls else "bundled")
+        out = scan_control(doc, backend, settings, kind, cancel=cancel)
         if out is None:
             break
         controls.append(out[0])
         scores.extend(out[1])
-    stats = control_statistics(result.window_scores, controls, scores)
+    return controls, scores
+
+
+def attach_controls(
+    result: ScanResult,
+    controls: Sequence[ControlResult],
+    scores: Sequence[float],
+    settings: ScanSettings,
+    planned: int | None = None,
+) -> ScanResult:
+    """The result with the chance model fitted on the reference group of `controls`
+    (core.evidence.controls.reference_group), every passage's chance_p, the verdict under the full rule,
+    and the statistics. `planned` is how many controls were asked for (more than given: cancelled)."""
+    from core.evidence.controls import control_statistics, fit_null, leave_one_out_verdicts, reference_group
+    from core.evidence.verdict import judge
+    from core.scan.sweep import is_generate_only
+
+    t = settings.thresholds
+    judged_controls = leave_one_out_verdicts(controls, t, settings.seed)
+    group, source = reference_group(judged_controls, t.block_tokens)
+    null = fit_null(group, source)
+    stats = control_statistics(result, judged_controls, source, group, t, settings.seed)
+    judged = judge(result, t, null, stats["share_test"])
     if is_generate_only(result):
         stats["test"] = "not computed: a generate-only scan measures no log-probabilities"
-    if len(controls) < len(docs):
-        stats["incomplete"] = f"cancelled after {len(controls)} of {len(docs)} controls"
+        stats["p_value"] = None
+    if planned is not None and len(controls) < planned:
+        stats["incomplete"] = f"cancelled after {len(controls)} of {planned} controls"
     stats.update(window_distribution(result.window_scores, scores))
-    return dataclasses.replace(result, controls=tuple(controls), statistics=stats)
+    return dataclasses.replace(judged, controls=tuple(judged_controls), statistics=stats)
+
+
+def scan_controls(
+    result: ScanResult,
+    docs: Sequence[Document],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    user_controls: int = 0,
+    own_unpublished: int = 0,
+) -> Generator[ControlsProgress, None, ScanResult]:
+    """`with_controls`, yielding before each control: scan_control_texts, then attach_controls."""
+    controls, scores = yield from scan_control_texts(docs, backend, settings, cancel, user_controls,
+                                                     own_unpublished)
+    return attach_controls(result, controls, scores, settings, planned=len(docs))

@@ -1,9 +1,11 @@
 """Controls: the same scan on texts the model cannot have seen, and what they say about the manuscript.
 
-Two kinds: texts the user supplies (unpublished work, or work published after the model's training
-cutoff) and texts bundled with Verbatim, written for it in November 2026 and never published. From
-them: the false-positive rate of the verdict rule at the thresholds in use, and a one-sided
-Mann-Whitney test of the manuscript's per-window Min-K%++ scores against the controls'.
+Three kinds: the author's own unpublished writing (the strongest control: same style and subject),
+other texts the user supplies (work published after the model's training cutoff), and texts bundled with
+Verbatim, written for it in November 2026 and never published. From them: the chance model the verdict
+rests on (core/evidence/null.py), the false-positive rate of the verdict rule with its exact interval
+(each control judged with a chance model fitted on the others), and block permutation tests of the
+manuscript against them (core/evidence/blocks.py).
 
 Bundled control results are cached per (model hash, settings, control hash), so the cost is paid once
 per model.
@@ -19,12 +21,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import math
+from dataclasses import dataclass
+
+from core.evidence.blocks import block_test, rate_interval
+from core.evidence.null import NullModel
+from core.evidence.verdict import block_shares, decide, judge
 from core.ingest import Document, load_document
 from core.model.backend import Backend
 from core.results import ControlResult, ScanResult
 from core.scan.engine import run_scan
 from core.scan.progress import CancelToken
-from core.settings import ScanSettings
+from core.settings import ScanSettings, Thresholds
 
 CONTROLS_DIR = Path(__file__).resolve().parents[2] / "assets" / "controls"
 
@@ -43,35 +51,67 @@ def _cache_dir() -> Path:
     return Path(base) / "controls"
 
 
+CACHE_VERSION = 2
+"""Bumped whenever what a cached control holds changes, so older entries are ignored."""
+
+CONTROL_KINDS = ("own-unpublished", "user", "bundled")
+"""The author's own never-published writing, other texts the user names, the texts shipped here."""
+
+OWN_MIN_BLOCKS = 2
+"""The author's own unpublished writing alone fits the chance model and the tests once it has this
+many blocks (thresholds.block_tokens each); shorter, it is pooled with the other controls."""
+
+
 def _cache_key(doc: Document, backend: Backend, settings: ScanSettings) -> str:
     blob = json.dumps(
         # The backend too: a generate-only server's scan of the same file measures less than a full one.
-        [doc.text_sha256, backend.info.sha256, backend.info.dtype, backend.info.backend, settings.to_dict()],
+        [CACHE_VERSION, doc.text_sha256, backend.info.sha256, backend.info.dtype, backend.info.backend,
+         settings.to_dict()],
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def scan_control(
-    doc: Document, backend: Backend, settings: ScanSettings, bundled: bool, cancel: CancelToken | None = None
-) -> tuple[ControlResult, tuple[float, ...]] | None:
-    """Scan one control (from cache when possible); None when cancelled before it finished."""
-    key = _cache_key(doc, backend, settings)
-    cached = _cache_dir() / f"{key}.json"
-    if bundled and cached.is_file():
-        data = json.loads(cached.read_text(encoding="utf-8"))
-        return ControlResult(**data["control"]), tuple(data["window_scores"])
-    result = run_scan(doc, backend, settings, cancel)
-    if not result.complete:
-        return None
-    control = ControlResult(
+def control_from_scan(result: ScanResult, doc: Document, kind: str) -> ControlResult:
+    """What a control scan contributes: its run histogram and blocks, and its evidence-bearing passages."""
+    t = ScanSettings.from_dict(result.settings).thresholds
+    passages = tuple(p.evidence for p in result.passages if not p.common_phrase)
+    return ControlResult(
         name=Path(doc.path).name,
         sha256=doc.sha256,
         tokens=result.manuscript.tokens,
         longest_verbatim_tokens=result.summary.longest_verbatim_tokens,
         verdict=result.summary.verdict,
-        bundled=bundled,
+        bundled=kind == "bundled",
+        kind=kind,
+        scored_tokens=result.positions_scored,
+        run_histogram=dict(result.run_histogram),
+        block_share=tuple(block_shares(result.passages, result.manuscript.tokens, t.block_tokens)),
+        block_min_k_pp=result.block_min_k_pp,
+        passage_evidence=passages,
     )
+
+
+def scan_control(
+    doc: Document, backend: Backend, settings: ScanSettings, kind: str, cancel: CancelToken | None = None
+) -> tuple[ControlResult, tuple[float, ...]] | None:
+    """Scan one control (a bundled one from cache when possible); None when cancelled before it finished."""
+    if kind not in CONTROL_KINDS:
+        raise ValueError(f"unknown control kind {kind!r}")
+    bundled = kind == "bundled"
+    key = _cache_key(doc, backend, settings)
+    cached = _cache_dir() / f"{key}.json"
+    if bundled and cached.is_file():
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        c = data["control"]
+        control = ControlResult(**{**c, "block_share": tuple(c["block_share"]),
+                                   "block_min_k_pp": tuple(c["block_min_k_pp"]),
+                                   "passage_evidence": tuple(c["passage_evidence"])})
+        return control, tuple(data["window_scores"])
+    result = run_scan(doc, backend, settings, cancel)
+    if not result.complete:
+        return None
+    control = control_from_scan(result, doc, kind)
     if bundled and backend.info.sha256:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp")
@@ -81,33 +121,96 @@ def scan_control(
     return control, result.window_scores
 
 
-def control_statistics(
-    manuscript_scores: Sequence[float], controls: Sequence[ControlResult], control_scores: Sequence[float]
-) -> dict[str, Any]:
-    """False-positive rate of the verdict rule over controls, and the manuscript-vs-controls test."""
-    from scipy.stats import mannwhitneyu
+@dataclass(frozen=True)
+class ControlFinding:
+    """A control's passage as the verdict rule sees it (controls keep only their evidence lengths)."""
 
+    evidence: int
+    chance_p: float | None
+    common_phrase: bool = False
+    contested: bool = False
+
+
+def reference_group(controls: Sequence[ControlResult], block_tokens: int) -> tuple[list[ControlResult], str]:
+    """The controls the chance model and the tests use, and that choice in words.
+
+    The author's own unpublished writing comes first (same style and subject, so no distribution shift);
+    when it is too short on its own, it is pooled with every other control.
+    """
+    own = [c for c in controls if c.kind == "own-unpublished"]
+    own_blocks = sum(len(c.block_share) for c in own)
+    if own and own_blocks >= OWN_MIN_BLOCKS:
+        return own, f"the author's own unpublished writing ({len(own)} texts)"
+    kinds = sorted({c.kind for c in controls}, key=CONTROL_KINDS.index)
+    note = "" if not own else f"; the author's own unpublished writing was under {OWN_MIN_BLOCKS} blocks"
+    return list(controls), f"never-published controls: {', '.join(kinds)} ({len(controls)} texts){note}"
+
+
+def fit_null(group: Sequence[ControlResult], source: str) -> NullModel | None:
+    """The chance model from a group of controls; None when none was scored."""
+    tokens = sum(c.scored_tokens for c in group)
+    if tokens <= 0:
+        return None
+    return NullModel.fit([c.run_histogram for c in group], tokens, source)
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def leave_one_out_verdicts(
+    controls: Sequence[ControlResult], thresholds: Thresholds, seed: int
+) -> list[ControlResult]:
+    """Each control judged by the full rule, with a chance model and tests fitted on the others only.
+
+    This is the false-positive check of the rule itself: a control never helps to judge itself.
+    """
+    out = []
+    for i, c in enumerate(controls):
+        others = [o for j, o in enumerate(controls) if j != i]
+        null = fit_null(others, "the other controls") if others else None
+        findings = [ControlFinding(e, None if null is None else null.chance_p(e, c.tokens))
+                    for e in c.passage_evidence]
+        share = block_test("share", list(c.block_share), [v for o in others for v in o.block_share], seed)
+        verdict, _, _ = decide(findings, c.tokens, thresholds, null, share)
+        longest = max(c.passage_evidence, default=0)
+        out.append(dataclasses.replace(c, verdict=verdict, longest_verbatim_tokens=longest))
+    return out
+
+
+def control_statistics(
+    result: ScanResult, controls: Sequence[ControlResult], source: str, group: Sequence[ControlResult],
+    thresholds: Thresholds, seed: int,
+) -> dict[str, Any]:
+    """False-positive rate of the rule over controls, and the block tests of the manuscript against them."""
     n = len(controls)
-    positives = [c.name for c in controls if c.verdict != "no-evidence"]
-    stats: dict[str, Any] = {
+    positives = [c.name for c in controls if c.verdict in ("memorized", "inconclusive")]
+    flagged_memorized = [c.name for c in controls if c.verdict == "memorized"]
+    share = block_test(
+        "share of tokens in confirmed passages (evidence tokens)",
+        block_shares(result.passages, result.manuscript.tokens, thresholds.block_tokens),
+        [v for c in group for v in c.block_share], seed,
+    )
+    membership = block_test(
+        "Min-K%++ (k=20 %) per block",
+        _finite(result.block_min_k_pp), [v for c in group for v in _finite(c.block_min_k_pp)], seed,
+    )
+    share["control_values"] = [round(v, 6) for c in group for v in c.block_share]
+    return {
         "controls": n,
         "control_tokens": sum(c.tokens for c in controls),
+        "reference_group": source,
+        "block_tokens": thresholds.block_tokens,
         "false_positives": positives,
         "false_positive_rate": (len(positives) / n) if n else None,
-        "window_score": "Min-K%++ (k=20%) per 50-token window",
-        "manuscript_windows": len(manuscript_scores),
-        "control_windows": len(control_scores),
+        "false_positive_interval": rate_interval(len(positives), n),
+        "memorized_false_positives": flagged_memorized,
+        "memorized_false_positive_interval": rate_interval(len(flagged_memorized), n),
+        "share_test": share,
+        "membership_test": membership,
+        "test": membership["test"] + ", on Min-K%++ (k=20 %)",
+        "p_value": membership["p_value"],
     }
-    if len(manuscript_scores) >= 2 and len(control_scores) >= 2:
-        test = mannwhitneyu(manuscript_scores, control_scores, alternative="greater")
-        stats["test"] = "one-sided Mann-Whitney U: manuscript windows score higher than control windows"
-        stats["p_value"] = float(test.pvalue)
-        # AUC = P(manuscript window > control window): 0.5 is chance.
-        stats["auc"] = round(float(test.statistic) / (len(manuscript_scores) * len(control_scores)), 4)
-    else:
-        stats["p_value"] = None
-        stats["test"] = "not computed: too few 50-token windows"
-    return stats
 
 
 def with_controls(
@@ -117,9 +220,30 @@ def with_controls(
     settings: ScanSettings,
     cancel: CancelToken | None = None,
     user_controls: int = 0,
+    own_unpublished: int = 0,
 ) -> ScanResult:
-    """Scan the controls (the first `user_controls` of `docs` are the user's) and attach statistics."""
+    """Scan the controls and attach the chance model, the verdict under it, and the statistics.
+
+    `docs` holds the author's own unpublished writing first (`own_unpublished` texts), then the user's
+    other controls (`user_controls`), then the bundled ones.
+    """
     from core.evidence.control_scan import scan_controls
     from core.scan.progress import finish
 
-    return finish(scan_controls(result, docs, backend, settings, cancel, user_controls))
+    return finish(scan_controls(result, docs, backend, settings, cancel, user_controls, own_unpublished))
+
+
+def rejudge(result: ScanResult, thresholds: Thresholds, seed: int = 0) -> ScanResult:
+    """The verdict again after passages changed (a reference-model test), with the chance model and the
+    controls' blocks the result already holds; without them, as a scan without controls."""
+    null = None if result.null_model is None else NullModel.from_dict(result.null_model)
+    share = result.statistics.get("share_test")
+    if isinstance(share, dict) and "control_values" in share:
+        controls = [float(v) for v in share["control_values"]]
+        share = block_test(share["figure"], block_shares(result.passages, result.manuscript.tokens,
+                                                         thresholds.block_tokens), controls, seed)
+        share["control_values"] = controls
+        result = dataclasses.replace(result, statistics={**result.statistics, "share_test": share})
+    else:
+        share = None
+    return judge(result, thresholds, null, share)

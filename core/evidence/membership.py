@@ -51,3 +51,26 @@ def window_min_k_pp(
     for start in range(0, z.size - width + 1, width):
         out.append(round(float(np.sort(z[start : start + width])[:n_low].mean()), 5))
     return tuple(out)
+
+
+def block_min_k_pp(
+    logp: npt.NDArray[np.float32],
+    mean_logp: npt.NDArray[np.float32],
+    std_logp: npt.NDArray[np.float32],
+    blocks: list[tuple[int, int]],
+    k: float = 0.2,
+) -> tuple[float, ...]:
+    """Min-K%++ of each block [start, end) of token positions over its finite (scored) positions.
+
+    A block with no scored position gets NaN (written as null in JSON).
+    """
+    z = (logp.astype(np.float64) - mean_logp) / np.maximum(std_logp, 1e-6)
+    out = []
+    for a, b in blocks:
+        part = z[a:b][np.isfinite(z[a:b])]
+        if part.size == 0:
+            out.append(float("nan"))
+            continue
+        n_low = max(1, int(np.ceil(k * part.size)))
+        out.append(round(float(np.sort(part)[:n_low].mean()), 5))
+    return tuple(out)

@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 
-from core.evidence.verdict import summarize
 from core.model.backend import Backend, IntArray
 from core.results import ModelInfo, Passage, ScanResult
 from core.scan import probes
@@ -161,6 +160,15 @@ def reference_reason(model: ModelInfo, outcome: ReferenceOutcome) -> str:
     )
 
 
+def contested_reason(model: ModelInfo, outcome: ReferenceOutcome, floor: int) -> str:
+    """Why a long passage the reference model also reproduced is contested, with its figures."""
+    return (
+        f"the reference model {model.name}, declared as not trained on this work, also reproduces "
+        f"{outcome.reproduced_chars} of {outcome.target.chars} characters of this passage of at least {floor} "
+        "tokens: that puts the declaration in doubt, so the passage is neither counted nor discounted"
+    )
+
+
 def _model_record(model: ModelInfo) -> dict[str, Any]:
     return {
         "name": model.name,
@@ -265,21 +273,28 @@ def check_reference(
         yield _progress(result, done, total)
 
     passages = list(result.passages)
-    set_aside = 0
+    set_aside = contested = 0
+    floor = settings.thresholds.memorized_tokens
     for o in outcomes:
         if not o.common:
             continue
         p = passages[o.target.passage]
+        if p.evidence >= floor and not p.common_phrase:
+            # A model declared ignorant of the work reproducing this much of it is evidence against the
+            # declaration, not evidence that the passage is generic: it can no longer erase the passage.
+            contested += 1
+            passages[o.target.passage] = dataclasses.replace(
+                p, contested=True, contested_reason=contested_reason(reference.info, o, floor))
+            continue
         reason = reference_reason(reference.info, o)
         if p.common_phrase_reason:
             reason = f"{p.common_phrase_reason}; and {reason}"
         set_aside += not p.common_phrase
         passages[o.target.passage] = dataclasses.replace(p, common_phrase=True, common_phrase_reason=reason)
 
-    summary = summarize(
-        passages, result.manuscript.tokens, result.summary.coverage, result.summary.candidates,
-        settings.thresholds, result.complete,
-    )
+    from core.evidence.controls import rejudge
+
+    judged = rejudge(dataclasses.replace(result, passages=tuple(passages)), settings.thresholds, settings.seed)
     record = {
         **_model_record(reference.info),
         "declared": "not trained on this work (the user's declaration)",
@@ -292,13 +307,14 @@ def check_reference(
         "passages_checked": len(outcomes),
         "passages_reproduced": sum(o.common for o in outcomes),
         "passages_set_aside": set_aside,
+        "passages_contested": contested,
         "verdict_before": result.summary.verdict,
         "seconds": round(time.perf_counter() - started, 3),
     }
     if cancel is not None and cancel.cancelled and len(outcomes) < total:
         record["incomplete"] = f"cancelled after {len(outcomes)} of {total} passages"
     provenance = {**result.provenance, PROVENANCE_KEY: record}
-    return dataclasses.replace(result, passages=tuple(passages), summary=summary, provenance=provenance)
+    return dataclasses.replace(judged, provenance=provenance)
 
 
 def with_reference(

@@ -1,12 +1,34 @@
-"""From confirmed passages to a verdict, with the thresholds that produced it."""
+"""From confirmed passages to a verdict, with the chance model and the thresholds that produced it.
+
+The rule (README "The verdict rule", docs/design.md), for one work and one model:
+
+- `not-determined`: the text is shorter than `min_tokens`, or the scan was cancelled before it found
+  anything;
+- `memorized`: a confirmed passage, not a common phrase, not contested, of at least `memorized_tokens`
+  evidence tokens whose chance probability (the chance model's upper bound that a run this long occurs
+  anywhere in a never-published work of this length, for this model) is below `alpha`; or the share of
+  the work's evidence tokens in confirmed passages beats the controls' in a block permutation test at
+  `share_alpha`, with at least `share_min_tokens` such tokens;
+- `inconclusive`: a passage of at least `inconclusive_tokens` evidence tokens whose chance probability is
+  below `inconclusive_alpha`; or a long passage the declared reference model also reproduced
+  (`contested`: the declaration is in doubt, so the passage neither counts nor is discounted); or, before a
+  chance model exists (controls not scanned), any passage of `inconclusive_tokens` or more;
+- `no-evidence`: otherwise.
+
+Evidence tokens are the verbatim tokens the model could not have copied from the text before them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from core.results import Passage, Summary, Verdict
+from core.evidence.null import NullModel
+from core.results import Passage, ScanResult, Summary, Verdict
+from core.scan.windows import block_bounds
 from core.settings import Thresholds
 
 
@@ -19,26 +41,118 @@ def verbatim_token_mask(passages: Sequence[Passage], n_tokens: int) -> np.ndarra
     return mask
 
 
-def decide(longest: int, share: float, t: Thresholds) -> tuple[Verdict, str]:
-    """The verdict rule, documented in the README and printed in every report."""
-    if longest >= t.memorized_tokens:
-        return "memorized", (
-            f"a passage of {longest} tokens was regenerated verbatim "
-            f"(rule: at least {t.memorized_tokens} tokens means memorized)"
+def evidence_token_count(passages: Sequence[Finding]) -> int:
+    """Evidence tokens in confirmed, non-common, uncontested passages (each passage counted once)."""
+    return sum(p.evidence for p in passages if not p.common_phrase and not p.contested)
+
+
+def block_shares(passages: Sequence[Passage], n_tokens: int, block: int) -> list[float]:
+    """Per block: the share of its tokens inside confirmed, non-common passages' evidence stretches.
+
+    A passage's evidence tokens are counted from its first token (where the copy-free stretch lies inside
+    the verbatim span is not kept; at block scale the difference is at most one passage's length).
+    """
+    mask = np.zeros(n_tokens, dtype=bool)
+    for p in passages:
+        if not p.common_phrase and not p.contested:
+            mask[p.start_token : p.start_token + p.evidence] = True
+    return [float(mask[a:b].mean()) for a, b in block_bounds(n_tokens, block)]
+
+
+class Finding(Protocol):
+    """What the rule reads of a passage (a full Passage, or a control's passage kept in brief)."""
+
+    @property
+    def evidence(self) -> int: ...
+    @property
+    def chance_p(self) -> float | None: ...
+    @property
+    def common_phrase(self) -> bool: ...
+    @property
+    def contested(self) -> bool: ...
+
+
+def _fmt_p(p: float) -> str:
+    return "< 1e-12" if p < 1e-12 else f"{p:.2g}"
+
+
+def decide(
+    passages: Sequence[Finding],
+    n_tokens: int,
+    t: Thresholds,
+    null: NullModel | None,
+    share: dict[str, Any] | None,
+    complete: bool = True,
+) -> tuple[Verdict, str, str]:
+    """(verdict, rule id, reason in words) for one work; the module docstring states the rule."""
+    own = [p for p in passages if not p.common_phrase]
+    counted = [p for p in own if not p.contested]
+    if n_tokens < t.min_tokens:
+        return "not-determined", "too-short", (
+            f"the text has {n_tokens} tokens; at least {t.min_tokens} are needed to judge it"
         )
-    if share >= t.memorized_share:
-        return "memorized", (
-            f"{share:.1%} of the work's tokens were regenerated verbatim "
-            f"(rule: at least {t.memorized_share:.0%} means memorized)"
+    if not complete and not own:
+        return "not-determined", "cancelled", "the scan was cancelled before any passage was confirmed"
+    longest = max(counted, key=lambda p: (p.evidence, -(p.chance_p or 0.0)), default=None)
+    strong = [p for p in counted if p.evidence >= t.memorized_tokens and p.chance_p is not None
+              and p.chance_p < t.alpha]
+    if strong:
+        best = max(strong, key=lambda p: p.evidence)
+        assert best.chance_p is not None
+        return "memorized", "passage", (
+            f"a passage of {best.evidence} tokens was regenerated verbatim; for this model a run that long "
+            f"arises by chance anywhere in a never-published text of this length with probability at most "
+            f"{_fmt_p(best.chance_p)} (rule: at least {t.memorized_tokens} tokens and a chance below {t.alpha:g})"
         )
-    if longest >= t.inconclusive_tokens:
-        return "inconclusive", (
-            f"the longest passage regenerated verbatim has {longest} tokens "
-            f"(rule: {t.inconclusive_tokens}-{t.memorized_tokens - 1} tokens is inconclusive)"
+    evidence = evidence_token_count(passages)
+    p_share = share.get("p_value") if share else None
+    if p_share is not None and share is not None and p_share < t.share_alpha and evidence >= t.share_min_tokens:
+        return "memorized", "share", (
+            f"{share['manuscript_mean']:.1%} of the work's tokens lie in passages regenerated verbatim, against "
+            f"{share['control_mean']:.1%} in never-published text (block permutation test p = {_fmt_p(p_share)}; "
+            f"rule: p below {t.share_alpha:g} with at least {t.share_min_tokens} such tokens)"
         )
-    return "no-evidence", (
-        f"no passage of at least {t.inconclusive_tokens} tokens was regenerated verbatim "
-        f"outside common phrases (longest: {longest})"
+    contested = [p for p in own if p.contested]
+    if contested:
+        worst = max(contested, key=lambda p: p.evidence)
+        return "inconclusive", "contested", (
+            f"the declared reference model also reproduced a passage of {worst.evidence} tokens, which "
+            f"puts its declaration in doubt: that passage neither counts as evidence nor is discounted"
+        )
+    if longest is None or longest.evidence < t.inconclusive_tokens:
+        size = longest.evidence if longest else 0
+        return "no-evidence", "none", (
+            f"no passage of at least {t.inconclusive_tokens} tokens was regenerated verbatim outside common "
+            f"phrases and context copies (longest: {size})"
+        )
+    if null is None:
+        return "inconclusive", "no-chance-model", (
+            f"the longest passage regenerated verbatim has {longest.evidence} tokens, but no chance model "
+            "was estimated (no never-published controls were scanned), and `memorized` needs one"
+        )
+    mid = [p for p in counted if p.evidence >= t.inconclusive_tokens and p.chance_p is not None
+           and p.chance_p < t.inconclusive_alpha]
+    if mid:
+        best = max(mid, key=lambda p: p.evidence)
+        assert best.chance_p is not None
+        return "inconclusive", "passage", (
+            f"the longest passage regenerated verbatim that chance does not explain has {best.evidence} "
+            f"tokens (chance at most {_fmt_p(best.chance_p)}; memorized needs {t.memorized_tokens} tokens and "
+            f"a chance below {t.alpha:g})"
+        )
+    assert longest.chance_p is not None
+    return "no-evidence", "chance", (
+        f"the longest passage regenerated verbatim has {longest.evidence} tokens, and for this model a run "
+        f"that long arises by chance in a never-published text of this length with probability "
+        f"{_fmt_p(longest.chance_p)} (rule: below {t.inconclusive_alpha:g} for inconclusive)"
+    )
+
+
+def with_chance(passages: Sequence[Passage], n_tokens: int, null: NullModel | None) -> tuple[Passage, ...]:
+    """The passages with chance_p from `null` (None without one)."""
+    return tuple(
+        dataclasses.replace(p, chance_p=None if null is None else null.chance_p(p.evidence, n_tokens))
+        for p in passages
     )
 
 
@@ -49,22 +163,55 @@ def summarize(
     candidates: int,
     thresholds: Thresholds,
     complete: bool = True,
+    null: NullModel | None = None,
+    share: dict[str, Any] | None = None,
+    context_copy_tokens: int = 0,
 ) -> Summary:
-    """Headline figures and the verdict for one work."""
+    """Headline figures and the verdict for one work (passages must already carry their chance_p)."""
     own = [p for p in passages if not p.common_phrase]
-    longest = max((p.verbatim_tokens for p in own), default=0)
-    share = float(verbatim_token_mask(passages, n_tokens).sum()) / n_tokens if n_tokens else 0.0
-    verdict, reason = decide(longest, share, thresholds)
-    if not complete:
+    counted = [p for p in own if not p.contested]
+    longest = max((p.evidence for p in counted), default=0)
+    share_value = evidence_token_count(passages) / n_tokens if n_tokens else 0.0
+    verdict, rule, reason = decide(passages, n_tokens, thresholds, null, share, complete)
+    if not complete and verdict != "not-determined":
         reason += "; the scan was cancelled, so this covers only the part scanned"
+    expected = interval = None
+    if null is not None:
+        low, expected, high = null.expected_interval(thresholds.inconclusive_tokens, n_tokens)
+        interval = (round(low, 6), round(high, 6))
+        expected = round(expected, 6)
     return Summary(
         verdict=verdict,
         score=round(min(1.0, longest / thresholds.memorized_tokens), 4),
         longest_verbatim_tokens=longest,
-        verbatim_token_share=round(share, 6),
+        verbatim_token_share=round(share_value, 6),
         coverage=coverage,
         candidates=candidates,
         confirmed=len(passages),
         common_phrases=len(passages) - len(own),
         reason=reason,
+        rule=rule,
+        alpha=thresholds.alpha,
+        observed_passages=sum(p.evidence >= thresholds.inconclusive_tokens for p in counted),
+        expected_chance_passages=expected,
+        expected_chance_interval=interval,
+        context_copy_tokens=context_copy_tokens,
+    )
+
+
+def judge(
+    result: ScanResult,
+    thresholds: Thresholds,
+    null: NullModel | None,
+    share: dict[str, Any] | None = None,
+) -> ScanResult:
+    """The result with every passage's chance_p and the summary recomputed under `null` and `share`."""
+    n = result.manuscript.tokens
+    passages = with_chance(result.passages, n, null)
+    summary = summarize(
+        passages, n, result.summary.coverage, result.summary.candidates, thresholds, result.complete,
+        null, share, result.summary.context_copy_tokens,
+    )
+    return dataclasses.replace(
+        result, passages=passages, summary=summary, null_model=None if null is None else null.to_dict()
     )

@@ -1,4 +1,8 @@
-"""The JSON form of a ScanResult (schema "verbatim.scan/1"), its inverse, and an atomic writer.
+"""The JSON form of a ScanResult (schema "verbatim.scan/2"), its inverse, and an atomic writer.
+
+Schema 2 added the chance model (`null_model`, `passages[].chance_p`, `summary.expected_chance_passages`),
+context copies, contested passages and block statistics; schema 1 reports are still read (their missing
+fields take the dataclasses' defaults), so `verbatim verify` replays them.
 
 The JSON is the evidence; the PDF is rendered from the same result and carries this JSON inside.
 Field names follow DESIGN.md's contract. Derived values a reader of the JSON alone needs are added
@@ -17,6 +21,7 @@ from typing import Any, TypeVar
 
 from core.report.atomic import atomic_write_bytes
 from core.results import (
+    OLD_SCHEMAS,
     SCHEMA,
     ControlResult,
     ManuscriptInfo,
@@ -160,7 +165,7 @@ def result_from_dict(data: dict[str, Any]) -> ScanResult:
     if not isinstance(data, dict):
         raise ResultFormatError("The scan result is not a JSON object.")
     schema = data.get("schema")
-    if schema != SCHEMA:
+    if schema != SCHEMA and schema not in OLD_SCHEMAS:
         raise ResultFormatError(f"Not a Verbatim scan result: schema is {schema!r}, expected {SCHEMA!r}.")
     membership = _section(data, "membership")
     summary = _build(
@@ -171,6 +176,7 @@ def result_from_dict(data: dict[str, Any]) -> ScanResult:
             "score": _float,
             "verbatim_token_share": _float,
             "coverage": lambda c: {k: _float(v) for k, v in c.items()},
+            "expected_chance_interval": lambda v: None if v is None else (float(v[0]), float(v[1])),
         },
     )
     return ScanResult(
@@ -195,12 +201,17 @@ def result_from_dict(data: dict[str, Any]) -> ScanResult:
         positions_scored=int(_section(data, "positions_scored")),
         positions_total=int(_section(data, "positions_total")),
         provenance=dict(_section(data, "provenance")),
-        controls=tuple(
-            _build(ControlResult, c, f"controls[{i}]") for i, c in enumerate(data.get("controls", []))
-        ),
+        controls=tuple(_control(c, i) for i, c in enumerate(data.get("controls", []))),
         statistics=dict(data.get("statistics") or {}),
         **_extra_fields(data),
     )
+
+
+def _control(data: Any, i: int) -> ControlResult:
+    floats = lambda v: tuple(_float(x) for x in v)  # noqa: E731
+    return _build(ControlResult, data, f"controls[{i}]", {
+        "block_share": floats, "block_min_k_pp": floats, "passage_evidence": lambda v: tuple(int(x) for x in v),
+    })
 
 
 _HANDLED = frozenset(
@@ -219,11 +230,14 @@ def _tuples(value: Any) -> Any:
 
 def _extra_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Simple ScanResult fields beyond the original contract (e.g. window_scores), when present."""
-    return {
+    out = {
         f.name: _tuples(data[f.name])
         for f in dataclasses.fields(ScanResult)
         if f.name not in _HANDLED and f.name in data
     }
+    if "block_min_k_pp" in out:
+        out["block_min_k_pp"] = tuple(_float(v) for v in out["block_min_k_pp"])
+    return out
 
 
 def result_from_json(text: str | bytes) -> ScanResult:

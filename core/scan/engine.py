@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from core.evidence.membership import membership_scores, window_min_k_pp
+from core.evidence.membership import block_min_k_pp, membership_scores, window_min_k_pp
 from core.evidence.verdict import summarize
 from core.ingest import Document
 from core.model.backend import Backend, IntArray
@@ -31,10 +32,14 @@ from core.scan.provenance import environment
 from core.scan.sweep import PROBE, can_score, sweep
 from core.scan.triage import TokenTrace, triage
 from core.scan.windows import (
+    block_bounds,
     char_span,
+    context_copy_mask,
     covered_tokens,
     heat_bins,
     hit_runs,
+    longest_run_within,
+    run_length_histogram,
     split_run,
     token_mask_to_char_share,
     window_sums,
@@ -56,10 +61,17 @@ def candidate_segments(trace: TokenTrace, settings: ScanSettings) -> list[tuple[
     return segments
 
 
-def coverage(trace: TokenTrace, offsets: IntArray, n_chars: int, width: int) -> dict[str, float]:
-    """Coverage@tau from the triage pass: characters under a `width`-token window with p_z >= tau."""
+def coverage(
+    trace: TokenTrace, offsets: IntArray, n_chars: int, width: int, copied: npt.NDArray[np.bool_] | None = None
+) -> dict[str, float]:
+    """Coverage@tau from the triage pass: characters under a `width`-token window with p_z >= tau.
+
+    A window holding a token the model could copy from the text before it (`copied`) is not counted:
+    a repeated chorus is predictable from context, not evidence of memory.
+    """
     n = int(offsets.shape[0])
-    log_pz = window_sums(np.where(trace.scored, trace.logp_topk, -np.inf).astype(np.float64), min(width, n))
+    usable = trace.scored if copied is None else trace.scored & ~copied
+    log_pz = window_sums(np.where(usable, trace.logp_topk, -np.inf).astype(np.float64), min(width, n))
     out = {}
     for name, tau in COVERAGE_TAUS.items():
         ok = log_pz >= math.log(tau)
@@ -121,6 +133,8 @@ def scan(
     timings["tokenize_s"] = time.perf_counter() - t
     if n < 2:
         raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
+    # Tokens the model could copy from its context (a chorus, a refrain) are never evidence of memory.
+    copied = context_copy_mask(ids, settings.chunk_tokens, settings.thresholds.context_copy_ngram)
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
 
     # A server that cannot score given text gets the generate-and-compare sweep instead of the one pass,
@@ -208,7 +222,8 @@ def scan(
 
     passages = tuple(
         sorted(
-            (_passage(g, text, ids, offsets, backend, settings, windows.get(g.start), common.get(g.start))
+            (_passage(g, text, ids, offsets, backend, settings, windows.get(g.start), common.get(g.start),
+                      copied)
              for g in confirmed),
             key=lambda p: p.start_char,
         )
@@ -218,9 +233,12 @@ def scan(
     complete = not cancelled() and (not scores or trace.positions_scored == scorable)
     if store is not None and complete:
         store.mark_finished()
-    cov = coverage(trace, offsets, len(text), settings.suffix_tokens) if scores else {}
-    summary = summarize(passages, n, cov, n_candidates, settings.thresholds, complete)
-    strength = _run_strength(trace, settings)
+    cov = coverage(trace, offsets, len(text), settings.suffix_tokens, copied) if scores else {}
+    summary = summarize(passages, n, cov, n_candidates, settings.thresholds, complete,
+                        context_copy_tokens=int(copied.sum()))
+    strength = _passage_strength(passages, copied, settings)
+    # Membership scores and their blocks leave out what the model could copy from context.
+    logp = np.where(copied, np.float32(np.nan), trace.logp)
     finished = datetime.now(UTC)
     timings["scan_s"] = time.perf_counter() - t_start
     provenance: dict[str, Any] = {
@@ -256,14 +274,17 @@ def scan(
         settings=settings.to_dict(),
         summary=summary,
         passages=passages,
-        membership=membership_scores(trace.logp, trace.mean_logp, trace.std_logp, text),
+        membership=membership_scores(logp, trace.mean_logp, trace.std_logp, text),
         heatmap=heat_bins(strength, offsets, len(text), HEATMAP_BINS),
         complete=complete,
         positions_scored=trace.positions_scored,
         positions_total=n,
         provenance=provenance,
         text=text,
-        window_scores=window_min_k_pp(trace.logp, trace.mean_logp, trace.std_logp, settings.suffix_tokens),
+        window_scores=window_min_k_pp(logp, trace.mean_logp, trace.std_logp, settings.suffix_tokens),
+        run_histogram={str(k): v for k, v in run_length_histogram(trace.hit & trace.scored & ~copied).items()},
+        block_min_k_pp=block_min_k_pp(logp, trace.mean_logp, trace.std_logp,
+                                      block_bounds(n, settings.thresholds.block_tokens)),
     )
 
 
@@ -290,11 +311,20 @@ def _relay(
         yield _progress(stage, done, total, trace.positions_scored, n, f"{label}: {done} of {total}")
 
 
-def _run_strength(trace: TokenTrace, settings: ScanSettings) -> np.ndarray:
-    """Per-token heat: the length of the greedy-hit run a token sits in, over memorized_tokens."""
-    strength = np.zeros(trace.hit.shape[0], dtype=np.float64)
-    for s, e in hit_runs(trace.hit & trace.scored, 2):
-        strength[s:e] = min(1.0, (e - s) / settings.thresholds.memorized_tokens)
+def _passage_strength(
+    passages: tuple[Passage, ...], copied: npt.NDArray[np.bool_], settings: ScanSettings
+) -> np.ndarray:
+    """Per-token heat from confirmed passages only: evidence length over memorized_tokens.
+
+    Common phrases and context copies add no heat: the strip shows only what the model regenerated
+    verbatim and could not have copied or guessed.
+    """
+    strength = np.zeros(copied.shape[0], dtype=np.float64)
+    for p in passages:
+        if not p.common_phrase:
+            span = slice(p.start_token, p.start_token + p.verbatim_tokens)
+            level = min(1.0, p.evidence / settings.thresholds.memorized_tokens)
+            strength[span] = np.where(copied[span], 0.0, level)
     return strength
 
 
@@ -307,6 +337,7 @@ def _passage(
     settings: ScanSettings,
     window: probes.StandardWindow | None,
     swapped: probes.Generation | None,
+    copied: npt.NDArray[np.bool_],
 ) -> Passage:
     """Assemble a confirmed passage: texts, alignment, standard-window figures, common-phrase flag."""
     n = int(ids.shape[0])
@@ -350,4 +381,6 @@ def _passage(
         fragile_positions=window.fragile if window else 0,
         common_phrase=common,
         common_phrase_reason=reason,
+        context_copy_tokens=int(copied[r : r + v].sum()),
+        evidence_tokens=longest_run_within(~copied, r, r + v),
     )

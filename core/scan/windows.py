@@ -130,3 +130,54 @@ def heat_bins(
         a, b = int(first[i]), int(last[i]) + 1
         out[a:b] = np.maximum(out[a:b], strength[i])
     return tuple(round(float(x), 4) for x in out)
+
+
+def context_copy_mask(ids: npt.NDArray[np.int64], lookback: int, ngram: int) -> npt.NDArray[np.bool_]:
+    """Tokens the model could copy from the text before them, not recall from training.
+
+    Token i is a context copy when the `ngram` tokens ending at i (token i and the ngram - 1 before it)
+    already occurred, ending at some j with i - lookback <= j < i: a model that has seen those earlier
+    tokens in its context can continue the repeat by copying (a chorus, a refrain, a repeated legal
+    definition). The first occurrence is never a copy. `lookback` is the longest context any probe of the
+    scan gives the model (the triage chunk), so nothing copyable in any probe is credited as memory.
+    """
+    n = int(ids.shape[0])
+    out = np.zeros(n, dtype=bool)
+    if ngram < 1 or n < ngram:
+        return out
+    last: dict[bytes, int] = {}
+    view = np.ascontiguousarray(ids, dtype=np.int64)
+    for i in range(ngram - 1, n):
+        key = view[i - ngram + 1 : i + 1].tobytes()
+        j = last.get(key)
+        if j is not None and i - j <= lookback:
+            out[i] = True
+        last[key] = i
+    return out
+
+
+def run_length_histogram(mask: npt.NDArray[np.bool_]) -> dict[int, int]:
+    """How many maximal runs of True there are of each length (the data a chance model is fitted to)."""
+    out: dict[int, int] = {}
+    for s, e in hit_runs(mask, 1):
+        out[e - s] = out.get(e - s, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def longest_run_within(mask: npt.NDArray[np.bool_], start: int, end: int) -> int:
+    """Length of the longest run of True inside [start, end)."""
+    runs = hit_runs(mask[max(0, start) : max(start, end)], 1)
+    return max((e - s for s, e in runs), default=0)
+
+
+def block_bounds(n_tokens: int, block: int) -> list[tuple[int, int]]:
+    """Split n_tokens into floor(n / block) equal blocks (one block when shorter): the unit of the tests.
+
+    Neighbouring tokens, and neighbouring 50-token windows, are strongly correlated; blocks of about
+    `block` tokens are treated as independent (the last one absorbs the remainder).
+    """
+    if n_tokens <= 0:
+        return []
+    k = max(1, n_tokens // max(1, block))
+    edges = [round(i * n_tokens / k) for i in range(k + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(k)]

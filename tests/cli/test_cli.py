@@ -182,8 +182,9 @@ def test_several_models_are_each_checked_against_the_reference_but_itself(tmp_pa
     assert f"Reference model {b}: 0 passages set aside" in capsys.readouterr().out
 
 
-def test_summary_prints_controls_without_a_p_value(tmp_path):
-    """Too few 50-token windows (or a generate-only scan) leave p_value None: the summary says why."""
+def test_summary_prints_the_controls_rate_with_its_interval_and_the_chance_model(tmp_path):
+    """One control: the false-positive rate comes with its exact interval; a generate-only scan says what it
+    did not test."""
     from cli.main import format_summary
     from core.evidence.controls import with_controls
     from core.model.fake import FakeBackend
@@ -191,13 +192,16 @@ def test_summary_prints_controls_without_a_p_value(tmp_path):
     from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL
     from tests.helpers.docs import document
 
-    settings = dataclasses.replace(SMALL, suffix_tokens=50)  # one 50-token window in this short text
+    settings = dataclasses.replace(SMALL, suffix_tokens=50)
     for can_score in (True, False):
         model = FakeBackend(memorized=(MEMORIZED,), can_score=can_score)
         result = run_scan(document(MEMORIZED + " " + FRESH), model, settings)
         result = with_controls(result, [document(FRESH, str(tmp_path / "control.txt"))], model, settings,
                                user_controls=1)
-        assert result.statistics["p_value"] is None
-        line = next(x for x in format_summary(result).splitlines() if x.startswith("Controls"))
-        assert line.startswith("Controls             : 1 texts, false-positive rate 0%, not computed: ")
-        assert ("generate-only" in line) is not can_score
+        summary = format_summary(result).splitlines()
+        line = next(x for x in summary if x.startswith("Controls"))
+        assert "1 never-published text (" in line and "0 of 1 judged inconclusive or memorized" in line
+        assert "95 % interval 0%-98%" in line
+        assert any(x.startswith("Chance model") and "fitted on" in x for x in summary)
+        assert any(x.startswith("Rule") and "alpha = 0.001" in x for x in summary)
+        assert (result.statistics["p_value"] is None) is not can_score

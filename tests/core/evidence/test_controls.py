@@ -2,12 +2,10 @@
 
 import pytest
 
-from core.evidence.controls import bundled_controls, control_statistics, with_controls
-from core.evidence.verdict import decide
+from core.evidence.controls import bundled_controls, with_controls
 from core.model.fake import FakeBackend
-from core.results import ControlResult
 from core.scan.engine import run_scan
-from core.settings import ScanSettings, Thresholds
+from core.settings import ScanSettings
 from tests.helpers.docs import document
 
 SMALL = ScanSettings(chunk_tokens=32, overlap_tokens=8, prefix_tokens=8, suffix_tokens=8)
@@ -19,24 +17,9 @@ def test_bundled_controls_are_real_texts():
     assert all(len(d.text.split()) >= 500 for d in docs)
 
 
-def test_statistics_count_false_positives_and_test_direction():
-    controls = [
-        ControlResult("a.txt", "0" * 64, 100, 3, "no-evidence", True),
-        ControlResult("b.txt", "1" * 64, 100, 40, "memorized", True),
-    ]
-    high = [1.0, 1.2, 0.9, 1.1, 1.3]
-    low = [-2.0, -1.5, -1.8, -2.2, -1.9, -2.1]
-    stats = control_statistics(high, controls, low)
-    assert stats["false_positive_rate"] == pytest.approx(0.5)
-    assert stats["false_positives"] == ["b.txt"]
-    assert stats["p_value"] < 0.01 and stats["auc"] == pytest.approx(1.0)
-    reverse = control_statistics(low, controls, high)
-    assert reverse["p_value"] > 0.9
-
-
 def test_with_controls_on_fake_backend(tmp_path, monkeypatch):
     monkeypatch.setenv("VERBATIM_CACHE", str(tmp_path))
-    memorized = " ".join(f"word{i} of the remembered ballad" for i in range(40))
+    memorized = " ".join(f"word{i} tok{3 * i} item{7 * i}" for i in range(40))
     backend = FakeBackend(memorized=(memorized,))
     result = run_scan(document("An unrelated opening line. " + memorized), backend, SMALL)
     controls = [document(d.text, d.path) for d in bundled_controls()[:3]]
@@ -44,16 +27,29 @@ def test_with_controls_on_fake_backend(tmp_path, monkeypatch):
     assert len(out.controls) == 3
     assert [c.bundled for c in out.controls] == [False, True, True]
     assert out.statistics["false_positive_rate"] == 0.0
+    assert out.statistics["false_positive_interval"]["high"] == pytest.approx(1 - 0.025 ** (1 / 3), abs=1e-6)
     assert out.statistics["controls"] == 3
+    # The verdict now rests on a chance model fitted on the controls, and every passage has its chance.
+    assert out.null_model is not None and out.null_model["texts"] == 3
+    assert out.passages and all(p.chance_p is not None for p in out.passages)
+    assert out.summary.expected_chance_passages is not None
     # Bundled results are cached: the second run reads them back identically.
     again = with_controls(result, controls, backend, SMALL, user_controls=1)
     assert again.controls == out.controls and again.statistics == out.statistics
     assert len(list((tmp_path / "controls").glob("*.json"))) == 2
 
 
-def test_verdict_rule_thresholds():
-    t = Thresholds()
-    assert decide(t.memorized_tokens, 0.0, t)[0] == "memorized"
-    assert decide(t.memorized_tokens - 1, 0.0, t)[0] == "inconclusive"
-    assert decide(t.inconclusive_tokens - 1, 0.0, t)[0] == "no-evidence"
-    assert decide(0, t.memorized_share, t)[0] == "memorized"
+def test_own_unpublished_writing_comes_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERBATIM_CACHE", str(tmp_path))
+    backend = FakeBackend(memorized=())
+    result = run_scan(document("A short opening line of nothing at all. " * 40), backend, SMALL)
+    bundled = [document(d.text, d.path) for d in bundled_controls()[:2]]
+    own = [document(bundled_controls()[2].text, "/drafts/chapter-9.txt")]
+    settings = SMALL
+    out = with_controls(result, own + bundled, backend, settings, own_unpublished=1)
+    assert [c.kind for c in out.controls] == ["own-unpublished", "bundled", "bundled"]
+    blocks = len(out.controls[0].block_share)
+    if blocks >= 2:
+        assert out.null_model["source"].startswith("the author's own unpublished writing")
+    else:
+        assert "pooled" in out.statistics["reference_group"] or "under" in out.statistics["reference_group"]

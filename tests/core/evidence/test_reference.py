@@ -18,6 +18,7 @@ from core.report.jsonio import result_from_json, result_to_json
 from core.scan.engine import run_scan
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
+from tests.helpers.results import judged
 from tests.helpers.generators import drain
 
 STORY = (
@@ -39,7 +40,7 @@ SETTINGS = ScanSettings(chunk_tokens=32, overlap_tokens=8, prefix_tokens=8, suff
 
 @pytest.fixture(scope="module")
 def scanned():
-    result = run_scan(document(TEXT), FakeBackend(memorized=(STORY, PHRASE)), SETTINGS)
+    result = judged(run_scan(document(TEXT), FakeBackend(memorized=(STORY, PHRASE)), SETTINGS))
     assert result.summary.verdict == "memorized" and len(result.passages) == 2
     assert not any(p.common_phrase for p in result.passages)
     return result
@@ -100,15 +101,20 @@ def test_reference_that_memorized_nothing_flags_nothing(scanned):
     assert record["passages_set_aside"] == 0
 
 
-def test_long_passages_are_set_aside_too_and_the_verdict_falls(scanned):
-    """The user declared the reference untrained on the work, so even a memorized-length passage goes."""
+def test_a_long_passage_the_reference_also_reproduces_is_contested_not_erased(scanned):
+    """A model declared ignorant of the work that reproduces a memorized-length passage casts doubt on the
+    declaration: the passage is contested (neither evidence nor discounted) and the verdict stays inconclusive."""
     story = next(p for p in scanned.passages if in_story(p))
     assert story.verbatim_tokens >= SETTINGS.thresholds.memorized_tokens
     out = with_reference(scanned, FakeBackend(memorized=(STORY, PHRASE)))
-    assert all(p.common_phrase for p in out.passages)
-    assert out.summary.verdict == "no-evidence" and out.summary.longest_verbatim_tokens == 0
-    assert out.provenance[PROVENANCE_KEY]["passages_set_aside"] == 2
-    assert out.provenance[PROVENANCE_KEY]["verdict_before"] == "memorized"
+    long_one = next(p for p in out.passages if in_story(p))
+    short_one = next(p for p in out.passages if not in_story(p))
+    assert long_one.contested and not long_one.common_phrase and "declaration" in long_one.contested_reason
+    assert short_one.common_phrase and not short_one.contested
+    assert (out.summary.verdict, out.summary.rule) == ("inconclusive", "contested")
+    record = out.provenance[PROVENANCE_KEY]
+    assert record["passages_set_aside"] == 1 and record["passages_contested"] == 1
+    assert record["verdict_before"] == "memorized"
 
 
 def test_a_passage_the_swapped_context_test_flagged_keeps_its_reason():

@@ -9,6 +9,7 @@ from core.scan.engine import run_scan, scan
 from core.scan.progress import CancelToken
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
+from tests.helpers.results import judged
 from tests.helpers.generators import drain
 
 MEMORIZED = (
@@ -28,9 +29,12 @@ SMALL = ScanSettings(chunk_tokens=24, overlap_tokens=6, prefix_tokens=8, suffix_
 def test_memorized_passage_is_found_confirmed_and_located(confirm_by):
     text = FRESH * 3 + MEMORIZED + " " + FRESH * 2
     settings = dataclasses.replace(SMALL, confirm_by=confirm_by)
-    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), settings)
+    scanned = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), settings)
+    # Before controls there is no chance model, and without one nothing is called memorized.
+    assert (scanned.summary.verdict, scanned.summary.rule) == ("inconclusive", "no-chance-model")
+    result = judged(scanned)
     assert result.complete
-    assert result.summary.verdict == "memorized"
+    assert result.summary.verdict == "memorized" and result.summary.rule == "passage"
     assert result.passages, "the memorized passage must be confirmed"
     start = text.index(MEMORIZED)
     for p in result.passages:

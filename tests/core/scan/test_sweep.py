@@ -16,6 +16,7 @@ from core.scan.sweep import PROBE, sweep
 from core.scan.triage import triage
 from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL
 from tests.helpers.docs import document
+from tests.helpers.results import judged
 from tests.helpers.generators import drain
 
 # Memorized pieces of several lengths (words are the fake's tokens; it recalls after 3 of them) between never-seen sentences.
@@ -80,7 +81,7 @@ def test_generate_only_scan_gives_the_same_passages_and_says_what_it_skipped():
     c = SMALL.thresholds.candidate_run_tokens
     long = [(p.start_token, p.end_token, p.generated) for p in full.passages if p.verbatim_tokens >= 2 * c - 1]
     assert long and set(long) <= {(p.start_token, p.end_token, p.generated) for p in only.passages}
-    assert only.summary.verdict == full.summary.verdict == "memorized"
+    assert judged(only).summary.verdict == judged(full).summary.verdict == "memorized"
     assert only.complete and only.positions_scored < only.positions_total
     assert only.provenance["probe"] == PROBE and full.provenance["probe"] == "teacher-forced"
     assert only.provenance["confirmation"]["method"] == "generate"

@@ -93,3 +93,28 @@ def test_token_mask_to_char_share_and_heat_bins():
     # More bins than tokens: a run stays one stretch, and a bin takes the strongest token reaching it.
     fine = heat_bins(np.array([0.0, 1.0, 0.5]), offsets, 20, 20)
     assert fine == (0.0,) * 5 + (1.0,) * 5 + (0.5,) * 10
+
+
+def test_context_copy_marks_repeats_within_the_lookback_only():
+    from core.scan.windows import context_copy_mask
+
+    ids = np.array([1, 2, 3, 4, 9, 9, 1, 2, 3, 4, 5], dtype=np.int64)
+    # The second "1 2 3 4": its 4th token ends a repeated 4-gram; the first occurrence is never a copy.
+    assert context_copy_mask(ids, lookback=100, ngram=4).tolist() == [False] * 9 + [True, False]
+    assert context_copy_mask(ids, lookback=100, ngram=2).tolist() == [False] * 7 + [True, True, True, False]
+    # Too far back to be in any probe's context: not a copy.
+    assert not context_copy_mask(ids, lookback=5, ngram=4).any()
+    assert not context_copy_mask(ids[:3], lookback=100, ngram=4).any()
+
+
+def test_run_histogram_longest_run_and_blocks():
+    from core.scan.windows import block_bounds, longest_run_within, run_length_histogram
+
+    mask = np.array([1, 1, 0, 1, 1, 1, 0, 0, 1], dtype=bool)
+    assert run_length_histogram(mask) == {1: 1, 2: 1, 3: 1}
+    assert longest_run_within(mask, 0, 9) == 3
+    assert longest_run_within(mask, 4, 9) == 2
+    assert longest_run_within(mask, 6, 8) == 0
+    assert block_bounds(2501, 1000) == [(0, 1250), (1250, 2501)]
+    assert block_bounds(300, 1000) == [(0, 300)]
+    assert block_bounds(0, 1000) == []

@@ -1,0 +1,91 @@
+"""The verdict rule with a chance model: each branch, and the cases the fixed thresholds got wrong."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from core.evidence.null import NullModel
+from core.evidence.verdict import decide
+from core.settings import Thresholds
+
+T = Thresholds()
+
+
+@dataclass(frozen=True)
+class F:
+    evidence: int
+    chance_p: float | None
+    common_phrase: bool = False
+    contested: bool = False
+
+
+def _null(q: float = 0.5) -> NullModel:
+    # 10,000 never-published tokens; 4,000 runs geometric with continuation q from length 1.
+    hist = {n: round(4000 * (1 - q) * q ** (n - 1)) for n in range(1, 400)}
+    hist = {n: c for n, c in hist.items() if c > 0}
+    return NullModel.fit([hist], tokens=10_000, source="test")
+
+
+def test_a_long_passage_chance_cannot_explain_is_memorized():
+    null = _null()
+    p = null.chance_p(40, 5_000)
+    assert p < T.alpha
+    verdict, rule, reason = decide([F(40, p)], 5_000, T, null, None)
+    assert (verdict, rule) == ("memorized", "passage")
+    assert "40 tokens" in reason and "0.001" in reason
+
+
+def test_a_long_passage_chance_explains_is_not_memorized():
+    # A model that continues almost everything (q = 0.9): a 34-token run is expected in a long work.
+    null = _null(0.9)
+    p = null.chance_p(34, 150_000)
+    assert p > T.inconclusive_alpha
+    verdict, rule, _ = decide([F(34, p)], 150_000, T, null, None)
+    assert (verdict, rule) == ("no-evidence", "chance")
+
+
+def test_between_the_floors_is_inconclusive_when_chance_is_small():
+    null = _null(0.3)
+    p = null.chance_p(20, 5_000)
+    assert p < T.inconclusive_alpha
+    assert decide([F(20, p)], 5_000, T, null, None)[:2] == ("inconclusive", "passage")
+
+
+def test_without_a_chance_model_the_verdict_is_at_most_inconclusive():
+    assert decide([F(200, None)], 5_000, T, None, None)[:2] == ("inconclusive", "no-chance-model")
+    assert decide([F(12, None)], 5_000, T, None, None)[0] == "no-evidence"
+
+
+def test_an_eight_token_phrase_in_a_short_poem_is_not_memorized():
+    # The old share rule made one 8-token phrase in a 160-token poem "memorized" (5 % of the work).
+    null = _null()
+    share = {"p_value": 1 / 9, "manuscript_mean": 0.05, "control_mean": 0.004}
+    assert decide([F(8, null.chance_p(8, 160))], 160, T, null, share)[0] == "no-evidence"
+
+
+def test_the_share_rule_needs_significance_and_enough_tokens():
+    null = _null()
+    many = [F(12, null.chance_p(12, 3_000)) for _ in range(8)]  # 96 evidence tokens
+    strong = {"p_value": 0.005, "manuscript_mean": 0.12, "control_mean": 0.004}
+    weak = {**strong, "p_value": 0.03}
+    assert decide(many, 3_000, T, null, strong)[:2] == ("memorized", "share")
+    assert decide(many, 3_000, T, null, weak)[0] != "memorized"
+    assert decide(many[:4], 3_000, T, null, strong)[0] != "memorized"  # 48 < share_min_tokens
+
+
+def test_contested_and_common_passages():
+    null = _null()
+    long_p = null.chance_p(60, 5_000)
+    assert decide([F(60, long_p, contested=True)], 5_000, T, null, None)[:2] == ("inconclusive", "contested")
+    assert decide([F(60, long_p, common_phrase=True)], 5_000, T, null, None)[0] == "no-evidence"
+
+
+@pytest.mark.parametrize("tokens", [0, 40, 99])
+def test_too_short_to_judge(tokens):
+    verdict, rule, reason = decide([], tokens, T, _null(), None)
+    assert (verdict, rule) == ("not-determined", "too-short")
+    assert str(T.min_tokens) in reason
+
+
+def test_cancelled_before_anything_was_found_is_not_determined():
+    assert decide([], 5_000, T, _null(), None, complete=False)[:2] == ("not-determined", "cancelled")
