@@ -43,6 +43,8 @@ class PairResult:
     """True when an earlier run's result was reused (resume)."""
     error: str = ""
     set_aside_by_reference: int = 0
+    contested_by_reference: int = 0
+    """Long passages the reference model also reproduced: they cast doubt on its declaration."""
     """Passages the reference model set aside as common phrases (0 without a reference model)."""
 
 
@@ -100,6 +102,7 @@ def _row(result: ScanResult, model_name: str, path: Path, reused: bool) -> PairR
         json_path=str(path),
         reused=reused,
         set_aside_by_reference=int(record.get("passages_set_aside", 0)) if record else 0,
+        contested_by_reference=int(record.get("passages_contested", 0)) if record else 0,
     )
 
 

@@ -354,6 +354,10 @@ class ModelMatrixDialog(QDialog):
         if self._reference is not None:
             n = sum(r.set_aside_by_reference for r in rows)
             text += f" The reference model set aside {n} {'passage' if n == 1 else 'passages'} as common phrases."
+            c = sum(r.contested_by_reference for r in rows)
+            if c:
+                text += (f" It also reproduced {c} long {'passage' if c == 1 else 'passages'}, which puts its "
+                         "declaration in doubt (contested).")
         self.status_label.setText(text)
         self.catalogueFinished.emit(rows)
 

@@ -190,20 +190,26 @@ def _num(v: Any, fmt: str = ".3g") -> str:
 
 
 def control_figures(result: ScanResult) -> dict[str, str]:
-    """The panel's key figures as text: false-positive rate, p-value, AUC (for the view and tests)."""
+    """The panel's key figures as text: false-positive rate with its interval, block test p, effect."""
     st = result.statistics
     n = int(st.get("controls", len(result.controls)))
     fp = len(st.get("false_positives", [])) if "false_positives" in st else None
-    rate = st.get("false_positive_rate")
+    rate, interval = st.get("false_positive_rate"), st.get("false_positive_interval") or {}
     if rate is None or fp is None:
         fpr = "—"
     else:
         fpr = f"{fp} of {n} control{'s' if n != 1 else ''} ({rate:.0%})"
+        if "high" in interval:
+            fpr += f", 95 % up to {interval['high']:.0%}"
     p = st.get("p_value")
+    test = st.get("membership_test") or {}
+    effect = "—"
+    if "difference" in test:
+        effect = f"{test['difference']:+.2f} [{test['difference_low']:+.2f}, {test['difference_high']:+.2f}]"
     return {
         "fpr": fpr,
         "p": "not computed" if p is None else format_probability(float(p)),
-        "auc": _num(st.get("auc"), ".2f"),
+        "effect": effect,
     }
 
 
@@ -250,8 +256,8 @@ class ControlsPanel(QWidget):
         self._values: dict[str, QLabel] = {}
         captions = (
             ("fpr", "False positives among controls"),
-            ("p", "One-sided test p-value"),
-            ("auc", "AUC (0.5 = chance)"),
+            ("p", "Block permutation test p-value"),
+            ("effect", "Min-K%++ difference per block (95 %)"),
         )
         for col, (key, caption) in enumerate(captions):
             value = QLabel("—")
@@ -285,7 +291,7 @@ class ControlsPanel(QWidget):
         self.show_result(None)
 
     def figure(self, key: str) -> str:
-        """The text of one figure ("fpr", "p", "auc")."""
+        """The text of one figure ("fpr", "p", "effect")."""
         return self._values[key].text()
 
     def show_result(self, result: ScanResult | None) -> None:
@@ -315,7 +321,7 @@ class ControlsPanel(QWidget):
                 "reports by chance. The test asks whether this manuscript's windows look more familiar to "
                 f"the model than the controls' (one-sided Mann-Whitney U).{incomplete}"
             )
-        figures = control_figures(result) if has else {"fpr": "—", "p": "—", "auc": "—"}
+        figures = control_figures(result) if has else {"fpr": "—", "p": "—", "effect": "—"}
         for key, text in figures.items():
             self._values[key].setText(text)
         self.membership_label.setText(membership_text(result))

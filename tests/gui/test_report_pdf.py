@@ -167,10 +167,10 @@ def test_report_of_a_real_fake_backend_scan(tmp_path) -> None:
     from core.model.fake import FakeBackend
     from core.scan.engine import run_scan
     from tests.helpers.docs import document
-    from tests.helpers.results import SAMPLE_TEXT
+    from tests.helpers.results import SAMPLE_TEXT, judged
 
     text = SAMPLE_TEXT + "\n\nA closing paragraph nobody has read before, added this morning by the author.\n"
-    result = run_scan(document(text, "/tmp/salt-road.txt"), FakeBackend(memorized=(SAMPLE_TEXT,)))
+    result = judged(run_scan(document(text, "/tmp/salt-road.txt"), FakeBackend(memorized=(SAMPLE_TEXT,))))
     path = tmp_path / "scan.pdf"
     export_report(result, path)
     extracted = pdf_text(path)

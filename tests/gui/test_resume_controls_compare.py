@@ -149,9 +149,11 @@ def test_controls_after_scan_fill_the_panel(qtbot, make_window, manuscript, tmp_
     assert len(result.controls) == 8 and all(c.verdict == "no-evidence" for c in result.controls)
     panel = window.controls_panel
     assert panel.model.rowCount() == 8
-    assert panel.figure("fpr") == "0 of 8 controls (0%)"
+    assert panel.figure("fpr") == "0 of 8 controls (0%), 95 % up to 37%"
     assert panel.figure("p") not in ("—", "not computed")
-    assert panel.figure("auc") == f"{result.statistics['auc']:.2f}"
+    assert panel.figure("effect") == f"{result.statistics['membership_test']['difference']:+.2f}" + (
+        f" [{result.statistics['membership_test']['difference_low']:+.2f}, "
+        f"{result.statistics['membership_test']['difference_high']:+.2f}]")
     text = panel.membership_label.text()
     assert "this manuscript, median" in text and "control texts, median" in text and "Min-K%++" in text
 
@@ -316,15 +318,15 @@ def test_compare_models_with_a_reference_model(qtbot, make_window, manuscript) -
     with qtbot.waitSignal(dialog.catalogueFinished, timeout=120_000) as blocker:
         pass
     rows = {r.model: r for r in blocker.args[0]}
-    # The reference knows chapter two as well, so the default model's passages are set aside;
-    # the reference itself is not checked against itself.
-    assert rows["fake-default"].verdict == "no-evidence" and rows["fake-default"].set_aside_by_reference > 0
+    # The reference knows chapter two as well: the default model's long passages are contested (the
+    # declaration is in doubt), so its verdict stays inconclusive; the reference is not checked against itself.
+    assert rows["fake-default"].verdict == "inconclusive" and rows["fake-default"].contested_by_reference > 0
     assert rows["fake-ref"].verdict == "memorized" and rows["fake-ref"].set_aside_by_reference == 0
-    assert dialog.model.index(0, 0).data().startswith("No evidence")
-    n = rows["fake-default"].set_aside_by_reference
-    assert dialog.status_label.text() == (
-        f"2 pairs compared. The reference model set aside {n} passages as common phrases."
-    )
+    assert dialog.model.index(0, 0).data().startswith("Inconclusive")
+    n, c = rows["fake-default"].set_aside_by_reference, rows["fake-default"].contested_by_reference
+    assert dialog.status_label.text().startswith(
+        f"2 pairs compared. The reference model set aside {n} {'passage' if n == 1 else 'passages'} as common "
+        f"phrases. It also reproduced {c} long")
     assert read_json(rows["fake-default"].json_path).provenance["reference_model"]["name"] == "fake-ref"
 
 
@@ -342,7 +344,7 @@ def test_catalogue_job_loads_the_default_reference_as_the_embedded_model(tmp_pat
     rows = finish(catalogue_job([str(manuscript)], ["ref"], loader, ScanSettings(), tmp_path, CancelToken(),
                                 "default"))
     assert asked == [None, "ref"]  # the reference first, as the embedded model (spec None)
-    assert rows[0].model == "fake-ref" and rows[0].set_aside_by_reference > 0
+    assert rows[0].model == "fake-ref" and rows[0].set_aside_by_reference + rows[0].contested_by_reference > 0
 
 
 def test_a_single_scan_with_a_reference_model(qtbot, make_window, manuscript) -> None:
@@ -359,10 +361,12 @@ def test_a_single_scan_with_a_reference_model(qtbot, make_window, manuscript) ->
         window.start_scan()
     result = blocker.args[0]
     record = result.provenance["reference_model"]
-    # The reference knows chapter two too: every passage is set aside and the verdict falls.
-    assert record["name"] == "fake-ref" and record["passages_set_aside"] == len(result.passages) > 0
-    assert result.summary.verdict == "no-evidence"
-    assert all(p.common_phrase and "fake-ref" in p.common_phrase_reason for p in result.passages)
+    # The reference knows chapter two too: its long passages are contested, the shorter ones set aside.
+    assert record["name"] == "fake-ref"
+    assert record["passages_set_aside"] + record["passages_contested"] == len(result.passages) > 0
+    assert result.summary.verdict == "inconclusive" and record["passages_contested"] > 0
+    assert all((p.common_phrase and "fake-ref" in p.common_phrase_reason) or (p.contested and "fake-ref" in
+               p.contested_reason) for p in result.passages)
     # The scanned model as its own reference is refused in one sentence, before any scanning.
     assert picker.set_spec("default") and picker.spec() == "default"
     with qtbot.waitSignal(window.controller.failed, timeout=30_000) as failed:
