@@ -40,8 +40,8 @@ def permutation_p(manuscript: Sequence[float], controls: Sequence[float], seed: 
     if m == 0 or c == 0:
         return None
     values = np.asarray(list(manuscript) + list(controls), dtype=np.float64)
-    total = values.sum()
-    observed = values[:m].mean() - values[m:].mean()
+    total = float(values.sum())
+    observed = float(values[:m].mean() - values[m:].mean())
     eps = 1e-12 * max(1.0, abs(observed))
 
     def diff(sum_m: float) -> float:
@@ -50,13 +50,13 @@ def permutation_p(manuscript: Sequence[float], controls: Sequence[float], seed: 
     if math.comb(m + c, m) <= EXACT_LIMIT:
         hits = sum(diff(float(values[list(idx)].sum())) >= observed - eps
                    for idx in itertools.combinations(range(m + c), m))
-        return hits / math.comb(m + c, m)
+        return float(hits / math.comb(m + c, m))
     rng = np.random.default_rng(seed)
     hits = 0
     for _ in range(MONTE_CARLO):
         idx = rng.choice(m + c, size=m, replace=False)
         hits += diff(float(values[idx].sum())) >= observed - eps
-    return (hits + 1) / (MONTE_CARLO + 1)
+    return float((hits + 1) / (MONTE_CARLO + 1))
 
 
 def difference_interval(

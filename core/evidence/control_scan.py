@@ -97,9 +97,11 @@ def attach_controls(
     settings: ScanSettings,
     planned: int | None = None,
 ) -> ScanResult:
-    """The result with the chance model fitted on the reference group of `controls`
-    (core.evidence.controls.reference_group), every passage's chance_p, the verdict under the full rule,
-    and the statistics. `planned` is how many controls were asked for (more than given: cancelled)."""
+    """The result with the chance model, every passage's chance_p, the verdict and the statistics.
+
+    The chance model is fitted on the reference group of `controls` (core.evidence.controls.reference_group).
+    `planned` is how many controls were asked for (more than given: cancelled).
+    """
     from core.evidence.controls import control_statistics, fit_null, leave_one_out_verdicts, reference_group
     from core.evidence.verdict import judge
     from core.scan.sweep import is_generate_only

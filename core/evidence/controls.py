@@ -16,13 +16,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import math
-from dataclasses import dataclass
 
 from core.evidence.blocks import block_test, rate_interval
 from core.evidence.null import NullModel
@@ -234,8 +233,11 @@ def with_controls(
 
 
 def rejudge(result: ScanResult, thresholds: Thresholds, seed: int = 0) -> ScanResult:
-    """The verdict again after passages changed (a reference-model test), with the chance model and the
-    controls' blocks the result already holds; without them, as a scan without controls."""
+    """The verdict again after passages changed (a reference-model test).
+
+    Uses the chance model and the controls' blocks the result already holds; without them, as a scan
+    without controls.
+    """
     null = None if result.null_model is None else NullModel.from_dict(result.null_model)
     share = result.statistics.get("share_test")
     if isinstance(share, dict) and "control_values" in share:

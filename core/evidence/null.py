@@ -1,4 +1,4 @@
-"""The chance model: how often does this model reproduce a run of L tokens of text it has never seen?
+"""The chance model: how often this model reproduces a run of L tokens of text it has never seen.
 
 Fitted per scan from the same model's triage pass over never-published text (the controls, scanned
 exactly like the manuscript). The data are maximal runs of *evidential* greedy hits: positions where
@@ -159,8 +159,10 @@ class NullModel:
         return low, point, upper
 
     def chance_p(self, length: int, tokens: int) -> float:
-        """Probability (upper bound) that a run of at least `length` tokens arises by chance anywhere in a
-        never-seen work of `tokens` tokens: 1 - exp(-expected runs), with the bounds of r and q."""
+        """Probability (upper bound) of a chance run of at least `length` tokens in a `tokens`-token work.
+
+        Family-wise over the whole never-seen work: 1 - exp(-expected runs), with the bounds of r and q.
+        """
         return -math.expm1(-self.expected(length, tokens, upper=True))
 
     def tail_check(self, lengths: Sequence[int] | None = None) -> list[dict[str, float]]:

@@ -292,7 +292,7 @@ def make_result(
     )
 
 
-def quiet_null(tokens: int = 20_000, q: float = 0.4) -> "NullModel":
+def quiet_null(tokens: int = 20_000, q: float = 0.4) -> NullModel:
     """A chance model like a small model's on never-published prose: runs continue with probability q.
 
     For tests of what happens after controls without scanning any: fitted on an exact geometric histogram.
@@ -303,7 +303,7 @@ def quiet_null(tokens: int = 20_000, q: float = 0.4) -> "NullModel":
     return NullModel.fit([{n: c for n, c in hist.items() if c > 0}], tokens=tokens, source="test: geometric")
 
 
-def judged(result: ScanResult, null: "NullModel | None" = None) -> ScanResult:
+def judged(result: ScanResult, null: NullModel | None = None) -> ScanResult:
     """`result` judged under a chance model (quiet_null by default), as after a control scan."""
     from core.evidence.verdict import judge
 

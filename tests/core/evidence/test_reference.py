@@ -18,8 +18,8 @@ from core.report.jsonio import result_from_json, result_to_json
 from core.scan.engine import run_scan
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
-from tests.helpers.results import judged
 from tests.helpers.generators import drain
+from tests.helpers.results import judged
 
 STORY = (
     "Tom Bombadil walked the long road past seven mills where the river bends twice before the sea, "

@@ -9,8 +9,8 @@ from core.scan.engine import run_scan, scan
 from core.scan.progress import CancelToken
 from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
-from tests.helpers.results import judged
 from tests.helpers.generators import drain
+from tests.helpers.results import judged
 
 MEMORIZED = (
     "Tom Bombadil walked the long road past seven mills where the river bends twice before the sea, "

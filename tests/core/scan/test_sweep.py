@@ -16,8 +16,8 @@ from core.scan.sweep import PROBE, sweep
 from core.scan.triage import triage
 from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL
 from tests.helpers.docs import document
-from tests.helpers.results import judged
 from tests.helpers.generators import drain
+from tests.helpers.results import judged
 
 # Memorized pieces of several lengths (words are the fake's tokens; it recalls after 3 of them) between never-seen sentences.
 PIECES = (
