@@ -20,6 +20,7 @@ VERDICT_WORDS = {
     "memorized": "Memorized",
     "inconclusive": "Inconclusive",
     "no-evidence": "No evidence",
+    "not-determined": "Not determined",
 }
 
 
@@ -138,6 +139,7 @@ class VerdictBadge(QFrame):
             reason = f"Cancelled: covers {share:.0%} of the text. " + reason
         self.verdict_label.setText(word)
         self.verdict_label.setStyleSheet(f"color: {colour.name()};")
+        self.verdict_label.setToolTip(verdict_tooltip(result))
         self.reason_label.setText(reason)
         self._values["longest"].setText(f"{s.longest_verbatim_tokens:,} tokens")
         self._values["share"].setText(f"{s.verbatim_token_share:.1%}")
@@ -287,3 +289,11 @@ class PassageDetail(QWidget):
             text += f"<br><i>Common phrase, kept out of the verdict: {reason}</i>"
         self.summary_label.setText(text)
         self.summary_label.setToolTip("" if self._measured else f"p_extract {NOT_MEASURED_TIP}")
+
+
+def verdict_tooltip(result: ScanResult) -> str:
+    """The rule behind the verdict, its alpha and the chance model, in plain words (the badge's tooltip)."""
+    from core.report import wording
+
+    settings = ScanSettings.from_dict(result.settings)
+    return f"{wording.verdict_rule(settings)}\n\n{wording.chance_sentence(result)}"

@@ -204,7 +204,7 @@ def _verdict_block(result: ScanResult, layout: Layout) -> str:
     )
     words = (
         f'<td bgcolor="{SOFT}" valign="middle" style="padding-left:{layout.u(10)}px">'
-        f'<span style="font-size:10pt">{e(wording.verdict_sentence(s.verdict))}</span><br/>'
+        f'<span style="font-size:10pt">{e(wording.verdict_sentence(s.verdict, s.rule))}</span><br/>'
         f'<span class="caption">Rule applied: {e(s.reason)}.</span></td>'
     )
     return _table([f"<tr>{badge}{words}</tr>"], layout, pad=9)
@@ -533,6 +533,9 @@ def method_section(result: ScanResult | None = None) -> str:
         first_step, limit = wording.generate_only_sentences(ScanSettings.from_dict(result.settings))
         method = [first_step] + [m for m in method[1:] if m != wording.STANDARD_PROTOCOL]
         limitations.insert(0, limit)
+    if result is not None:
+        method.append(wording.verdict_rule(ScanSettings.from_dict(result.settings)))
+        method.append(wording.chance_sentence(result))
     record = result.provenance.get("reference_model") if result is not None else None
     if isinstance(record, dict):
         extra_method, extra_limit = wording.reference_sentences(record)

@@ -15,13 +15,15 @@ VERDICT_TITLES: dict[str, str] = {
     "memorized": "Memorized",
     "inconclusive": "Inconclusive",
     "no-evidence": "No evidence of memorization",
+    "not-determined": "Not determined",
 }
 
 _VERDICT_SENTENCES: dict[str, str] = {
     "memorized": (
         "The model reproduced long stretches of this work word for word when given only the author's "
-        "preceding text. Output this long and this exact does not arise by chance: it is strong evidence "
-        "that the work was in the model's training data and that the model memorized it."
+        "preceding text. The same model, scanned the same way on never-published text, almost never does "
+        "this (the chance figures below say how rarely): it is strong evidence that the work was in the "
+        "model's training data and that the model memorized it."
     ),
     "inconclusive": (
         "The model reproduced some passages of this work word for word, but none long enough, and not "
@@ -29,9 +31,30 @@ _VERDICT_SENTENCES: dict[str, str] = {
         "reproduced; a scan of more text or of a larger model may settle the question."
     ),
     "no-evidence": (
-        "The model did not reproduce any passage of this work beyond short or generic phrases. This is "
-        "not proof that the work was never used in training: models memorize only part of what they see, "
-        "and this scan tests only verbatim reproduction."
+        "The model did not reproduce any passage of this work beyond what it also produces by chance on "
+        "text it has never seen, short or generic phrases. This is not proof that the work was never used "
+        "in training: models memorize only part of what they see, and this scan tests only verbatim "
+        "reproduction."
+    ),
+    "not-determined": (
+        "This scan cannot support a verdict either way; the reason is given beside it."
+    ),
+}
+
+_RULE_SENTENCES: dict[str, str] = {
+    "share": (
+        "No single passage is long enough on its own, but the model reproduced many shorter passages of this "
+        "work word for word, far more of its text than it reproduces of never-published text (a test over "
+        "blocks of about a thousand tokens, below). That is evidence that the model memorized the work."
+    ),
+    "contested": (
+        "The model reproduced long passages, but so did the reference model that was declared never to have "
+        "seen this work. Either the declaration is wrong or the passages are predictable; the report keeps "
+        "them visible and does not decide."
+    ),
+    "no-chance-model": (
+        "The model reproduced passages of this work word for word, but no never-published control texts were "
+        "scanned with it, so how often it does that by chance is unknown. Scan with controls for a verdict."
     ),
 }
 
@@ -41,9 +64,56 @@ def verdict_title(verdict: Verdict | str) -> str:
     return VERDICT_TITLES.get(verdict, str(verdict))
 
 
-def verdict_sentence(verdict: Verdict | str) -> str:
-    """The verdict explained to a reader who is not a specialist."""
-    return _VERDICT_SENTENCES.get(verdict, "")
+def verdict_sentence(verdict: Verdict | str, rule: str = "") -> str:
+    """The verdict explained to a reader who is not a specialist, worded from the rule that fired."""
+    return _RULE_SENTENCES.get(rule) or _VERDICT_SENTENCES.get(verdict, "")
+
+
+VERDICT_RULE = (
+    "The verdict rule. A passage counts only if the model regenerated it word for word from the author's "
+    "preceding text, it is not a common phrase, and its words could not be copied from earlier in the work "
+    "(a repeated chorus or definition is predictable from context, not evidence of memory). For each such "
+    "passage the report gives its chance: how likely this same model is to produce a run that long anywhere "
+    "in a never-published text of this length, estimated from never-published control texts scanned exactly "
+    "like this work. Memorized needs a passage of at least {memorized} tokens whose chance is below {alpha}, or "
+    "a share of reproduced tokens significantly above the controls' (a test over blocks of about {block} "
+    "tokens, p below {share_alpha}, at least {share_min} tokens). Inconclusive needs a passage of at least "
+    "{inconclusive} tokens whose chance is below {inconclusive_alpha}. Texts under {min_tokens} tokens are not "
+    "judged."
+)
+
+
+def verdict_rule(settings: ScanSettings) -> str:
+    """The rule in plain words with this scan's numbers."""
+    t = settings.thresholds
+    return VERDICT_RULE.format(
+        memorized=t.memorized_tokens, alpha=f"{t.alpha:g}", block=f"{t.block_tokens:,}",
+        share_alpha=f"{t.share_alpha:g}", share_min=t.share_min_tokens, inconclusive=t.inconclusive_tokens,
+        inconclusive_alpha=f"{t.inconclusive_alpha:g}", min_tokens=t.min_tokens,
+    )
+
+
+def chance_sentence(result: ScanResult) -> str:
+    """The chance model behind this verdict, in one or two sentences (or why there is none)."""
+    null, s = result.null_model, result.summary
+    if null is None:
+        return ("No chance model was estimated: no never-published control texts were scanned, so no passage "
+                "can make the verdict memorized.")
+    t = ScanSettings.from_dict(result.settings).thresholds
+    out = (
+        f"The chance model was fitted on {int(null['tokens']):,} tokens of {null['source']}: for this model a run "
+        f"of reproduced tokens reaches {null['k0']} tokens about {float(null['rate']) * 1000:.2g} times per "
+        f"thousand tokens and then continues with probability {float(null['q']):.2f} per token (at most "
+        f"{float(null['q_upper']):.2f} at 95 % confidence; the verdict uses these upper bounds)."
+    )
+    if s.expected_chance_passages is not None and s.expected_chance_interval is not None:
+        low, high = s.expected_chance_interval
+        out += (
+            f" In a never-published text as long as this work it expects {s.expected_chance_passages:.2g} passages "
+            f"of {t.inconclusive_tokens} tokens or more by chance (95 % interval {low:.2g} to {high:.2g}); this "
+            f"work has {s.observed_passages}."
+        )
+    return out
 
 
 def incomplete_sentence(result: ScanResult) -> str:

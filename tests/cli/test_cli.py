@@ -73,7 +73,7 @@ def test_scan_writes_json_and_pdf_with_a_real_model(tmp_path):
                str(tmp_path / "r.pdf"), "--no-bundled-controls")
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["schema"] == "verbatim.scan/1"
+    assert data["schema"] == "verbatim.scan/2"
     assert data["summary"]["verdict"] in ("memorized", "inconclusive", "no-evidence")
     assert data["provenance"]["timings"]["model_load_s"] > 0 and data["provenance"]["timings"]["scan_s"] > 0
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

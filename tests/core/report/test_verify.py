@@ -129,3 +129,33 @@ def test_reference_model_files_are_rehashed(scanned, tmp_path) -> None:
     assert not outcome.ok
     (problem,) = outcome.problems
     assert problem.subject == "reference model file" and problem.status == "changed"
+
+
+def test_a_schema_1_report_is_still_read_and_replayed(scanned) -> None:
+    """Reports written before the chance model (schema 1) have none of its fields: verify still replays them."""
+    import json
+
+    from core.results import Passage, Summary
+
+    report, _, _, backend, result = scanned
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["schema"] = "verbatim.scan/1"
+    new_passage = {"context_copy_tokens", "evidence_tokens", "chance_p", "contested", "contested_reason"}
+    new_summary = {"rule", "alpha", "observed_passages", "expected_chance_passages", "expected_chance_interval",
+                   "context_copy_tokens"}
+    assert new_passage <= {f for f in Passage.__dataclass_fields__} and new_summary <= set(Summary.__dataclass_fields__)
+    for p in data["passages"]:
+        for key in new_passage:
+            p.pop(key)
+    for key in new_summary:
+        data["summary"].pop(key)
+    for key in ("run_histogram", "block_min_k_pp", "null_model"):
+        data.pop(key)
+    report.write_text(json.dumps(data), encoding="utf-8")
+    old = load_report(report)
+    assert old.schema == "verbatim.scan/1"
+    # A passage from before the field counts its verbatim tokens as evidence.
+    assert [p.evidence for p in old.passages] == [p.verbatim_tokens for p in result.passages]
+    outcome = verify_report(report, replay_all=True, backend_loader=lambda info: backend)
+    assert outcome.ok, outcome.lines()
+    assert outcome.replayed == len(result.passages)

@@ -1,0 +1,156 @@
+"""Validate the chance model out of sample, and the verdict rule on never-published and known texts.
+
+For one model: the chance model is fitted on the tuning texts (tests/fixtures/unpublished/tuning) plus the
+bundled controls, exactly as a scan fits it on its controls. Then, on texts it never saw:
+
+1. held-out never-published texts (tests/fixtures/unpublished/heldout, never used to choose anything):
+   expected runs of at least L tokens (with the 95 % interval) beside the observed count, per L; each
+   text's verdict under the full rule (false-positive rate with its exact interval) and its p-values;
+2. known texts (KJV chapters, Shakespeare scenes, the MIT licence): their verdicts and deciding figures.
+
+    python bench/calibrate_null.py [--model smollm2|PATH] [--backend auto] [--out FILE] [--append]
+
+Prints markdown; --out writes it (--append adds it to the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from core.evidence.blocks import block_test, rate_interval  # noqa: E402
+from core.evidence.controls import bundled_controls, control_from_scan, fit_null  # noqa: E402
+from core.evidence.null import pooled_histogram  # noqa: E402
+from core.evidence.verdict import block_shares, judge  # noqa: E402
+from core.ingest import Document  # noqa: E402
+from core.model.loader import load_backend  # noqa: E402
+from core.scan.engine import run_scan  # noqa: E402
+from core.settings import ScanSettings  # noqa: E402
+from tests.helpers import texts  # noqa: E402
+
+UNPUBLISHED = REPO / "tests" / "fixtures" / "unpublished"
+LENGTHS = (4, 6, 8, 10, 12, 16, 20, 24, 32)
+
+
+def as_document(name: str, text: str) -> Document:
+    raw = text.encode("utf-8")
+    return Document(name, hashlib.sha256(raw).hexdigest(), len(raw), "txt", "utf-8", text)
+
+
+def folder(name: str) -> list[Document]:
+    return [as_document(p.name, p.read_text(encoding="utf-8")) for p in sorted((UNPUBLISHED / name).glob("*.txt"))]
+
+
+def known() -> list[Document]:
+    return [as_document(k, v) for k, v in {
+        "KJV Genesis 1": texts.kjv_chapter("Genesis", 1),
+        "KJV Psalm 23": texts.kjv_chapter("Psalms", 23),
+        "KJV John 1": texts.kjv_chapter("John", 1),
+        "KJV Matthew 6": texts.kjv_chapter("Matthew", 6),
+        "KJV 1 Corinthians 13": texts.kjv_chapter("1 Corinthians", 13),
+        "Hamlet III.1": texts.shakespeare_scene("hamlet", "III", "I"),
+        "MIT licence": texts.MIT_LICENSE,
+    }.items()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--backend", default="auto")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--append", action="store_true")
+    ap.add_argument("--skip-known", action="store_true")
+    args = ap.parse_args()
+    settings = ScanSettings()
+    t = settings.thresholds
+    t0 = time.perf_counter()
+    backend = load_backend(args.model, settings, backend=args.backend)
+
+    def scan_all(docs: list[Document], kind: str) -> list:
+        out = []
+        for d in docs:
+            r = run_scan(d, backend, settings)
+            out.append((d, r, control_from_scan(r, d, kind)))
+            print(f"  scanned {d.path}: {r.manuscript.tokens} tokens, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        return out
+
+    fit = scan_all(folder("tuning"), "user") + scan_all(bundled_controls(), "bundled")
+    held = scan_all(folder("heldout"), "user")
+    fit_controls = [c for _, _, c in fit]
+    null = fit_null(fit_controls, "tuning texts and bundled controls")
+    assert null is not None
+    held_tokens = sum(c.scored_tokens for _, _, c in held)
+    held_hist = pooled_histogram([c.run_histogram for _, _, c in held])
+
+    lines = [
+        f"### {backend.info.name} ({backend.info.backend}, {backend.info.dtype})",
+        "",
+        f"Chance model fitted on {null.tokens:,} scored tokens ({null.texts} texts: tuning + bundled controls): "
+        f"k0 = {null.k0}, r = {null.rate:.4g} per token (upper {null.rate_upper:.4g}), q = {null.q:.3f} "
+        f"(upper {null.q_upper:.3f}).",
+        "",
+        f"**Out of sample** — held-out never-published texts, {len(held)} texts, {held_tokens:,} scored tokens:",
+        "",
+        "| runs of at least L tokens | expected (95 % interval of the mean) | 95 % prediction range "
+        "(with Poisson noise) | observed | inside |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    from scipy.stats import poisson
+
+    for length in LENGTHS:
+        low, point, high = null.expected_interval(length, held_tokens)
+        lo, hi = int(poisson.ppf(0.025, low)) if low > 0 else 0, int(poisson.ppf(0.975, high))
+        seen = sum(c for n, c in held_hist.items() if n >= length)
+        lines.append(f"| {length} | {point:.3g} ({low:.3g}-{high:.3g}) | {lo}-{hi} | {seen} | "
+                     f"{'yes' if lo <= seen <= hi else ('**below**' if seen < lo else '**above**')} |")
+    lines += ["", "| held-out text | tokens | longest passage (evidence tokens) | its chance_p | share test p | "
+              "Min-K%++ block test p | verdict |", "|---|---:|---:|---:|---:|---:|---|"]
+    flagged = memorized = 0
+    fit_shares = [v for c in fit_controls for v in c.block_share]
+    fit_mink = [v for c in fit_controls for v in c.block_min_k_pp]
+    for d, r, c in held:
+        share = block_test("share", block_shares(r.passages, r.manuscript.tokens, t.block_tokens), fit_shares)
+        member = block_test("min-k", list(r.block_min_k_pp), fit_mink)
+        j = judge(r, t, null, share)
+        longest = max((p for p in j.passages if not p.common_phrase), key=lambda p: p.evidence, default=None)
+        flagged += j.summary.verdict in ("memorized", "inconclusive")
+        memorized += j.summary.verdict == "memorized"
+        lines.append(
+            f"| {d.path} | {r.manuscript.tokens:,} | {longest.evidence if longest else 0} | "
+            f"{'' if longest is None else f'{longest.chance_p:.3g}'} | {share['p_value']:.3g} | "
+            f"{member['p_value']:.3g} | {j.summary.verdict} |")
+    fl, mem = rate_interval(flagged, len(held)), rate_interval(memorized, len(held))
+    lines += ["", f"False positives on held-out texts: inconclusive or memorized {flagged} of {len(held)} "
+              f"(95 % interval {fl['low']:.0%}-{fl['high']:.0%}); memorized {memorized} of {len(held)} "
+              f"(95 % interval {mem['low']:.0%}-{mem['high']:.0%}).", ""]
+    if not args.skip_known:
+        lines += ["Known texts (chance model as above):", "",
+                  "| text | tokens | longest passage (evidence tokens) | chance_p | share test p | verdict (rule) |",
+                  "|---|---:|---:|---:|---:|---|"]
+        for d in known():
+            r = run_scan(d, backend, settings)
+            share = block_test("share", block_shares(r.passages, r.manuscript.tokens, t.block_tokens), fit_shares)
+            j = judge(r, t, null, share)
+            longest = max((p for p in j.passages if not p.common_phrase), key=lambda p: p.evidence, default=None)
+            lines.append(
+                f"| {d.path} | {r.manuscript.tokens:,} | {longest.evidence if longest else 0} | "
+                f"{'' if longest is None else f'{longest.chance_p:.3g}'} | {share['p_value']:.3g} | "
+                f"{j.summary.verdict} ({j.summary.rule}) |")
+            print(f"  scanned {d.path}, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    lines += ["", f"({time.perf_counter() - t0:.0f} s on this machine.)", ""]
+    report = "\n".join(lines)
+    print(report)
+    if args.out:
+        mode = "a" if args.append else "w"
+        with args.out.open(mode, encoding="utf-8") as f:
+            f.write(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
