@@ -114,7 +114,7 @@ def main() -> None:
     flagged = memorized = 0
     fit_shares = [v for c in fit_controls for v in c.block_share]
     fit_mink = [v for c in fit_controls for v in c.block_min_k_pp]
-    for d, r, c in held:
+    for d, r, _c in held:
         share = block_test("share", block_shares(r.passages, r.manuscript.tokens, t.block_tokens), fit_shares)
         member = block_test("min-k", list(r.block_min_k_pp), fit_mink)
         j = judge(r, t, null, share)
