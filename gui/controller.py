@@ -58,6 +58,8 @@ class ScanOptions:
     """Scan the bundled control texts (and the user's) after the manuscript, with the same model."""
     user_controls: tuple[str, ...] = ()
     """Paths of the user's control texts, read in a worker process like manuscripts."""
+    own_unpublished: tuple[str, ...] = ()
+    """Paths of the author's own unpublished writing: controls used first for the chance model."""
     checkpoint: Path | None = None
     """Checkpoint file (core.store) to resume from and commit to; None: no checkpoint."""
     fresh: bool = True
@@ -125,20 +127,23 @@ def scan_job(
 
         result = yield from check_reference(result, reference, settings, cancel)
     if options.controls and result.complete and not cancel.cancelled:
-        result = yield from controls_job(result, backend, settings, cancel, options.user_controls)
+        result = yield from controls_job(result, backend, settings, cancel, options.user_controls,
+                                         options.own_unpublished)
     return result
 
 
 def controls_job(
-    result: ScanResult, backend: Backend, settings: ScanSettings, cancel: CancelToken, user: Sequence[str]
+    result: ScanResult, backend: Backend, settings: ScanSettings, cancel: CancelToken, user: Sequence[str],
+    own: Sequence[str] = (),
 ) -> Generator[object, None, ScanResult]:
     """Read the user's controls (isolated, like manuscripts) and scan them and the bundled ones."""
     from core.evidence.control_scan import scan_controls
     from core.evidence.controls import bundled_controls
     from core.ingest.isolated import load_document_isolated
 
-    docs = [load_document_isolated(p) for p in user] + bundled_controls()
-    return (yield from scan_controls(result, docs, backend, settings, cancel, user_controls=len(user)))
+    docs = [load_document_isolated(p) for p in [*own, *user]] + bundled_controls()
+    return (yield from scan_controls(result, docs, backend, settings, cancel, user_controls=len(user),
+                                     own_unpublished=len(own)))
 
 
 class ScanController(QObject):

@@ -34,6 +34,9 @@ from gui.results_view import VERDICT_WORDS
 
 CONTROLS_KEY = "controls/enabled"
 USER_CONTROLS_KEY = "controls/user"
+OWN_CONTROLS_KEY = "controls/own"
+KIND_ROLE = OBJECT_ROLE + 1
+"""Item data: "own" for the author's own unpublished writing, "user" for other control texts."""
 
 
 class ControlsOptions(QWidget):
@@ -58,11 +61,18 @@ class ControlsOptions(QWidget):
         self.user_list.setAccessibleName("Your control texts")
         self.user_list.setToolTip("Your own unpublished texts, or texts published after the model was trained.")
         self.user_list.setMaximumHeight(72)
+        self.own_button = QPushButton("Your &unpublished writing…")
+        self.own_button.setToolTip(
+            "Your own writing that was never published (drafts, later chapters, letters): the strongest "
+            "control, same style and subject as the manuscript. It is used first for the chance model."
+        )
+        self.own_button.setAccessibleName("Add your unpublished writing")
         self.add_button = QPushButton("&Add control text…")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
+        buttons.addWidget(self.own_button, 1)
         buttons.addWidget(self.add_button, 1)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
@@ -71,37 +81,52 @@ class ControlsOptions(QWidget):
         layout.addWidget(self.enabled)
         layout.addWidget(self.user_list)
         layout.addLayout(buttons)
-        stored = settings.value(USER_CONTROLS_KEY, [])
-        for path in [stored] if isinstance(stored, str) and stored else list(stored or []):
-            self.user_list.addItem(self._item_text(str(path)))
-            self.user_list.item(self.user_list.count() - 1).setData(OBJECT_ROLE, str(path))
+        for key, kind in ((OWN_CONTROLS_KEY, "own"), (USER_CONTROLS_KEY, "user")):
+            stored = settings.value(key, [])
+            self._add_items([str(x) for x in ([stored] if isinstance(stored, str) and stored else list(stored or []))],
+                            kind)
         self.user_list.setVisible(self.user_list.count() > 0)
         self.enabled.toggled.connect(self._on_enabled_toggled)
         self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.own_button.clicked.connect(self._on_own_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.user_list.currentRowChanged.connect(lambda row: self.remove_button.setEnabled(row >= 0))
 
     @staticmethod
-    def _item_text(path: str) -> str:
-        return Path(path).name
+    def _item_text(path: str, kind: str = "user") -> str:
+        return f"{Path(path).name} — your unpublished writing" if kind == "own" else Path(path).name
+
+    def _paths(self, kind: str) -> tuple[str, ...]:
+        items = [self.user_list.item(i) for i in range(self.user_list.count())]
+        return tuple(str(it.data(OBJECT_ROLE)) for it in items if it.data(KIND_ROLE) == kind)
 
     def user_controls(self) -> tuple[str, ...]:
-        """Paths of the user's control texts, in the order added."""
-        return tuple(str(self.user_list.item(i).data(OBJECT_ROLE)) for i in range(self.user_list.count()))
+        """Paths of the user's other control texts, in the order added."""
+        return self._paths("user")
 
-    def add_paths(self, paths: Sequence[str]) -> None:
-        """Add control texts (already listed ones are skipped) and remember them."""
-        known = set(self.user_controls())
+    def own_unpublished(self) -> tuple[str, ...]:
+        """Paths of the author's own unpublished writing, in the order added."""
+        return self._paths("own")
+
+    def _add_items(self, paths: Sequence[str], kind: str) -> None:
+        known = set(self.user_controls()) | set(self.own_unpublished())
         for path in paths:
             if path not in known:
-                self.user_list.addItem(self._item_text(path))
-                self.user_list.item(self.user_list.count() - 1).setData(OBJECT_ROLE, path)
-                self.user_list.item(self.user_list.count() - 1).setToolTip(path)
+                self.user_list.addItem(self._item_text(path, kind))
+                item = self.user_list.item(self.user_list.count() - 1)
+                item.setData(OBJECT_ROLE, path)
+                item.setData(KIND_ROLE, kind)
+                item.setToolTip(path)
                 known.add(path)
+
+    def add_paths(self, paths: Sequence[str], own: bool = False) -> None:
+        """Add control texts, or the author's own unpublished writing (listed ones are skipped); remember them."""
+        self._add_items(paths, "own" if own else "user")
         self._store()
 
     def _store(self) -> None:
         self._settings.setValue(USER_CONTROLS_KEY, list(self.user_controls()))
+        self._settings.setValue(OWN_CONTROLS_KEY, list(self.own_unpublished()))
         self.user_list.setVisible(self.user_list.count() > 0)
         self.changed.emit()
 
@@ -116,6 +141,14 @@ class ControlsOptions(QWidget):
         )
         if paths:
             self.add_paths(paths)
+
+    def _on_own_button_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add your own writing that was never published", "",
+            "Texts (*.txt *.md *.docx *.pdf *.epub *.odt *.rtf *.html *.htm);;All files (*)",
+        )
+        if paths:
+            self.add_paths(paths, own=True)
 
     def _on_remove_button_clicked(self) -> None:
         row = self.user_list.currentRow()
@@ -168,7 +201,7 @@ class ControlTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 c.name,
-                "bundled" if c.bundled else "yours",
+                {"own-unpublished": "your unpublished writing", "user": "yours"}.get(c.kind, "bundled"),
                 f"{c.tokens:,}",
                 f"{c.longest_verbatim_tokens:,} tokens",
                 VERDICT_WORDS.get(c.verdict, c.verdict),

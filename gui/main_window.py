@@ -723,6 +723,7 @@ class MainWindow(QMainWindow):
         return ScanOptions(
             controls=self.controls_options.enabled.isChecked(),
             user_controls=self.controls_options.user_controls(),
+            own_unpublished=self.controls_options.own_unpublished(),
             checkpoint=checkpoint_path(self.checkpoint_dir, document, spec),
             fresh=fresh,
             reference=self.reference_picker.spec(),

@@ -374,3 +374,22 @@ def test_a_single_scan_with_a_reference_model(qtbot, make_window, manuscript) ->
     assert "The reference model is the model being scanned" in failed.args[0]
     picker.clear_choice()
     assert picker.spec() is None
+
+
+def test_your_unpublished_writing_is_kept_apart_and_passed_first(qtbot, make_window, manuscript, tmp_path) -> None:
+    window = make_window(controls=True)
+    draft, other = tmp_path / "chapter-12-draft.txt", tmp_path / "later.txt"
+    draft.write_text("A draft chapter nobody has read. " * 60, encoding="utf-8")
+    other.write_text("A text written after the model was trained. " * 60, encoding="utf-8")
+    options = window.controls_options
+    options.add_paths([str(other)])
+    options.add_paths([str(draft)], own=True)
+    assert options.own_unpublished() == (str(draft),) and options.user_controls() == (str(other),)
+    labels = [options.user_list.item(i).text() for i in range(options.user_list.count())]
+    assert "chapter-12-draft.txt — your unpublished writing" in labels
+    open_and_wait(qtbot, window, manuscript)
+    with qtbot.waitSignal(window.controller.finished, timeout=120_000) as blocker:
+        window.start_scan()
+    result = blocker.args[0]
+    assert [c.kind for c in result.controls[:2]] == ["own-unpublished", "user"]
+    assert window.controls_panel.model.index(0, 1).data() == "your unpublished writing"
