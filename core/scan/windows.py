@@ -145,23 +145,29 @@ def context_copy_mask(ids: npt.NDArray[np.int64], lookback: int, ngram: int) -> 
     out = np.zeros(n, dtype=bool)
     if ngram < 1 or n < ngram:
         return out
-    last: dict[bytes, int] = {}
-    view = np.ascontiguousarray(ids, dtype=np.int64)
-    for i in range(ngram - 1, n):
-        key = view[i - ngram + 1 : i + 1].tobytes()
-        j = last.get(key)
-        if j is not None and i - j <= lookback:
-            out[i] = True
-        last[key] = i
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    # grams[k] is the n-gram ending at position k + ngram - 1; equal n-grams get equal rows.
+    grams = np.lib.stride_tricks.sliding_window_view(ids, ngram)
+    # Sorted by the n-gram itself (exactly, no hashing: token ids fit 32 bits, so two ids make one key),
+    # then by position.
+    keys = [(grams[:, c] << 32) | grams[:, c + 1] for c in range(0, ngram - 1, 2)]
+    if ngram % 2:
+        keys.append(grams[:, ngram - 1])
+    order = np.lexsort((np.arange(grams.shape[0]), *reversed(keys)))
+    ranked = np.stack([k[order] for k in keys], axis=1)
+    same = (ranked[1:] == ranked[:-1]).all(axis=1)
+    later, earlier = order[1:][same], order[:-1][same]  # each occurrence and the one just before it
+    near = later - earlier <= lookback
+    out[later[near] + ngram - 1] = True
     return out
 
 
 def run_length_histogram(mask: npt.NDArray[np.bool_]) -> dict[int, int]:
     """How many maximal runs of True there are of each length (the data a chance model is fitted to)."""
-    out: dict[int, int] = {}
-    for s, e in hit_runs(mask, 1):
-        out[e - s] = out.get(e - s, 0) + 1
-    return dict(sorted(out.items()))
+    padded = np.concatenate(([False], mask.astype(bool), [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    lengths, counts = np.unique(edges[1::2] - edges[0::2], return_counts=True)
+    return {int(k): int(v) for k, v in zip(lengths, counts, strict=True)}
 
 
 def longest_run_within(mask: npt.NDArray[np.bool_], start: int, end: int) -> int:

@@ -118,3 +118,23 @@ def test_run_histogram_longest_run_and_blocks():
     assert block_bounds(2501, 1000) == [(0, 1250), (1250, 2501)]
     assert block_bounds(300, 1000) == [(0, 300)]
     assert block_bounds(0, 1000) == []
+
+
+def test_context_copy_mask_equals_a_plain_loop_on_random_texts():
+    from core.scan.windows import context_copy_mask
+
+    def plain(ids, lookback, ngram):
+        out, last = np.zeros(len(ids), dtype=bool), {}
+        for i in range(ngram - 1, len(ids)):
+            key = tuple(ids[i - ngram + 1 : i + 1])
+            if key in last and i - last[key] <= lookback:
+                out[i] = True
+            last[key] = i
+        return out
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        ids = rng.integers(0, int(rng.integers(2, 12)), size=int(rng.integers(0, 200)))
+        for ngram in (1, 2, 3, 4, 5):
+            for lookback in (2, 30, 500):
+                assert (context_copy_mask(ids, lookback, ngram) == plain(ids, lookback, ngram)).all()
