@@ -224,10 +224,20 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     if args.json_out or args.pdf_out or args.checkpoint:
         _fail("with a folder or several models, results go to --out-dir (one JSON per pair); "
               "--json, --pdf and --checkpoint are for one manuscript and one model.")
+    from core.ingest.isolated import load_document_isolated
+
     paths = manuscripts_in(args.manuscript)
     models = args.model or [None]
     settings = _settings(args)
     _check_reference(args.reference)
+    # The same controls as a single scan: your unpublished writing first, then yours, then the bundled ones.
+    own = [load_document_isolated(f) for f in _own_unpublished_files(args.own_unpublished)]
+    mine = [load_document_isolated(c) for c in args.control]
+    controls = None
+    if own or mine or args.no_bundled_controls:
+        from core.evidence.controls import bundled_controls
+
+        controls = own + mine + ([] if args.no_bundled_controls else bundled_controls())
     cancel = CancelToken()
 
     def load(spec: str | None) -> Any:
@@ -236,7 +246,8 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
         _note_generate_only(backend, settings)
         return backend
 
-    gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel, reference=args.reference)
+    gen = run_catalogue(paths, models, load, args.out_dir, settings, cancel, reference=args.reference,
+                        controls=controls, own_unpublished=len(own), user_controls=len(mine))
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
         while True:

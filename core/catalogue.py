@@ -115,12 +115,16 @@ def run_catalogue(
     cancel: CancelToken | None = None,
     reference: str | None = None,
     controls: Sequence[Document] | None = None,
+    own_unpublished: int = 0,
+    user_controls: int | None = None,
 ) -> Generator[ScanProgress | str, None, list[PairResult]]:
     """Scan each manuscript with each model; yields progress and status lines, returns the matrix rows.
 
     `reference` names a model the user declares was not trained on the works (loaded first, with `load`,
     so a bad name fails before any scan): each other model's result goes through its common-phrase test.
-    `controls` replaces the bundled never-published controls (scanned once per model).
+    `controls` replaces the bundled never-published controls (scanned once per model): the author's own
+    unpublished writing first (`own_unpublished` texts), then `user_controls` other texts of the user's (all
+    the rest when None), then bundled ones.
     """
     settings = settings or ScanSettings()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -137,8 +141,10 @@ def run_catalogue(
         # Each model's never-published controls are scanned once (bundled ones come from the cache): the
         # chance model every verdict of this model rests on.
         control_docs = list(controls) if controls is not None else bundled_controls()
+        users = 0 if controls is None else (len(control_docs) - own_unpublished if user_controls is None
+                                            else user_controls)
         scanned_controls, control_scores = finish(scan_control_texts(
-            control_docs, backend, settings, cancel, user_controls=len(control_docs) if controls is not None else 0))
+            control_docs, backend, settings, cancel, user_controls=users, own_unpublished=own_unpublished))
         for path in manuscripts:
             if cancel is not None and cancel.cancelled:
                 break

@@ -159,8 +159,9 @@ class Summary:
     score: float
     """Higher = more memorized: the longest confirmed non-common run over memorized_tokens, capped at 1."""
     longest_verbatim_tokens: int
+    """Evidence tokens of the longest confirmed passage that is neither a common phrase nor contested."""
     verbatim_token_share: float
-    """Share of the work's tokens inside confirmed, non-common passages."""
+    """Share of the work's tokens that are evidence tokens of such passages."""
     coverage: dict[str, float]
     """Coverage@tau: share of characters under some 50-token window with p_z >= tau."""
     candidates: int
@@ -169,8 +170,8 @@ class Summary:
     reason: str
     """The rule that fired, in words, with its thresholds."""
     rule: str = ""
-    """Which rule fired: "passage", "share", "contested", "no-chance-model", "none", "too-short",
-    "cancelled" ("" in schema 1 results)."""
+    """Which rule fired: "passage", "share", "contested", "no-chance-model", "chance" (chance explains the
+    longest passage), "none", "too-short", "cancelled" ("" in schema 1 results)."""
     alpha: float | None = None
     """The family-wise chance level a passage must beat to make the verdict memorized."""
     observed_passages: int = 0

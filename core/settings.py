@@ -27,8 +27,6 @@ class Thresholds:
     inconclusive_tokens: int = 16
     """A confirmed, non-common passage this long (tokens) makes the verdict at least `inconclusive`."""
 
-    memorized_share: float = 0.05
-    """Or: this share of the work's tokens inside confirmed passages makes the verdict `memorized`."""
 
     near_tie_gap: float = 0.01
     """Positions whose top-2 log-probability gap is below this are flagged fragile (near-ties)."""
@@ -56,6 +54,10 @@ class Thresholds:
     """A token whose last this-many tokens already occurred within the triage chunk before it is a
     context copy: the model could copy it, so it never counts as evidence."""
 
+
+RETIRED_THRESHOLDS = frozenset({"memorized_share"})
+"""Thresholds schema-1 reports recorded that the rule no longer has (the bare 5 % share rule, replaced by
+a block permutation test against the controls): read and ignored."""
 
 BATCHING = ("batch_size", "confirm_batch_size")
 """Settings that decide how rows are grouped into forward passes, never what is computed."""
@@ -143,7 +145,8 @@ class ScanSettings:
     def from_dict(cls, data: dict[str, Any]) -> ScanSettings:
         """Inverse of `to_dict`; unknown keys are an error so a replay never silently differs."""
         data = dict(data)
-        thresholds = Thresholds(**data.pop("thresholds", {}))
+        recorded = {k: v for k, v in data.pop("thresholds", {}).items() if k not in RETIRED_THRESHOLDS}
+        thresholds = Thresholds(**recorded)
         return cls(thresholds=thresholds, **data)
 
     def validate(self) -> None:

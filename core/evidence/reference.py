@@ -12,13 +12,13 @@ This test is independent of the swapped-context test inside the scan (core.scan.
 the model and changes the prompt, this one keeps the prompt and changes the model. A passage both flag
 keeps both reasons.
 
-Unlike the swapped-context test, this one also discounts passages of `memorized_tokens` or more. The
-swapped-context test decides on its own, so it refuses to discount long passages it might misjudge; here
-the user has declared that the reference model did not see the work, and a model that did not see the work
-cannot reproduce a long passage of it unless the passage is predictable (a famous quotation, a licence, a
-formula repeated throughout the work). The declaration is the user's, so the model and the count of
-passages it set aside are written into the result's provenance and the report names the model, letting a
-reader judge the declaration. A wrong declaration can only move passages out of the verdict, never into it.
+A long passage is never discounted. When the reference reproduces a passage of `memorized_tokens` or more
+evidence tokens, that is evidence against the user's declaration (a model that never saw the work does not
+write 32 tokens of it), not evidence that the passage is generic: the passage is marked `contested`, kept
+visible, counted neither for nor against the work, and the verdict stays at least inconclusive. The
+declaration is the user's, so the model and the counts of passages it set aside and contested are written
+into the result's provenance and the report names the model, letting a reader judge the declaration. A
+wrong declaration can never make a verdict `memorized`.
 
 The two models' tokenizers differ, so the comparison is made on characters: the manuscript is tokenized
 once with the reference backend, the passage is located in those tokens through their character offsets,

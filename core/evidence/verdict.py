@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from core.evidence.null import NullModel
-from core.results import Passage, ScanResult, Summary, Verdict
+from core.results import SCHEMA, Passage, ScanResult, Summary, Verdict
 from core.scan.windows import block_bounds
 from core.settings import Thresholds
 
@@ -212,6 +212,8 @@ def judge(
         passages, n, result.summary.coverage, result.summary.candidates, thresholds, result.complete,
         null, share, result.summary.context_copy_tokens,
     )
+    # Judged now, it carries schema 2's fields whatever schema it was read from.
     return dataclasses.replace(
-        result, passages=passages, summary=summary, null_model=None if null is None else null.to_dict()
+        result, passages=passages, summary=summary, null_model=None if null is None else null.to_dict(),
+        schema=SCHEMA,
     )
