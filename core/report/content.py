@@ -28,6 +28,11 @@ SOFT = "#f6f8fa"
 ACCENT = "#2f5f8a"
 INCOMPLETE_BG = "#fff1f0"
 INCOMPLETE_FG = "#a4262c"
+CONTROL_SOURCES = {
+    "own-unpublished": "the author's own unpublished writing",
+    "user": "supplied by the user",
+    "bundled": "bundled with Verbatim",
+}
 VERDICT_COLOURS = {"memorized": "#a4262c", "inconclusive": "#9a6700", "no-evidence": "#1a7f37"}
 
 SANS = "DejaVu Sans"
@@ -356,6 +361,17 @@ def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> st
             f'<p class="small" style="color:{MUTED}"><b>Common phrase — not counted toward the verdict.</b> '
             f"{e(_sentence(p.common_phrase_reason) or 'Reproduced without the work-specific context.')}</p>"
         )
+    if p.contested:
+        note += (
+            f'<p class="small"><b>Contested — neither counted nor discounted.</b> {e(_sentence(p.contested_reason))}</p>'
+        )
+    if p.context_copy_tokens:
+        note += (
+            f'<p class="small" style="color:{MUTED}">{p.context_copy_tokens:,} of these tokens repeat text that '
+            "appears shortly before them in the work (a refrain, a repeated phrase); the model could copy them "
+            "from its context, so they are not counted as evidence.</p>"
+        )
+    chance = "" if p.chance_p is None else f" · chance of a run this long in unseen text <b>{wording.probability(p.chance_p)}</b>"
     window = (
         "standard 50+50 window and p_extract not measured (generate-only scan)"
         if is_generate_only(result)
@@ -366,7 +382,8 @@ def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> st
     )
     facts = (
         f'<p class="small" style="color:{colour}">'
-        f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly · similarity <b>{p.similarity:.1f} %</b> · "
+        f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly ({p.evidence:,} counted){chance} · "
+        f"similarity <b>{p.similarity:.1f} %</b> · "
         f"longest common stretch {p.longest_common_chars:,} characters · {window}</p>"
     )
     span_bg = COMMON_BG if grey else VERBATIM_BG
@@ -450,7 +467,7 @@ def controls_section(result: ScanResult, layout: Layout) -> str:
         line = f"border-top: 1px solid {RULE};"
         rows = [
             f'<tr><td style="{line}">{e(c.name)}<br/>{_mono(c.sha256)}</td>'
-            f'<td style="{line}">{"bundled with Verbatim" if c.bundled else "supplied by the user"}</td>'
+            f'<td style="{line}">{CONTROL_SOURCES.get(c.kind, "bundled with Verbatim")}</td>'
             f'<td style="{line}" align="right">{c.tokens:,}</td>'
             f'<td style="{line}" align="right">{c.longest_verbatim_tokens:,} tokens</td>'
             f'<td style="{line}">{e(wording.verdict_title(c.verdict))}</td></tr>'

@@ -178,3 +178,22 @@ def test_report_of_a_real_fake_backend_scan(tmp_path) -> None:
     longest_line = max(result.passages[0].generated.splitlines(), key=len)  # line breaks show as pilcrows
     assert " ".join(longest_line[:80].split()) in extracted
     assert result_from_dict(extract_json(path)) == result
+
+
+def test_report_shows_chance_contested_and_context_copies(tmp_path) -> None:
+    import dataclasses
+
+    from tests.helpers.results import judged
+
+    result = judged(make_result())
+    first, *rest = result.passages
+    marked = dataclasses.replace(first, contested=True, contested_reason="the reference model also wrote it",
+                                 context_copy_tokens=5)
+    result = dataclasses.replace(result, passages=(marked, *rest))
+    path = tmp_path / "marked.pdf"
+    export_report(result, path)
+    text = " ".join(pdf_text(path).split())
+    assert "Contested — neither counted nor discounted. The reference model also wrote it." in text
+    assert "5 of these tokens repeat text" in text
+    assert "chance of a run this long in unseen text" in text
+    assert "The chance model was fitted on" in text and "The verdict rule." in text
