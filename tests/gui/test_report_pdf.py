@@ -182,6 +182,7 @@ def test_report_of_a_real_fake_backend_scan(tmp_path) -> None:
 
 def test_report_shows_chance_contested_and_context_copies(tmp_path) -> None:
     import dataclasses
+    import unicodedata
 
     from tests.helpers.results import judged
 
@@ -192,7 +193,7 @@ def test_report_shows_chance_contested_and_context_copies(tmp_path) -> None:
     result = dataclasses.replace(result, passages=(marked, *rest))
     path = tmp_path / "marked.pdf"
     export_report(result, path)
-    text = " ".join(pdf_text(path).split())
+    text = " ".join(unicodedata.normalize("NFKC", pdf_text(path)).split())  # the PDF's "fi" is a ligature
     assert "Contested — neither counted nor discounted. The reference model also wrote it." in text
     assert "5 of these tokens repeat text" in text
     assert "chance of a run this long in unseen text" in text
