@@ -51,7 +51,12 @@ def write_epub(path: Path, title: str, paragraphs: list[str]) -> Path:
         f"<title>{html.escape(title)}</title></head><body><section><h1>{html.escape(title)}</h1>{ps}"
         "</section></body></html>"
     )
-    path.write_bytes(_rezip(FIXTURES / "known.epub", {"EPUB/text/ch002.xhtml": xhtml.encode("utf-8")}))
+    replace = {"EPUB/text/ch002.xhtml": xhtml.encode("utf-8")}
+    with zipfile.ZipFile(FIXTURES / "known.epub") as z:  # the table of contents names the chapter too
+        for member in ("EPUB/nav.xhtml", "EPUB/toc.ncx"):
+            old = z.read(member).decode("utf-8")
+            replace[member] = old.replace("Chapter Two: The Correspondence", html.escape(title)).encode("utf-8")
+    path.write_bytes(_rezip(FIXTURES / "known.epub", replace))
     return path
 
 
