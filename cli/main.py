@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a manuscript, or a folder of them (searched recursively); repeatable")
     p.add_argument("--json", dest="json_out", type=Path, help="write the match result as JSON")
     p.add_argument("--pdf", dest="pdf_out", type=Path, help="write the PDF match report")
+    p.add_argument("--index-cache", type=Path, metavar="FILE",
+                   help="keep the manuscripts' index in FILE and reuse it while they are unchanged (SHA-256)")
     p.add_argument("--min-words", type=int, help="shortest span reported, in words of the output (default 20)")
     p.add_argument("--min-similarity", type=float,
                    help="least word similarity of a span, 0-100 (default 90: about one word in ten changed)")
@@ -366,7 +368,9 @@ def _cmd_match(args: argparse.Namespace) -> int:
         output = output_record(text, "-", raw)
     else:
         output = read_output(args.output)
-    result = _drive_messages(run_match(output, args.against, settings))
+    if args.index_cache is not None and not args.index_cache.parent.exists():
+        _fail(f"the folder {args.index_cache.parent} for {args.index_cache.name} does not exist.")
+    result = _drive_messages(run_match(output, args.against, settings, args.index_cache))
     if args.json_out:
         from core.report.atomic import atomic_write_text
 
@@ -400,7 +404,8 @@ def format_match_summary(result: Any) -> str:
     n_ms = len(result.manuscripts)
     lines = [
         f"Output      : {result.output.source} ({result.output.words:,} words)",
-        f"Manuscripts : {n_ms:,} searched" + (f", {len(result.skipped)} skipped" if result.skipped else ""),
+        f"Manuscripts : {n_ms:,} searched" + (f", {len(result.skipped)} skipped" if result.skipped else "")
+        + (" (index reused from the cache)" if result.provenance.get("index_cache", {}).get("reused") else ""),
         f"Spans       : {s['spans']} in {s['manuscripts_matched']} "
         f"{'manuscript' if s['manuscripts_matched'] == 1 else 'manuscripts'}, covering "
         f"{s['output_share_covered']:.0%} of the output"

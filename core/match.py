@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import platform
 import re
 import sys
@@ -32,9 +33,12 @@ import numpy.typing as npt
 from rapidfuzz.distance import Indel, Levenshtein
 
 import core
-from core.ingest import Document, IngestError, load_document
+from core.ingest import Document, IngestError, Location, load_document
+from core.report.atomic import atomic_path
 
 SCHEMA = "verbatim.match/1"
+INDEX_SCHEMA = "verbatim.match-index/1"
+"""The index cache: numpy arrays and one JSON record in an .npz (no pickle, so a cache file runs no code)."""
 
 SUFFIXES = frozenset({".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm"})
 """Files a folder given with --against contributes (the formats core.ingest reads)."""
@@ -234,23 +238,23 @@ class _Vocabulary:
         self._raw: dict[str, int] = {}
 
     def encode(self, text: str, *, grow: bool = True) -> IdArray:
+        """Word ids of `text`; with grow=False a word no manuscript has gets an id no index entry carries."""
+        words = _WORD.findall(text)
         raw, ids = self._raw, self.ids
-        out: list[int] = []
+        extra: dict[str, int] = {}
         unseen: dict[str, int] = {}
-        for w in _WORD.findall(text):
-            i = raw.get(w)
-            if i is None:
-                norm = normalize_word(w)
-                i = ids.get(norm)
-                if i is None:
-                    if grow:
-                        i = ids[norm] = len(ids) + 1
-                    else:  # a word no manuscript has: an id no index entry carries
-                        i = unseen.setdefault(norm, 2**40 + len(unseen))
-                if grow or norm in ids:
-                    raw[w] = i
-            out.append(i)
-        return np.array(out, dtype=np.uint64)
+        for w in set(words).difference(raw):  # each new spelling is normalized once, in C-speed set code
+            norm = normalize_word(w)
+            i = ids.get(norm)
+            if i is None and grow:
+                i = ids[norm] = len(ids) + 1
+            if i is not None:
+                raw[w] = i
+            else:
+                extra[w] = unseen.setdefault(norm, 2**40 + len(unseen))
+        if extra:
+            return np.array([raw.get(w) or extra[w] for w in words], dtype=np.uint64)
+        return np.fromiter(map(raw.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def gram_hashes(ids: IdArray, n: int) -> IdArray:
@@ -308,6 +312,63 @@ class MatchIndex:
     def words_of(self, doc: int) -> int:
         """Words of one manuscript."""
         return len(self._ids[doc])
+
+    def save(self, path: str | Path, skipped: Sequence[tuple[str, str, str]] = ()) -> None:
+        """Write the index and the manuscripts' texts to `path` (atomically) for the next match.
+
+        `skipped`: (path, file SHA-256, reason) of files that could not be read, so they count as known.
+        """
+        meta = {
+            "schema": INDEX_SCHEMA,
+            "ngram_words": self.settings.ngram_words,
+            "vocabulary": self._vocab.ids,
+            "documents": [_document_dict(d) for d in self.documents],
+            "skipped": [list(x) for x in skipped],
+        }
+        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.uint64)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(
+                f,
+                hashes=self._hashes,
+                positions=self._positions,
+                doc_starts=self._doc_starts,
+                ids=ids,
+                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            )
+
+    @classmethod
+    def load(cls, path: str | Path, settings: MatchSettings | None = None) -> tuple[MatchIndex, dict[str, Any]]:
+        """An index saved by `save`, and its record.
+
+        ValueError when the file is not one or was built with another n-gram length.
+        """
+        settings = settings or MatchSettings()
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in ("hashes", "positions", "doc_starts", "ids", "meta")}
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValueError(f"{Path(path).name} is not a Verbatim match index.") from exc
+        if not isinstance(meta, dict) or meta.get("schema") != INDEX_SCHEMA:
+            raise ValueError(f"{Path(path).name} is not a Verbatim match index.")
+        if meta.get("ngram_words") != settings.ngram_words:
+            raise ValueError(f"{Path(path).name} was built with another n-gram length.")
+        index = cls.__new__(cls)
+        index.settings = settings
+        index.documents = tuple(_document_from(d) for d in meta["documents"])
+        index._vocab = _Vocabulary()
+        index._vocab.ids = {str(k): int(v) for k, v in meta["vocabulary"].items()}
+        starts = arrays["doc_starts"].astype(np.int64)
+        all_ids = arrays["ids"].astype(np.uint64)
+        index._ids = [all_ids[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+        index._doc_starts = starts
+        index._hashes = arrays["hashes"].astype(np.uint64)
+        index._positions = arrays["positions"].astype(np.int64)
+        index._spans_cache = {}
+        index.build_s = 0.0
+        if len(index._ids) != len(index.documents):
+            raise ValueError(f"{Path(path).name} is not a Verbatim match index.")
+        return index, meta
 
     def _doc_spans(self, doc: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         spans = self._spans_cache.get(doc)
@@ -472,6 +533,20 @@ def _location(doc: Document, offset: int) -> str:
     return ""
 
 
+def _document_dict(doc: Document) -> dict[str, Any]:
+    data = dataclasses.asdict(doc)
+    data["normalizations"] = list(doc.normalizations)
+    data["locations"] = [[x.start_char, x.end_char, x.label] for x in doc.locations]
+    return data
+
+
+def _document_from(data: dict[str, Any]) -> Document:
+    data = dict(data)
+    data["normalizations"] = tuple(data.get("normalizations", ()))
+    data["locations"] = tuple(Location(int(a), int(b), str(c)) for a, b, c in data.get("locations", ()))
+    return Document(**data)
+
+
 # --- inputs -----------------------------------------------------------------------------------------
 
 
@@ -607,19 +682,74 @@ def match_with_index(
     )
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cached_index(
+    against: Sequence[str | Path], settings: MatchSettings, cache: str | Path
+) -> tuple[MatchIndex, tuple[tuple[str, str], ...]] | None:
+    """The index saved in `cache` when it holds exactly these files, unchanged (by SHA-256); else None.
+
+    A file at `cache` that is not a match index is an error (it is never overwritten).
+    """
+    if not Path(cache).exists():
+        return None
+    try:
+        index, meta = MatchIndex.load(cache, settings)
+    except ValueError as exc:
+        if "n-gram length" in str(exc):
+            return None
+        raise ValueError(f"{cache} exists and is not a Verbatim match index; name another file.") from exc
+    have = {d.path: d.sha256 for d in index.documents}
+    skipped = {str(p): (str(sha), str(reason)) for p, sha, reason in meta.get("skipped", [])}
+    have.update({p: sha for p, (sha, _) in skipped.items()})
+    want = {}
+    for path, _ in manuscripts_in(against):
+        try:
+            want[str(path.resolve())] = _file_sha256(path)
+        except OSError:
+            return None
+    if want != have:
+        return None
+    return index, tuple((p, reason) for p, (_, reason) in skipped.items())
+
+
 def run_match(
-    output: OutputRecord, against: Sequence[str | Path], settings: MatchSettings | None = None
+    output: OutputRecord,
+    against: Sequence[str | Path],
+    settings: MatchSettings | None = None,
+    cache: str | Path | None = None,
 ) -> Generator[str, None, MatchResult]:
-    """Read the manuscripts, index them and match: yields what it is doing, returns the result."""
+    """Read the manuscripts, index them and match: yields what it is doing, returns the result.
+
+    With `cache`, an index saved there for the same files (same SHA-256) is used instead of reading
+    and indexing them, and a fresh index is saved there otherwise.
+    """
     settings = settings or MatchSettings()
     settings.validate()
     started = time.perf_counter()
-    docs, skipped = yield from load_manuscripts(against)
-    read_s = time.perf_counter() - started
-    yield f"Indexing {len(docs)} manuscripts"
-    index = MatchIndex(docs, settings)
+    found = cached_index(against, settings, cache) if cache is not None else None
+    if found is not None:
+        index, skipped = found
+        read_s = time.perf_counter() - started
+    else:
+        docs, skipped_list = yield from load_manuscripts(against)
+        skipped = tuple(skipped_list)
+        read_s = time.perf_counter() - started
+        yield f"Indexing {len(docs)} manuscripts"
+        index = MatchIndex(docs, settings)
+        if cache is not None:
+            index.save(cache, [(p, _file_sha256(Path(p)), r) for p, r in skipped])
     yield "Matching"
-    return match_with_index(index, output, skipped, read_s)
+    result = match_with_index(index, output, skipped, read_s)
+    if cache is not None:
+        result.provenance["index_cache"] = {"path": str(cache), "reused": found is not None}
+    return result
 
 
 def difference_ranges(span: MatchSpan) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

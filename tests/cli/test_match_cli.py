@@ -126,3 +126,15 @@ def test_empty_stdin_is_one_sentence(folder: Path) -> None:
     )
     assert proc.returncode == 2
     one_sentence(proc.stderr, "empty")
+
+
+def test_index_cache_is_reused_on_the_second_run(tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "o.txt"
+    output.write_text(pasted_passage(kjv_chapter("John", 1), 40, 80, ()).text, encoding="utf-8")
+    args = ["match", str(output), "--against", str(folder), "--index-cache", str(tmp_path / "idx.npz")]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    second = capsys.readouterr().out
+    assert "reused" not in first and "(index reused from the cache)" in second
+    assert first.splitlines()[2:] == second.splitlines()[2:]

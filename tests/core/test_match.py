@@ -138,3 +138,27 @@ def test_settings_are_validated() -> None:
     for bad in (MatchSettings(min_similarity=120), MatchSettings(ngram_words=0), MatchSettings(min_words=3)):
         with pytest.raises(ValueError):
             bad.validate()
+
+
+def test_the_index_cache_is_reused_until_a_manuscript_changes(tmp_path: Path) -> None:
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    (shelf / "john.txt").write_text(john(), encoding="utf-8")
+    (shelf / "genesis.md").write_text("# Genesis\n\n" + kjv_chapter("Genesis", 1), encoding="utf-8")
+    (shelf / "junk.docx").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    cache = tmp_path / "index.npz"
+    output = output_record(pasted_passage(john(), 40, 80, CHANGES).text)
+    _, fresh = drain(run_match(output, [shelf], cache=cache))
+    assert fresh.provenance["index_cache"] == {"path": str(cache), "reused": False} and cache.is_file()
+    messages, again = drain(run_match(output, [shelf], cache=cache))
+    assert again.provenance["index_cache"]["reused"] and not any(m.startswith("Indexing") for m in messages)
+    assert again.spans == fresh.spans and again.manuscripts == fresh.manuscripts
+    assert again.skipped == fresh.skipped and len(again.skipped) == 1
+    (shelf / "john.txt").write_text(john().replace("light", "lamp"), encoding="utf-8")
+    _, changed = drain(run_match(output, [shelf], cache=cache))
+    assert not changed.provenance["index_cache"]["reused"]
+    assert changed.spans[0].manuscript_sha256 != fresh.spans[0].manuscript_sha256
+    not_an_index = shelf / "john.txt"
+    with pytest.raises(ValueError, match="is not a Verbatim match index"):
+        drain(run_match(output, [shelf], cache=not_an_index))
+    assert not_an_index.read_text(encoding="utf-8").startswith("In the beginning")
