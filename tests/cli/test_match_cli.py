@@ -136,5 +136,5 @@ def test_index_cache_is_reused_on_the_second_run(tmp_path: Path, folder: Path, c
     first = capsys.readouterr().out
     assert main(args) == 0
     second = capsys.readouterr().out
-    assert "reused" not in first and "(index reused from the cache)" in second
+    assert "(index reused" not in first and "(index reused from the cache)" in second
     assert first.splitlines()[2:] == second.splitlines()[2:]
