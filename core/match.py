@@ -49,7 +49,7 @@ _WORD = re.compile(r"[^\W_]+")
 _MUL = np.uint64(0x9E3779B97F4A7C15)
 """Odd 64-bit multiplier of the polynomial n-gram hash (arithmetic wraps modulo 2**64)."""
 
-IdArray = npt.NDArray[np.uint64]
+IdArray = npt.NDArray[np.unsignedinteger[Any]]
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,7 @@ def gram_hashes(ids: IdArray, n: int) -> IdArray:
     count = len(ids) - n + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
+    ids = ids.astype(np.uint64, copy=False)
     h = np.zeros(count, dtype=np.uint64)
     for k in range(n):
         h = h * _MUL + ids[k : k + count]
@@ -295,12 +296,17 @@ class MatchIndex:
         np.cumsum([len(x) for x in self._ids], out=starts[1:])
         self._doc_starts = starts
         hashes = [gram_hashes(x, n) for x in self._ids]
-        positions = [np.arange(len(h), dtype=np.int64) + starts[i] for i, h in enumerate(hashes)]
         all_h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-        all_p = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+        # Where each n-gram starts, counted over all manuscripts; 32 bits while that fits (half the memory).
+        kind = np.int32 if starts[-1] < 2**31 else np.int64
+        all_p = np.concatenate(
+            [np.arange(int(starts[i]), int(starts[i]) + len(h), dtype=kind) for i, h in enumerate(hashes)]
+            or [np.zeros(0, dtype=kind)]
+        )
         order = np.argsort(all_h, kind="stable")
         self._hashes = all_h[order]
         self._positions = all_p[order]
+        self._ids = [x.astype(np.uint32) if len(self._vocab.ids) < 2**32 else x for x in self._ids]
         self._spans_cache: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         self.build_s = time.perf_counter() - started
 
@@ -359,11 +365,11 @@ class MatchIndex:
         index._vocab = _Vocabulary()
         index._vocab.ids = {str(k): int(v) for k, v in meta["vocabulary"].items()}
         starts = arrays["doc_starts"].astype(np.int64)
-        all_ids = arrays["ids"].astype(np.uint64)
+        all_ids = arrays["ids"]
         index._ids = [all_ids[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
         index._doc_starts = starts
         index._hashes = arrays["hashes"].astype(np.uint64)
-        index._positions = arrays["positions"].astype(np.int64)
+        index._positions = arrays["positions"]
         index._spans_cache = {}
         index.build_s = 0.0
         if len(index._ids) != len(index.documents):
@@ -389,7 +395,7 @@ class MatchIndex:
         js = np.repeat(keep, reps)
         # index into the sorted arrays: lo[j] + 0..count-1 for each kept j
         offsets = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
-        gpos = self._positions[np.repeat(lo[keep], reps) + offsets]
+        gpos = self._positions[np.repeat(lo[keep], reps) + offsets].astype(np.int64)
         docs = np.searchsorted(self._doc_starts, gpos, side="right") - 1
         ms = gpos - self._doc_starts[docs]
         out: dict[int, list[tuple[int, int]]] = {}
