@@ -619,9 +619,13 @@ def output_record(text: str, source: str = "pasted", raw: bytes | None = None) -
 
 def read_output(path: str | Path) -> OutputRecord:
     """Read the output text from a file in any format core.ingest reads; IngestError on bad input."""
-    doc = load_document(path)
+    return output_from_document(load_document(path), str(path))
+
+
+def output_from_document(doc: Document, source: str) -> OutputRecord:
+    """The output as read from a file by ingest (in this process or an isolated worker)."""
     return OutputRecord(
-        source=str(path),
+        source=source,
         sha256=doc.sha256,
         text_sha256=doc.text_sha256,
         characters=len(doc.text),

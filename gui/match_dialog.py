@@ -225,10 +225,12 @@ class MatchDialog(QDialog):
     def load_output(self, path: str | Path) -> bool:
         """Read the output from a file (any format Verbatim reads); False and a message when it cannot."""
         from core.ingest import IngestError
-        from core.match import read_output
+        from core.ingest.isolated import load_document_isolated
+        from core.match import output_from_document
 
         try:
-            record = read_output(path)
+            # A worker process with time and memory limits, as for manuscripts: a hostile file cannot hang the app.
+            record = output_from_document(load_document_isolated(path), str(path))
         except (IngestError, OSError) as exc:
             self._say(describe_error(exc), error=True)
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from core.report.attach import extract_json
 from core.report.match_content import ATTACHMENT_NAME
 from gui.match_dialog import MatchDialog
-from tests.helpers.manuscripts import back_list, pasted_passage
+from tests.helpers.manuscripts import back_list, pasted_passage, write_docx
 from tests.helpers.texts import kjv_chapter
 
 SHOTS = os.environ.get("VERBATIM_SCREENSHOTS")
@@ -49,6 +50,24 @@ def test_the_dialog_finds_the_pasted_paragraph_and_marks_the_changed_words(qtbot
     pdf = tmp_path / "match.pdf"
     assert dialog.export_pdf(pdf)
     assert extract_json(pdf, ATTACHMENT_NAME)["spans"][0]["words"] == 80
+
+
+def test_an_output_loaded_from_a_docx_is_recorded_with_its_file_hash(qtbot, folder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    answer = write_docx(tmp_path / "answer.docx", [pasted_passage(kjv_chapter("Genesis", 2), 30, 40, ()).text])
+    dialog = MatchDialog([str(folder / "genesis.docx")])
+    qtbot.addWidget(dialog)
+    assert dialog.load_output(answer)
+    assert "Certainly!" in dialog.output_edit.toPlainText() and "answer.docx" in dialog.status()
+    with qtbot.waitSignal(dialog.matched, timeout=60_000) as blocker:
+        dialog.run()
+    result = blocker.args[0]
+    assert result.output.source == str(answer)
+    assert result.output.sha256 == hashlib.sha256(answer.read_bytes()).hexdigest()
+    assert [s.similarity for s in result.spans] == [100.0]
+    dialog.set_output_text(dialog.output_edit.toPlainText() + " An edit after loading.")
+    with qtbot.waitSignal(dialog.matched, timeout=60_000) as blocker:
+        dialog.run()
+    assert blocker.args[0].output.source == "pasted"  # edited text is no longer the file's
 
 
 def test_bad_input_is_one_sentence_in_the_dialog(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]

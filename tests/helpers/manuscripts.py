@@ -18,6 +18,7 @@ from tests.helpers.texts import kjv_chapter, shakespeare_scene
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 WORD = re.compile(r"[^\W_]+")
+WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def _rezip(archive: Path, replace: dict[str, bytes]) -> bytes:
@@ -39,7 +40,9 @@ def write_docx(path: Path, paragraphs: list[str]) -> Path:
         xml = z.read("word/document.xml").decode("utf-8")
     head, tail = xml.index("<w:body>") + len("<w:body>"), xml.rindex("<w:sectPr")
     xml = xml[:head] + body + xml[tail:]
-    path.write_bytes(_rezip(FIXTURES / "known.docx", {"word/document.xml": xml.encode("utf-8")}))
+    notes = f'<w:footnotes xmlns:w="{WORD_NS}"/>'  # the fixture's footnote would be shared by every .docx
+    members = {"word/document.xml": xml.encode("utf-8"), "word/footnotes.xml": notes.encode("utf-8")}
+    path.write_bytes(_rezip(FIXTURES / "known.docx", members))
     return path
 
 
