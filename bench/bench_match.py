@@ -94,6 +94,27 @@ def make_outputs(texts: list[str], n: int, rng: random.Random) -> list[tuple[str
     return out
 
 
+def chance_spans() -> None:
+    """Spans between texts that do not copy each other: every Shakespeare scene against the KJV.
+
+    Counted with min_words at the n-gram length (5), then how many of those reach each threshold:
+    the spans a given min_words would report by chance (or through a real quotation).
+    """
+    from tests.helpers.docs import document
+
+    pool = segments()
+    kjv = [t for t in pool if not t.startswith("SCENE")]
+    plays = [t for t in pool if t.startswith("SCENE")]
+    index = MatchIndex([document(t, f"kjv-{i}.txt") for i, t in enumerate(kjv)], MatchSettings(min_words=5))
+    t = time.perf_counter()
+    lengths = sorted(span.words for scene in plays for span in index.match(scene))
+    secs = time.perf_counter() - t
+    words = sum(len(x.split()) for x in plays)
+    counts = ", ".join(f">= {k} words: {sum(n >= k for n in lengths)}" for k in (5, 8, 10, 12, 15, 20))
+    print(f"chance spans: {len(plays)} Shakespeare scenes ({words:,} words) against {len(kjv)} KJV chapters "
+          f"in {secs:.1f} s; spans {counts}; longest {lengths[-1] if lengths else 0} words")
+
+
 def timed(fn, *args):  # type: ignore[no-untyped-def]
     t = time.perf_counter()
     value = fn(*args)
@@ -106,7 +127,11 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--baseline-sample", type=int, default=20, help="manuscripts the baseline is timed on")
     ap.add_argument("--builds", type=int, default=3, help="index builds to take the median of")
+    ap.add_argument("--chance-only", action="store_true", help="only count spans between unrelated texts")
     args = ap.parse_args()
+    chance_spans()
+    if args.chance_only:
+        return
     rng = random.Random(16)
     tmpdir = tempfile.TemporaryDirectory(prefix="bench-match-")
     tmp = Path(tmpdir.name)
