@@ -64,8 +64,8 @@ class MatchSettings:
     min_words: int = 20
     """A span must cover at least this many words of the output. Twenty words is about two sentences
     (about 26 tokens), between the scan's inconclusive (16) and memorized (32 tokens) thresholds, and
-    twice the longest run unrelated texts share: every Shakespeare scene against the whole KJV gives
-    1,692 spans of 5 or more words, 2 of 8, none of 10 or more (bench/bench_match.py)."""
+    twice the longest span unrelated texts share: every Shakespeare scene against the whole KJV gives
+    1,691 spans of 5 or more words, 3 of 8 or more, 1 of 10 and none longer (bench/bench_match.py)."""
 
     min_similarity: float = 90.0
     """A span's words must agree at least this much (0-100, normalized Indel similarity of the two word
@@ -78,6 +78,11 @@ class MatchSettings:
     max_shift_words: int = 3
     """Chained seeds may shift by at most this many words between output and manuscript (words added
     or left out)."""
+
+    edge_words: int = 2
+    """At a span's ends, a changed word is taken in when at least this many agreeing words follow it:
+    seeds of n words cannot reach a change fewer than n words from an end. The span's similarity must
+    still hold."""
 
     max_seed_hits: int = 1000
     """An n-gram found more often than this across all manuscripts is too common to seed a span (stock
@@ -95,8 +100,10 @@ class MatchSettings:
             raise ValueError("min_words must be at least ngram_words.")
         if not 0.0 <= self.min_similarity <= 100.0:
             raise ValueError("min_similarity must be between 0 and 100.")
-        if self.max_gap_words < 1 or self.max_shift_words < 0 or self.max_seed_hits < 1:
-            raise ValueError("max_gap_words and max_seed_hits must be at least 1, max_shift_words at least 0.")
+        if self.max_gap_words < 1 or self.max_shift_words < 0 or self.max_seed_hits < 1 or self.edge_words < 1:
+            raise ValueError(
+                "max_gap_words, max_seed_hits and edge_words must be at least 1, max_shift_words at least 0."
+            )
 
 
 @dataclass(frozen=True)
@@ -465,10 +472,8 @@ class MatchIndex:
         ids = self._ids[doc]
         j0, m0 = chain[0]
         j1, m1 = chain[-1][0] + n, chain[-1][1] + n
-        while j0 > 0 and m0 > 0 and out_ids[j0 - 1] == ids[m0 - 1]:
-            j0, m0 = j0 - 1, m0 - 1
-        while j1 < len(out_ids) and m1 < len(ids) and out_ids[j1] == ids[m1]:
-            j1, m1 = j1 + 1, m1 + 1
+        j0, m0 = _extend(out_ids, ids, j0, m0, -1, s.edge_words)
+        j1, m1 = _extend(out_ids, ids, j1, m1, 1, s.edge_words)
         if j1 - j0 < s.min_words:
             return None
         a, b = out_ids[j0:j1].tolist(), ids[m0:m1].tolist()
@@ -509,6 +514,30 @@ class MatchIndex:
             manuscript_text=document.text[m_a:m_b],
             edits=tuple(edits),
         )
+
+
+def _extend(a: IdArray, b: IdArray, i: int, j: int, step: int, after: int) -> tuple[int, int]:
+    """Move a span's edge outwards while words agree, and past a changed word `after` agreeing words follow.
+
+    (i, j) is the edge in `a` and `b`: going forward (step 1) the first words outside are a[i] and b[j],
+    going back (step -1) a[i-1] and b[j-1].
+    """
+    la, lb = len(a), len(b)
+
+    def agree(k0: int, k1: int) -> bool:
+        for k in range(k0, k1):
+            x, y = (i + k, j + k) if step > 0 else (i - 1 - k, j - 1 - k)
+            if not (0 <= x < la and 0 <= y < lb) or a[x] != b[y]:
+                return False
+        return True
+
+    while True:
+        if agree(0, 1):
+            i, j = i + step, j + step
+        elif agree(1, 1 + after):
+            i, j = i + step * (1 + after), j + step * (1 + after)
+        else:
+            return i, j
 
 
 def _char_range(

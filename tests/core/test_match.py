@@ -162,3 +162,12 @@ def test_the_index_cache_is_reused_until_a_manuscript_changes(tmp_path: Path) ->
     with pytest.raises(ValueError, match="is not a Verbatim match index"):
         drain(run_match(output, [shelf], cache=not_an_index))
     assert not_an_index.read_text(encoding="utf-8").startswith("In the beginning")
+
+
+def test_a_change_next_to_either_end_stays_inside_the_span(index: MatchIndex) -> None:
+    # Seeds of five words cannot reach these changes; the span still covers every word of the passage.
+    pasted = pasted_passage(john(), 40, 60, (2, 57))
+    (span,) = index.match(pasted.text)
+    assert span.output_start == pasted.start and span.words == 60
+    assert span.similarity == pytest.approx(100 * 58 / 60, abs=0.01)
+    assert [pasted.text[e.output_start : e.output_end] for e in span.edits] == ["lantern", "lantern"]
