@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -111,6 +111,8 @@ class MatchDialog(QDialog):
         self._runner = TaskRunner(self)
         self._job: int | None = None
         self._build()
+        if parent is not None:  # the window closing ends a running match first (no thread left behind)
+            parent.installEventFilter(self)
         self.add_manuscripts(manuscripts)
         self._update()
         self.resize(1180, 820)
@@ -401,6 +403,12 @@ class MatchDialog(QDialog):
         self.export_button.setEnabled(self.result is not None and not running)
         for w in (self.add_files_button, self.add_folder_button, self.remove_button, self.load_button):
             w.setEnabled(not running)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.parent() and event.type() == QEvent.Type.Close:
+            self._runner.wait_all()
+            self._job = None
+        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self._runner.wait_all()  # a match takes seconds: let it end rather than leave a thread behind
