@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", help="list the models Verbatim can find on this machine")
 
+    p = sub.add_parser("match", help="find where a model's output replicates your manuscripts")
+    p.add_argument("output", help="the text the model produced: a file, or - for standard input")
+    p.add_argument("--against", action="append", type=Path, required=True, metavar="MANUSCRIPT|DIR",
+                   help="a manuscript, or a folder of them (searched recursively); repeatable")
+    p.add_argument("--json", dest="json_out", type=Path, help="write the match result as JSON")
+    p.add_argument("--pdf", dest="pdf_out", type=Path, help="write the PDF match report")
+    p.add_argument("--index-cache", type=Path, metavar="FILE",
+                   help="keep the manuscripts' index in FILE and reuse it while they are unchanged (SHA-256)")
+    p.add_argument("--min-words", type=int, help="shortest span reported, in words of the output (default 20)")
+    p.add_argument("--min-similarity", type=float,
+                   help="least word similarity of a span, 0-100 (default 90: about one word in ten changed)")
+
     p = sub.add_parser("verify", help="re-hash inputs and replay the probes of a report")
     p.add_argument("report", type=Path)
     p.add_argument("--all", action="store_true", help="replay every passage, not a sample")
@@ -81,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "extract": _cmd_extract,
             "models": _cmd_models,
             "verify": _cmd_verify,
+            "match": _cmd_match,
             "gui": _cmd_gui,
         }[args.command]
         return handler(args)
@@ -374,6 +387,82 @@ def format_summary(result: Any) -> str:
         copies = f", {p.context_copy_tokens} copied from context" if p.context_copy_tokens else ""
         snippet = " ".join(p.original.split())[:90]
         lines.append(f"  {i}. chars {p.start_char}-{p.end_char}: {p.evidence} tokens{copies}{chance}{flag}: “{snippet}…”")
+    return "\n".join(lines)
+
+
+# -- match -----------------------------------------------------------------------------------------
+def _cmd_match(args: argparse.Namespace) -> int:
+    from core.match import MatchSettings, output_record, read_output, run_match
+
+    overrides: dict[str, Any] = {}
+    if args.min_words is not None:
+        overrides["min_words"] = args.min_words
+    if args.min_similarity is not None:
+        overrides["min_similarity"] = args.min_similarity
+    settings = MatchSettings(**overrides)
+    settings.validate()
+    for out in (args.json_out, args.pdf_out):
+        if out is not None and not out.parent.exists():
+            _fail(f"the folder {out.parent} for {out.name} does not exist.")
+    if args.output == "-":
+        raw = sys.stdin.buffer.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            _fail("standard input is not UTF-8 text.")
+        output = output_record(text, "-", raw)
+    else:
+        output = read_output(args.output)
+    if args.index_cache is not None and not args.index_cache.parent.exists():
+        _fail(f"the folder {args.index_cache.parent} for {args.index_cache.name} does not exist.")
+    result = _drive_messages(run_match(output, args.against, settings, args.index_cache))
+    if args.json_out:
+        from core.report.atomic import atomic_write_text
+
+        atomic_write_text(args.json_out, json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    if args.pdf_out:
+        from gui.report_pdf import export_match_report
+
+        export_match_report(result, args.pdf_out)
+    print(format_match_summary(result))
+    for path, reason in result.skipped:
+        print(f"verbatim: skipped {path}: {reason}", file=sys.stderr)
+    if args.json_out:
+        print(f"JSON written to {args.json_out}")
+    if args.pdf_out:
+        print(f"PDF report written to {args.pdf_out}")
+    return 0
+
+
+def _drive_messages(gen: Any) -> Any:
+    """Run a generator that yields status words (no progress bar: matching takes seconds)."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
+def format_match_summary(result: Any) -> str:
+    """The terminal summary of a match: inputs, then each span with where, how long, how similar."""
+    s = result.summary()
+    n_ms = len(result.manuscripts)
+    lines = [
+        f"Output      : {result.output.source} ({result.output.words:,} words)",
+        f"Manuscripts : {n_ms:,} searched" + (f", {len(result.skipped)} skipped" if result.skipped else "")
+        + (" (index reused from the cache)" if result.provenance.get("index_cache", {}).get("reused") else ""),
+        f"Spans       : {s['spans']} in {s['manuscripts_matched']} "
+        f"{'manuscript' if s['manuscripts_matched'] == 1 else 'manuscripts'}, covering "
+        f"{s['output_share_covered']:.0%} of the output"
+        + ("" if s["spans"] else " (nothing replicates a manuscript at these settings)"),
+    ]
+    for i, sp in enumerate(result.spans, 1):
+        where = f"chars {sp.manuscript_start:,}-{sp.manuscript_end:,}" + (f", {sp.location}" if sp.location else "")
+        snippet = " ".join(sp.output_text.split())[:80]
+        lines.append(
+            f"  {i}. {Path(sp.manuscript).name} ({where}): {sp.words} words, {sp.verbatim_words} verbatim, "
+            f"similarity {sp.similarity:.1f}; output chars {sp.output_start:,}-{sp.output_end:,}: “{snippet}…”"
+        )
     return "\n".join(lines)
 
 

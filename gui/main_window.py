@@ -204,6 +204,10 @@ class MainWindow(QMainWindow):
         self.compare_action = action(
             "Compare &models…", None, "Scan the manuscripts with several models and compare them"
         )
+        self.match_action = action(
+            "Check a model's &output…", None, "Find where text a model wrote replicates your manuscripts"
+        )
+        self.match_action.triggered.connect(self._on_match_action_triggered)
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
 
         menu = self.menuBar().addMenu("&File")
@@ -213,6 +217,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Scan")
         menu.addActions([self.scan_action, self.cancel_action])
         menu.addAction(self.compare_action)
+        menu.addAction(self.match_action)
         menu.addSeparator()
         menu.addAction(self.settings_action)
         menu = self.menuBar().addMenu("&Help")
@@ -770,6 +775,14 @@ class MainWindow(QMainWindow):
         dialog = ModelChecklist(self.picker.model.choices(), [self.picker.current_spec()], self)
         if dialog.exec():
             self.compare_models([c.spec for c in dialog.chosen()], dialog.reference_spec())
+
+    def _on_match_action_triggered(self) -> None:
+        from gui.match_dialog import MatchDialog
+
+        # Non-modal, and searching the manuscripts in the queue unless the user changes them.
+        self.match_dialog = MatchDialog([e.path for e in self.queue_model.entries()], parent=self)
+        self.match_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.match_dialog.show()
 
     def _on_compare_dialog_pair_activated(self, pair: Any) -> None:
         from core.report.jsonio import ResultFormatError, read_json

@@ -8,10 +8,11 @@ final path never holds a half-written report.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
@@ -31,7 +32,8 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
-from core.report import content, wording
+from core.match import MatchResult
+from core.report import content, match_content, wording
 from core.report.atomic import WriteError, atomic_path
 from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
@@ -208,30 +210,31 @@ def keep_headings_with_next(doc: QTextDocument, page_h: float, room: float) -> N
         block = block.next()
 
 
-def _header_footer(
-    p: QPainter, result: ScanResult, page: int, pages: int, page_w: float, page_h: float
+def _chrome(
+    p: QPainter,
+    kind: str,
+    name: str,
+    footer: str,
+    page: int,
+    pages: int,
+    page_w: float,
+    page_h: float,
+    banner: str = "",
 ) -> None:
+    """Header (report kind, work name, an optional red banner) and footer (a hash, page N of M)."""
     left, top, right, bottom = (_mm(v) for v in MARGIN_MM)
     text_w = page_w - left - right
     small = _font(assets.SANS, 7)
     p.setFont(small)
     p.setPen(QColor(content.MUTED))
     head_y = top - _mm(9)
-    p.drawText(
-        QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignLeft, "Verbatim · memorization report"
-    )
-    name = p.fontMetrics().elidedText(
-        content.work_name(result), Qt.TextElideMode.ElideMiddle, int(text_w * 0.45)
-    )
+    p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignLeft, f"Verbatim · {kind}")
+    name = p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, int(text_w * 0.45))
     p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignRight, name)
-    if not result.complete:
+    if banner:
         p.setFont(_font(assets.SANS, 7, bold=True))
         p.setPen(QColor(content.INCOMPLETE_FG))
-        p.drawText(
-            QRectF(left, head_y, text_w, _pt(10)),
-            Qt.AlignmentFlag.AlignHCenter,
-            "INCOMPLETE SCAN (cancelled)",
-        )
+        p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignHCenter, banner)
         p.setFont(small)
         p.setPen(QColor(content.MUTED))
     p.setPen(QPen(QColor(content.RULE), _pt(0.5)))
@@ -240,13 +243,25 @@ def _header_footer(
     p.drawLine(QPointF(left, foot_y - _pt(3)), QPointF(page_w - right, foot_y - _pt(3)))
     p.setPen(QColor(content.MUTED))
     p.setFont(_font(assets.MONO, 6))
-    p.drawText(
-        QRectF(left, foot_y, text_w, _pt(10)),
-        Qt.AlignmentFlag.AlignLeft,
-        f"work SHA-256 {result.manuscript.sha256}",
-    )
+    p.drawText(QRectF(left, foot_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignLeft, footer)
     p.setFont(small)
     p.drawText(QRectF(left, foot_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignRight, f"page {page} of {pages}")
+
+
+def _header_footer(
+    p: QPainter, result: ScanResult, page: int, pages: int, page_w: float, page_h: float
+) -> None:
+    _chrome(
+        p,
+        "memorization report",
+        content.work_name(result),
+        f"work SHA-256 {result.manuscript.sha256}",
+        page,
+        pages,
+        page_w,
+        page_h,
+        banner="" if result.complete else "INCOMPLETE SCAN (cancelled)",
+    )
 
 
 def render_pdf(
@@ -267,16 +282,42 @@ def render_pdf(
 
 
 def _paint(result: ScanResult, path: Path, max_passages: int, comparisons: Sequence[ScanResult] = ()) -> None:
+    writer = _writer(
+        path,
+        f"Verbatim report: {content.work_name(result)} against {result.model.name}",
+        str(result.provenance.get("tool_version", "")),
+    )
+    width = _body(writer)[0]
+    doc = build_document(result, writer, width, max_passages=max_passages, comparisons=comparisons)
+    _paint_pages(writer, doc, path, lambda p, i, n, w, h: _header_footer(p, result, i, n, w, h))
+
+
+def _writer(path: Path, title: str, version: str) -> QPdfWriter:
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
     writer.setResolution(DPI)
-    writer.setTitle(f"Verbatim report: {content.work_name(result)} against {result.model.name}")
-    writer.setCreator(f"Verbatim {result.provenance.get('tool_version', '')}".strip())
-    page_w, page_h = float(writer.width()), float(writer.height())
+    writer.setTitle(title)
+    writer.setCreator(f"Verbatim {version}".strip())
+    return writer
+
+
+def _body(writer: QPdfWriter) -> tuple[float, float]:
+    """Width and height of the text area of a page, in device pixels."""
     left, top, right, bottom = (_mm(v) for v in MARGIN_MM)
-    body_w, body_h = page_w - left - right, page_h - top - bottom
-    doc = build_document(result, writer, body_w, max_passages=max_passages, comparisons=comparisons)
+    return float(writer.width()) - left - right, float(writer.height()) - top - bottom
+
+
+def _paint_pages(
+    writer: QPdfWriter,
+    doc: QTextDocument,
+    path: Path,
+    chrome: Callable[[QPainter, int, int, float, float], None],
+) -> None:
+    """Lay `doc` out in pages and paint each with `chrome(painter, page, pages, page_w, page_h)`."""
+    page_w, page_h = float(writer.width()), float(writer.height())
+    left, top = _mm(MARGIN_MM[0]), _mm(MARGIN_MM[1])
+    body_w, body_h = _body(writer)
     doc.setPageSize(QSizeF(body_w, body_h))
     keep_headings_with_next(doc, body_h, _pt(120))
     pages = doc.pageCount()
@@ -291,7 +332,7 @@ def _paint(result: ScanResult, path: Path, max_passages: int, comparisons: Seque
             painter.translate(left, top - i * body_h)
             doc.drawContents(painter, QRectF(0, i * body_h, body_w, body_h))
             painter.restore()
-            _header_footer(painter, result, i + 1, pages, page_w, page_h)
+            chrome(painter, i + 1, pages, page_w, page_h)
     finally:
         painter.end()
 
@@ -312,3 +353,42 @@ def export_report(
     with atomic_path(pdf_path) as tmp:
         render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons)
         attach_json(tmp, payload, subject=subject, author="Verbatim")
+
+
+def _text_document(writer: QPdfWriter, width: float, html: str) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(writer)
+    doc.setDocumentMargin(0)
+    doc.setUseDesignMetrics(True)
+    doc.setDefaultFont(_font(assets.SANS, 9))
+    doc.setTextWidth(width)
+    doc.setHtml(html)
+    return doc
+
+
+def render_match_pdf(result: MatchResult, path: str | os.PathLike[str]) -> None:
+    """Render the match report for `result` to a PDF at `path` (atomically; no JSON attached)."""
+    ensure_app()
+    assets.register_fonts()
+    with atomic_path(path) as tmp:
+        writer = _writer(
+            tmp,
+            f"Verbatim match report: {match_content.name(result.output.source)}",
+            str(result.provenance.get("tool_version", "")),
+        )
+        layout = content.Layout(px_per_pt=96.0 / 72.0)
+        doc = _text_document(writer, _body(writer)[0], match_content.report_html(result, layout))
+        name = match_content.name(result.output.source)
+        footer = f"output SHA-256 {result.output.sha256}"
+        _paint_pages(writer, doc, tmp, lambda p, i, n, w, h: _chrome(p, "output match report", name, footer,
+                                                                    i, n, w, h))
+
+
+def export_match_report(result: MatchResult, pdf_path: str | os.PathLike[str]) -> None:
+    """Render the match PDF, attach the match JSON, and publish it at `pdf_path` in one atomic step."""
+    payload = json.dumps(result.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+    with atomic_path(pdf_path) as tmp:
+        render_match_pdf(result, tmp)
+        attach_json(
+            tmp, payload, match_content.ATTACHMENT_NAME, subject=match_content.subject(result), author="Verbatim"
+        )
