@@ -27,7 +27,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The stable CLI of DESIGN.md."""
+    """The stable CLI (docs/design.md §2.3)."""
     parser = argparse.ArgumentParser(
         prog="verbatim", description="Did this open-weights model memorize my text, and can I show it?"
     )

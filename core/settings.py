@@ -65,7 +65,7 @@ BATCHING = ("batch_size", "confirm_batch_size")
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """How a scan runs. Defaults follow DESIGN.md and the literature's 50+50 protocol."""
+    """How a scan runs. Defaults follow docs/design.md §3 and the literature's 50+50 protocol."""
 
     chunk_tokens: int = 512
     """Triage window length C (tokens, without BOS). Longer costs memory, shorter costs overlap."""

@@ -1,6 +1,6 @@
 """From confirmed passages to a verdict, with the chance model and the thresholds that produced it.
 
-The rule (README "The verdict rule", docs/design.md), for one work and one model:
+The rule (README "The verdict rule", docs/design.md §4.2), for one work and one model:
 
 - `not-determined`: the text is shorter than `min_tokens`, or the scan was cancelled before it found
   anything;

@@ -1,4 +1,4 @@
-"""Manuscript files -> the exact normalized text that gets scanned (see DESIGN.md, core/ingest)."""
+"""Manuscript files -> the exact normalized text that gets scanned (see docs/design.md §3.1)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Parsers of untrusted files (zip, XML, PDF libraries) can hang, blow up in memory or crash in native
 code. Running them in a separate process turns each of those into one IngestError sentence instead of
-a frozen or dead app (RELIABILITY.md, "Bad documents"). The worker is started with 'spawn', so it
-shares no threads, locks or Qt state with the caller.
+a frozen or dead app (docs/design.md §6.5; figures in bench/RESULTS-reliability.md). The worker is
+started with 'spawn', so it shares no threads, locks or Qt state with the caller.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ context copies, contested passages and block statistics; schema 1 reports are st
 fields take the dataclasses' defaults), so `verbatim verify` replays them.
 
 The JSON is the evidence; the PDF is rendered from the same result and carries this JSON inside.
-Field names follow DESIGN.md's contract. Derived values a reader of the JSON alone needs are added
-(`model.sha256`, `passages[].queries_for_half`) and ignored on the way back. Non-finite numbers are
+Field names follow the contract in docs/design.md §5. Derived values a reader of the JSON alone needs are
+added (`model.sha256`, `passages[].queries_for_half`) and ignored on the way back. Non-finite numbers are
 written as null (strict JSON has no NaN) and read back as NaN. The scanned text itself is not written.
 """
 
@@ -73,7 +73,7 @@ _NOT_WRITTEN = frozenset({"text"})
 
 
 def result_to_dict(result: ScanResult) -> dict[str, Any]:
-    """The result as DESIGN.md's JSON contract (plain dicts, lists, str, int, float, bool, None)."""
+    """The result as docs/design.md §5's JSON contract (plain dicts, lists, str, int, float, bool, None)."""
     out = _contract(result)
     # Fields added to ScanResult later travel too, so the JSON never silently drops evidence.
     for f in dataclasses.fields(result):

@@ -1,7 +1,7 @@
 """Triage: one teacher-forced pass over the whole manuscript scores every position.
 
 A greedy hit at position i means argmax p(. | x[<i]) == x[i]; a run of hits is exactly a span that
-greedy generation from the author's own preceding text reproduces verbatim (DESIGN.md, core/scan).
+greedy generation from the author's own preceding text reproduces verbatim (docs/design.md §3.3).
 """
 
 from __future__ import annotations

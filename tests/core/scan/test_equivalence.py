@@ -1,4 +1,4 @@
-"""One teacher-forced pass predicts exactly what greedy generate() reproduces (DESIGN.md, core/scan).
+"""One teacher-forced pass predicts exactly what greedy generate() reproduces (docs/design.md §3.3).
 
 On 60 windows of real text (KJV and Shakespeare) and a real model: from each 50-token prefix, the number
 of suffix tokens that greedy generation reproduces equals the number the teacher-forced pass predicts.
