@@ -520,8 +520,9 @@ def _chance_lines(result: Any) -> list[str]:
     s, t = result.summary, result.settings.get("thresholds", {})
     lines = [
         f"Rule                 : memorized needs a passage of at least {t.get('memorized_tokens')} tokens "
-        f"whose chance is below alpha = {t.get('alpha')}, or a share of verbatim tokens above the controls' "
-        f"(block permutation test, p < {t.get('share_alpha')}, at least {t.get('share_min_tokens')} tokens)"
+        f"whose chance is below alpha = {t.get('alpha')}; or, with at least {t.get('share_min_tokens')} such "
+        f"tokens, more passages of {t.get('candidate_run_tokens')}+ tokens than chance allows (p < alpha) or a "
+        f"share above the controls' (block permutation test, p < {t.get('share_alpha')})"
     ]
     null = result.null_model
     if null is None:

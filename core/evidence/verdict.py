@@ -6,9 +6,10 @@ The rule (README "The verdict rule", docs/design.md §4.2), for one work and one
   anything;
 - `memorized`: a confirmed passage, not a common phrase, not contested, of at least `memorized_tokens`
   evidence tokens whose chance probability (the chance model's upper bound that a run this long occurs
-  anywhere in a never-published work of this length, for this model) is below `alpha`; or the share of
-  the work's evidence tokens in confirmed passages beats the controls' in a block permutation test at
-  `share_alpha`, with at least `share_min_tokens` such tokens;
+  anywhere in a never-published work of this length, for this model) is below `alpha`; or, with at least
+  `share_min_tokens` evidence tokens in confirmed passages, more passages of `candidate_run_tokens` or more
+  than chance allows (Poisson test against the chance model's upper bound, p below `alpha`), or a share of
+  evidence tokens above the controls' in a block permutation test at `share_alpha`;
 - `inconclusive`: a passage of at least `inconclusive_tokens` evidence tokens whose chance probability is
   below `inconclusive_alpha`; or a long passage the declared reference model also reproduced
   (`contested`: the declaration is in doubt, so the passage neither counts nor is discounted); or, before a
@@ -72,6 +73,28 @@ class Finding(Protocol):
     def contested(self) -> bool: ...
 
 
+def passage_count_test(
+    counted: Sequence[Finding], n_tokens: int, t: Thresholds, null: NullModel | None
+) -> dict[str, Any] | None:
+    """Too many passages for chance: a Poisson test of the passages of candidate_run_tokens or more.
+
+    The confirmed passages of at least candidate_run_tokens evidence tokens are set against the chance
+    model's upper bound of how many such runs a never-published text this long holds.
+
+    Runs are counted as a Poisson process (the chance model's assumption, checked out of sample by
+    bench/calibrate_null.py); None without a chance model.
+    """
+    if null is None:
+        return None
+    from scipy.stats import poisson
+
+    length = t.candidate_run_tokens
+    observed = sum(p.evidence >= length for p in counted)
+    expected = null.expected(length, n_tokens, upper=True)
+    p_value = float(poisson.sf(observed - 1, expected)) if observed else 1.0
+    return {"length": length, "observed": observed, "expected_upper": expected, "p_value": p_value}
+
+
 def _fmt_p(p: float) -> str:
     return "< 1e-12" if p < 1e-12 else f"{p:.2g}"
 
@@ -105,6 +128,14 @@ def decide(
             f"{_fmt_p(best.chance_p)} (rule: at least {t.memorized_tokens} tokens and a chance below {t.alpha:g})"
         )
     evidence = evidence_token_count(passages)
+    count = passage_count_test(counted, n_tokens, t, null)
+    if count is not None and count["p_value"] < t.alpha and evidence >= t.share_min_tokens:
+        return "memorized", "passages", (
+            f"{count['observed']} passages of at least {count['length']} tokens were regenerated verbatim; for "
+            f"this model chance alone gives at most {count['expected_upper']:.2g} in a never-published text of "
+            f"this length (Poisson p = {_fmt_p(count['p_value'])}; rule: p below {t.alpha:g} with at least "
+            f"{t.share_min_tokens} such tokens)"
+        )
     p_share = share.get("p_value") if share else None
     if p_share is not None and share is not None and p_share < t.share_alpha and evidence >= t.share_min_tokens:
         return "memorized", "share", (

@@ -42,6 +42,11 @@ _VERDICT_SENTENCES: dict[str, str] = {
 }
 
 _RULE_SENTENCES: dict[str, str] = {
+    "passages": (
+        "No single passage is long enough on its own, but the model regenerated many passages of this work "
+        "word for word: far more than the same model produces by chance in never-published text of the same "
+        "length (the chance figures below). That is evidence that the model memorized the work."
+    ),
     "share": (
         "No single passage is long enough on its own, but the model reproduced many shorter passages of this "
         "work word for word, far more of its text than it reproduces of never-published text (a test over "
@@ -75,9 +80,10 @@ VERDICT_RULE = (
     "(a repeated chorus or definition is predictable from context, not evidence of memory). For each such "
     "passage the report gives its chance: how likely this same model is to produce a run that long anywhere "
     "in a never-published text of this length, estimated from never-published control texts scanned exactly "
-    "like this work. Memorized needs a passage of at least {memorized} tokens whose chance is below {alpha}, or "
-    "a share of reproduced tokens significantly above the controls' (a test over blocks of about {block} "
-    "tokens, p below {share_alpha}, at least {share_min} tokens). Inconclusive needs a passage of at least "
+    "like this work. Memorized needs a passage of at least {memorized} tokens whose chance is below {alpha}; or, "
+    "with at least {share_min} reproduced tokens, more passages of {candidate} tokens or more than chance allows "
+    "(p below {alpha}) or a share of reproduced tokens significantly above the controls' (a test over blocks of "
+    "about {block} tokens, p below {share_alpha}). Inconclusive needs a passage of at least "
     "{inconclusive} tokens whose chance is below {inconclusive_alpha}. Texts under {min_tokens} tokens are not "
     "judged."
 )
@@ -89,7 +95,7 @@ def verdict_rule(settings: ScanSettings) -> str:
     return VERDICT_RULE.format(
         memorized=t.memorized_tokens, alpha=f"{t.alpha:g}", block=f"{t.block_tokens:,}",
         share_alpha=f"{t.share_alpha:g}", share_min=t.share_min_tokens, inconclusive=t.inconclusive_tokens,
-        inconclusive_alpha=f"{t.inconclusive_alpha:g}", min_tokens=t.min_tokens,
+        inconclusive_alpha=f"{t.inconclusive_alpha:g}", min_tokens=t.min_tokens, candidate=t.candidate_run_tokens,
     )
 
 

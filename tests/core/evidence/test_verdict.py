@@ -89,3 +89,14 @@ def test_too_short_to_judge(tokens):
 
 def test_cancelled_before_anything_was_found_is_not_determined():
     assert decide([], 5_000, T, _null(), None, complete=False)[:2] == ("not-determined", "cancelled")
+
+
+def test_many_passages_chance_cannot_explain_are_memorized_without_a_long_one():
+    # The KJV sample with the default model: about twenty 8-24-token passages where chance allows a few.
+    null = _null(0.4)
+    many = [F(12 + i % 9, null.chance_p(12 + i % 9, 2_500)) for i in range(18)]
+    verdict, rule, reason = decide(many, 2_500, T, null, None)
+    assert (verdict, rule) == ("memorized", "passages")
+    assert "18 passages of at least 8 tokens" in reason
+    # A handful of such passages is what chance gives: no verdict from the count.
+    assert decide(many[:3], 2_500, T, null, None)[1] != "passages"
