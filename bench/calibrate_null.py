@@ -66,22 +66,32 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--append", action="store_true")
     ap.add_argument("--skip-known", action="store_true")
+    ap.add_argument("--save", type=Path, help="also write every scan's JSON here (to re-judge without rescanning)")
     args = ap.parse_args()
     settings = ScanSettings()
     t = settings.thresholds
     t0 = time.perf_counter()
     backend = load_backend(args.model, settings, backend=args.backend)
 
+    def save(result: object, kind: str) -> None:
+        if args.save:
+            from core.report.jsonio import write_json
+
+            args.save.mkdir(parents=True, exist_ok=True)
+            write_json(result, args.save / f"{kind}--{Path(result.manuscript.path).stem}.json")  # type: ignore[attr-defined]
+
     def scan_all(docs: list[Document], kind: str) -> list:
         out = []
         for d in docs:
+            kind_of_control = "user" if kind == "heldout" else kind
             r = run_scan(d, backend, settings)
-            out.append((d, r, control_from_scan(r, d, kind)))
+            save(r, kind)
+            out.append((d, r, control_from_scan(r, d, kind_of_control)))
             print(f"  scanned {d.path}: {r.manuscript.tokens} tokens, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         return out
 
     fit = scan_all(folder("tuning"), "user") + scan_all(bundled_controls(), "bundled")
-    held = scan_all(folder("heldout"), "user")
+    held = scan_all(folder("heldout"), "heldout")
     fit_controls = [c for _, _, c in fit]
     null = fit_null(fit_controls, "tuning texts and bundled controls")
     assert null is not None
@@ -135,6 +145,7 @@ def main() -> None:
                   "|---|---:|---:|---:|---:|---|"]
         for d in known():
             r = run_scan(d, backend, settings)
+            save(r, "known")
             share = block_test("share", block_shares(r.passages, r.manuscript.tokens, t.block_tokens), fit_shares)
             j = judge(r, t, null, share)
             longest = max((p for p in j.passages if not p.common_phrase), key=lambda p: p.evidence, default=None)
