@@ -380,7 +380,7 @@ def format_summary(result: Any) -> str:
         lines.append(
             f"INCOMPLETE: cancelled after {result.positions_scored:,} of {result.positions_total:,} positions."
         )
-    top = sorted(result.passages, key=lambda p: (p.common_phrase, -p.verbatim_tokens))[:5]
+    top = sorted(result.passages, key=lambda p: (p.common_phrase, -p.evidence))[:5]
     for i, p in enumerate(top, 1):
         flag = " [common phrase]" if p.common_phrase else " [contested]" if p.contested else ""
         chance = "" if p.chance_p is None else f", chance {p.chance_p:.2g}"

@@ -64,7 +64,7 @@ def ordered_passages(result: ScanResult) -> list[Passage]:
     """Strongest first: counted passages by verbatim length, then common phrases."""
     return sorted(
         result.passages,
-        key=lambda p: (p.common_phrase, -p.verbatim_tokens, -p.similarity, p.start_char),
+        key=lambda p: (p.common_phrase, -p.evidence, -p.similarity, p.start_char),
     )
 
 
