@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ from gui.help import install_help
 from gui.manuscript import DropZone, ManuscriptView, expand_paths
 from gui.model_picker import Discover, ModelPicker, ReferencePicker
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
-from gui.results_view import PassageDetail, VerdictBadge
+from gui.results_view import PassageDetail, VerdictBadge, verdict_words
 from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
 from gui.settings_dialog import SettingsDialog
 from gui.welcome import install_welcome
@@ -53,6 +54,7 @@ from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
 SETTINGS_KEY = "scan/settings"
+PLACEHOLDER = "The manuscript's text appears here, exactly as it will be scanned."
 
 STAGE_WORDS = {
     "tokenize": "Tokenizing",
@@ -62,6 +64,48 @@ STAGE_WORDS = {
     "common-phrases": "Checking common phrases",
     "evidence": "Computing evidence",
 }
+
+
+CONFIRM_CANCEL_AFTER_S = 5.0
+"""A cancel (Esc, Scan ▸ Cancel) of a scan running longer than this asks first."""
+MIN_MANUSCRIPT_CHARS = 200
+"""A text shorter than this (about 40 words) cannot hold a 50-token prompt and a passage: not ready."""
+UNSUPPORTED_HINTS = {
+    ".pages": "an Apple Pages document; export it from Pages as Word (.docx) or PDF",
+    ".doc": "a legacy Word document; save it as .docx",
+    ".mobi": "a Kindle book; convert it to EPUB",
+    ".azw": "a Kindle book; convert it to EPUB",
+    ".azw3": "a Kindle book; convert it to EPUB",
+}
+
+
+def plural(n: int, noun: str) -> str:
+    """Count and noun, plural unless 1: "1 manuscript", "2 manuscripts"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def unsupported_reason(path: str) -> str:
+    """One sentence when `path`'s extension is not a manuscript Verbatim reads, else ""."""
+    suffix = Path(path).suffix.lower()
+    if suffix in MANUSCRIPT_SUFFIXES:
+        return ""
+    name = Path(path).name
+    hint = UNSUPPORTED_HINTS.get(suffix)
+    if hint:
+        return f"{name} is {hint}, then open that file."
+    kind = f"{suffix} files" if suffix else "files without an extension"
+    return f"{name}: Verbatim cannot read {kind}; it reads .txt, .md, .docx, .pdf, .epub, .odt, .rtf and .html."
+
+
+def too_short_reason(path: str, document: Any) -> str:
+    """One sentence when the document's text is too short to scan, else ""."""
+    n = len(document.text.strip())
+    if n >= MIN_MANUSCRIPT_CHARS:
+        return ""
+    return (
+        f"{Path(path).name} has only {plural(n, 'character')} of text; Verbatim needs at least "
+        f"{MIN_MANUSCRIPT_CHARS} (about 40 words) to test a manuscript."
+    )
 
 
 def format_duration(seconds: float | None) -> str:
@@ -101,7 +145,9 @@ def _load_documents_job(paths: list[str]) -> Generator[str, None, list[tuple[str
         yield path
         try:
             # A worker process with time and memory limits: a hostile file cannot freeze or kill the app.
-            out.append((path, load_document_isolated(path), ""))
+            document = load_document_isolated(path)
+            short = too_short_reason(path, document)
+            out.append((path, None, short) if short else (path, document, ""))
         except IngestError as exc:
             out.append((path, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - a bad file is one sentence, never a dead app
@@ -167,6 +213,9 @@ class MainWindow(QMainWindow):
         self._doc_runner = TaskRunner(self)
         self._pending: list[str] = []
         self._scanning_path: str | None = None
+        self._scan_started = 0.0
+        self.confirm_cancel_after_s = CONFIRM_CANCEL_AFTER_S
+        """Cancelling a scan that has run longer than this asks first (tests change it)."""
         self._shown_result: Any = None
 
         self._build_actions()
@@ -205,6 +254,11 @@ class MainWindow(QMainWindow):
             "Compare &models…", None, "Scan the manuscripts with several models and compare them"
         )
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
+        self.remove_action = QAction("&Remove from queue", self)
+        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        # Only while the queue has focus: Delete in another widget keeps its own meaning.
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.remove_action.setStatusTip("Take the selected manuscript out of the queue")
 
         menu = self.menuBar().addMenu("&File")
         menu.addActions([self.open_action, self.open_folder_action, self.export_action])
@@ -246,15 +300,28 @@ class MainWindow(QMainWindow):
         self.queue_view.setAccessibleName("Manuscript queue")
         self.queue_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.queue_view.setAlternatingRowColors(True)
+        self.queue_view.addAction(self.remove_action)
+        self.queue_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         queue_label = QLabel("&Queue")
         queue_label.setObjectName("paneTitle")
         queue_label.setBuddy(self.queue_view)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Take the selected manuscript out of the queue (Delete)")
+        self.remove_button.setAccessibleName("Remove the selected manuscript from the queue")
+        self.remove_button.clicked.connect(self.remove_action.trigger)
+        self.remove_action.changed.connect(
+            lambda: self.remove_button.setEnabled(self.remove_action.isEnabled())
+        )
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 6, 12)
         left_layout.setSpacing(8)
         left_layout.addWidget(self.drop_zone)
-        left_layout.addWidget(queue_label)
+        queue_head = QHBoxLayout()
+        queue_head.addWidget(queue_label)
+        queue_head.addStretch(1)
+        queue_head.addWidget(self.remove_button)
+        left_layout.addLayout(queue_head)
         left_layout.addWidget(self.queue_view, 1)
         self.controls_options = ControlsOptions(self._settings)
         left_layout.addWidget(self.controls_options)
@@ -380,6 +447,7 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self.close)
+        self.remove_action.triggered.connect(self._on_remove_action_triggered)
         self.drop_zone.pathsDropped.connect(self.open_paths)
         self.drop_zone.openRequested.connect(self._on_open_action_triggered)
         self.manuscript.pathsDropped.connect(self.open_paths)
@@ -414,9 +482,17 @@ class MainWindow(QMainWindow):
         first_row = self.queue_model.add(files[0])
         for f in files[1:]:
             self.queue_model.add(f)
+        # A file of a kind Verbatim does not read is never "ready", however little text it holds.
+        refused = [(f, unsupported_reason(f)) for f in new if unsupported_reason(f)]
+        for f, reason in refused:
+            self.queue_model.update(f, error=reason)
+        new = [f for f in new if not unsupported_reason(f)]
         self.queue_view.setCurrentIndex(self.queue_model.index(first_row, 0))
+        if refused:
+            extra = f" ({len(refused) - 1} more in the queue)" if len(refused) > 1 else ""
+            self.show_error(refused[0][1] + extra)
         if new:
-            self.statusBar().showMessage(f"Reading {len(new)} manuscript(s)…")
+            self.statusBar().showMessage(f"Reading {plural(len(new), 'manuscript')}…")
             self._doc_runner.start(
                 lambda: _load_documents_job(new),
                 on_return=self._on_documents_loaded,
@@ -441,6 +517,23 @@ class MainWindow(QMainWindow):
             if e.document is not None and e.result is None and e.path != current.path
         ]
         self._start_one(current.path)
+
+    def remove_current(self) -> bool:
+        """Take the selected manuscript out of the queue (not while it is being scanned); True if removed."""
+        entry = self.current_entry()
+        if entry is None or entry.scanning:
+            return False
+        row = self.queue_model.row_of(entry.path)
+        if entry.path in self._pending:
+            self._pending.remove(entry.path)
+        self.queue_model.remove(entry.path)
+        if self.queue_model.rowCount():
+            self.queue_view.setCurrentIndex(self.queue_model.index(min(row, self.queue_model.rowCount() - 1), 0))
+        else:
+            self._show_entry(None)
+        self.statusBar().showMessage(f"Removed {Path(entry.path).name} from the queue.", 6000)
+        self._update_actions()
+        return True
 
     def cancel_scan(self) -> None:
         """Stop the running scan (its partial result is kept) and the rest of the queue."""
@@ -477,9 +570,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def clear_result(self) -> None:
-        """Back to "no result" for the shown manuscript."""
+        """Back to "no result" for the shown manuscript; the badge says what can be done next."""
         self._shown_result = None
-        self.badge.clear("Not scanned yet", "Press Scan (Ctrl+R) to test this manuscript against the model.")
+        self.badge.clear(*self._empty_badge(self.current_entry()))
         self.heatmap.set_heatmap((), 0)
         self.passage_model.set_passages((), 1)
         self.manuscript.set_passages(())
@@ -528,7 +621,21 @@ class MainWindow(QMainWindow):
         self.start_scan()
 
     def _on_cancel_action_triggered(self) -> None:
+        if not self.controller.busy or self.controller.state == "cancelling":
+            return
+        running = time.monotonic() - self._scan_started
+        if running >= self.confirm_cancel_after_s:
+            name = Path(self._scanning_path).name if self._scanning_path else "the manuscript"
+            question = (
+                f"The scan of {name} has been running for {format_duration(running)}. Stop it now? "
+                "What was scanned so far is kept and marked incomplete."
+            )
+            if not self.ask("Stop the scan?", question):
+                return
         self.cancel_scan()
+
+    def _on_remove_action_triggered(self) -> None:
+        self.remove_current()
 
     def _on_export_action_triggered(self) -> None:
         if self._shown_result is None:
@@ -556,7 +663,8 @@ class MainWindow(QMainWindow):
         current = self.queue_view.currentIndex()
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
             entry = self.queue_model.entry(current.row())
-            if entry.document is not None and self.manuscript.toPlainText() != entry.document.text:
+            # A failed file's pane says why, never "Reading…"; a loaded one shows its text.
+            if entry.document is None or self.manuscript.toPlainText() != entry.document.text:
                 self._show_entry(entry)
         self._update_actions()
 
@@ -571,7 +679,7 @@ class MainWindow(QMainWindow):
             self.show_error(errors[0] + extra)
         ok = len(loaded) - len(errors)
         self.statusBar().showMessage(
-            f"{ok} manuscript(s) ready." if ok else "No manuscript could be read.", 6000
+            f"{plural(ok, 'manuscript')} ready." if ok else "No manuscript could be read.", 6000
         )
         self._offer_resume_after_load([path for path, document, _ in loaded if document is not None])
 
@@ -609,7 +717,7 @@ class MainWindow(QMainWindow):
         if current is not None and current.path == path:
             self.show_result(result)
         if result.complete:
-            self.statusBar().showMessage(f"Scan finished: {result.summary.verdict}.", 8000)
+            self.statusBar().showMessage(f"Scan finished: {verdict_words(result)}.", 8000)
             if self._pending:
                 self._start_one(self._pending.pop(0))
         else:
@@ -805,13 +913,10 @@ class MainWindow(QMainWindow):
             self.queue_model.update(self._scanning_path, scanning=False)
         self._scanning_path = path
         self.queue_model.update(path, scanning=True)
+        self._scan_started = time.monotonic()
         current = self.current_entry()
         if current is not None and current.path == path:
             self.clear_result()
-            self.badge.clear(
-                "Scanning…",
-                "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
-            )
         self.message_bar.hide()
         self.statusBar().showMessage(f"Scanning {Path(path).name}…")
 
@@ -831,25 +936,41 @@ class MainWindow(QMainWindow):
             return
         self.setWindowTitle(f"{Path(entry.path).name} — Verbatim")
         if entry.document is not None:
+            self.manuscript.setPlaceholderText(PLACEHOLDER)
             self.manuscript.show_text(entry.document.text)
         else:
             self.manuscript.show_text("")
-            self.manuscript.setPlaceholderText(entry.error or "Reading…")
+            self.manuscript.setPlaceholderText(
+                f"This file cannot be scanned. {entry.error}" if entry.error else "Reading the manuscript…"
+            )
         if entry.result is not None:
             self.show_result(entry.result)
         else:
             self.clear_result()
-            if entry.scanning:
-                self.badge.clear(
-                    "Scanning…",
-                    "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
-                )
+
+    def _empty_badge(self, entry: QueueEntry | None) -> tuple[str, str]:
+        """Title and one sentence for a manuscript without a result, true to what Scan can do now."""
+        if entry is None:
+            return "No scan yet", "Open a manuscript (Ctrl+O) or drop one on the window."
+        if entry.error:
+            return "Cannot scan this file", entry.error
+        if entry.document is None:
+            return "Reading…", "The manuscript is being read; Scan becomes available when it is ready."
+        if entry.scanning:
+            return "Scanning…", "Results appear here as soon as they are known; Esc stops the scan."
+        if self.controller.busy:
+            return "Waiting", "Another manuscript is being scanned; press Scan (Ctrl+R) when it has finished."
+        return "Not scanned yet", "Press Scan (Ctrl+R) to test this manuscript against the model."
 
     def _update_actions(self) -> None:
         entry = self.current_entry()
-        self.scan_action.setEnabled(entry is not None and entry.document is not None)
+        # No Scan while a scan runs: Ctrl+R would otherwise restart it (or offer to "resume" it).
+        self.scan_action.setEnabled(entry is not None and entry.document is not None and not self.controller.busy)
         self.cancel_action.setEnabled(self.controller.busy)
         self.export_action.setEnabled(self._shown_result is not None)
+        self.remove_action.setEnabled(entry is not None and not entry.scanning)
+        if self._shown_result is None:
+            self.badge.clear(*self._empty_badge(entry))
 
     def _load_scan_settings(self) -> ScanSettings:
         raw = self._settings.value(SETTINGS_KEY, "", type=str)

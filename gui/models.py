@@ -360,6 +360,15 @@ class QueueModel(QAbstractListModel):
         idx = self.index(row, 0)
         self.dataChanged.emit(idx, idx)
 
+    def remove(self, path: str) -> None:
+        """Take `path` out of the queue (nothing happens when it is not queued)."""
+        row = self.row_of(path)
+        if row < 0:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._entries[row]
+        self.endRemoveRows()
+
     def clear(self) -> None:
         """Remove every entry."""
         self.beginResetModel()

@@ -23,6 +23,20 @@ VERDICT_WORDS = {
 }
 
 
+def verdict_words(result: ScanResult) -> str:
+    """The verdict as the app shows it ("No evidence", never the internal "no-evidence")."""
+    word = VERDICT_WORDS.get(result.summary.verdict, result.summary.verdict)
+    return word if result.complete else f"{word} (incomplete)"
+
+
+def as_sentence(text: str) -> str:
+    """`text` with a capital first letter and a full stop: a clause shown on its own reads as a sentence."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
 # An attention box inside the verdict card: amber, as a caveat rather than an error (the message bar is red).
 NOTICE_SHEET = (
     "QLabel#notice { background: #fff8e1; border: 1px solid #e0b252; border-radius: 4px; "
@@ -128,12 +142,11 @@ class VerdictBadge(QFrame):
     def show_result(self, result: ScanResult) -> None:
         """Fill in the verdict and figures; an incomplete result says so first."""
         s = result.summary
-        word = VERDICT_WORDS.get(s.verdict, s.verdict)
+        word = verdict_words(result)
         colour = style.VERDICT_COLOURS.get(s.verdict, style.TEXT)
-        reason = s.reason
+        reason = as_sentence(s.reason)
         if not result.complete:
             share = result.positions_scored / result.positions_total if result.positions_total else 0.0
-            word = f"{word} (incomplete)"
             colour = style.INCOMPLETE
             reason = f"Cancelled: covers {share:.0%} of the text. " + reason
         self.verdict_label.setText(word)

@@ -54,13 +54,13 @@ def test_dropped_folder_queues_every_manuscript(qtbot, make_window, tmp_path) ->
     folder = tmp_path / "books"
     folder.mkdir()
     for name in ("a.txt", "b.md", "notes.xyz"):
-        (folder / name).write_text(f"Text of {name}.", encoding="utf-8")
+        (folder / name).write_text(f"Text of {name}. " * 20, encoding="utf-8")  # long enough to scan
     window = make_window()
     drop(window.manuscript.viewport(), [folder])
     qtbot.waitUntil(lambda: window.queue_model.rowCount() == 2 and window.current_entry().status == "ready")
-    assert window.manuscript.toPlainText() == "Text of a.txt."
+    assert window.manuscript.toPlainText() == ("Text of a.txt. " * 20).strip()
     window.queue_view.setCurrentIndex(window.queue_model.index(1, 0))
-    assert window.manuscript.toPlainText() == "Text of b.md."
+    assert window.manuscript.toPlainText() == ("Text of b.md. " * 20).strip()
 
 
 def test_bad_file_is_one_sentence_and_window_lives(qtbot, make_window, tmp_path, manuscript) -> None:
@@ -169,6 +169,7 @@ def test_cancel_mid_scan_keeps_partial_result_marked_incomplete(qtbot, make_wind
     with qtbot.waitSignal(window.controller.progress, timeout=30_000):
         window.start_scan()
     qtbot.waitUntil(lambda: window.progress_bar.maximum() > 0 and "positions" in window.progress_label.text())
+    window.confirm_cancel_after_s = float("inf")  # a cancel a moment after starting asks nothing
     with qtbot.waitSignal(window.controller.finished, timeout=5_000) as blocker:
         cancelled_at = time.monotonic()
         qtbot.keyClick(window, Qt.Key.Key_Escape)
