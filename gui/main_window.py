@@ -164,6 +164,7 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
+        self.setAccessibleName("Message")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QPushButton("Dismiss")
@@ -214,6 +215,10 @@ class MainWindow(QMainWindow):
         self._pending: list[str] = []
         self._scanning_path: str | None = None
         self._scan_started = 0.0
+        self.tab_chain: list[QWidget] = []
+        """The widgets in keyboard (Tab) order."""
+        self.last_announcement = ""
+        """The last message announced to assistive technology (announce)."""
         self.confirm_cancel_after_s = CONFIRM_CANCEL_AFTER_S
         """Cancelling a scan that has run longer than this asks first (tests change it)."""
         self._shown_result: Any = None
@@ -222,6 +227,7 @@ class MainWindow(QMainWindow):
         self._build_ui(discover)
         self._connect()
         self.welcome = install_welcome(self, settings)  # first start: the welcome page is in front
+        self._set_tab_order()
         self._update_actions()
         self.statusBar().showMessage("Ready. Drop a manuscript or press Ctrl+O.")
         geometry = self._settings.value("window/geometry")
@@ -274,6 +280,7 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self, discover: Discover | None) -> None:
         toolbar = QToolBar("Main")
+        toolbar.setAccessibleName("Main toolbar")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -294,6 +301,7 @@ class MainWindow(QMainWindow):
 
         # Left: drop zone and queue.
         self.drop_zone = DropZone()
+        self.drop_zone.setAccessibleName("Drop manuscripts here")
         self.queue_model = QueueModel(self)
         self.queue_view = QListView()
         self.queue_view.setModel(self.queue_model)
@@ -305,7 +313,7 @@ class MainWindow(QMainWindow):
         queue_label = QLabel("&Queue")
         queue_label.setObjectName("paneTitle")
         queue_label.setBuddy(self.queue_view)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton("Remo&ve")
         self.remove_button.setToolTip("Take the selected manuscript out of the queue (Delete)")
         self.remove_button.setAccessibleName("Remove the selected manuscript from the queue")
         self.remove_button.clicked.connect(self.remove_action.trigger)
@@ -349,7 +357,7 @@ class MainWindow(QMainWindow):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setAccessibleName("Passages")
         self.table.setTabKeyNavigation(False)
-        self.hide_common = QCheckBox("&Hide common phrases")
+        self.hide_common = QCheckBox("Hi&de common phrases")  # Alt+H opens the Help menu
         self.hide_common.setToolTip("Generic phrases any model reproduces are kept out of the verdict.")
         passages_label = QLabel("&Passages")
         passages_label.setObjectName("paneTitle")
@@ -377,6 +385,9 @@ class MainWindow(QMainWindow):
         self.detail = PassageDetail()
         self.controls_panel = ControlsPanel()
         self.result_tabs = QTabWidget()
+        self.result_tabs.setAccessibleName("Passage and controls")
+        # Its tab bar is the stop; the widget itself (focus proxy: the bar) would trap Tab in the panes.
+        self.result_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.result_tabs.setDocumentMode(True)
         self.result_tabs.addTab(self.detail, "Passa&ge")
         self.result_tabs.addTab(self.controls_panel, "Contro&ls")
@@ -413,6 +424,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(main)
 
         self.progress_label = QLabel("")
+        self.progress_label.setAccessibleName("Scan status")
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
@@ -422,21 +434,33 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
-        # Keyboard order follows the reading order: queue, model, text, heatmap, table, detail.
-        chain = [
-            self.drop_zone.open_button,
-            self.queue_view,
+    def _set_tab_order(self) -> None:
+        """Tab follows the reading order: toolbar, queue and its options, text, heatmap, table, detail.
+
+        Set after the welcome page took the main view into its stack: reparenting resets the chain.
+        """
+        opts = self.controls_options
+        self.tab_chain = [
             self.picker.combo,
             self.picker.browse_button,
+            self.drop_zone.open_button,
+            self.queue_view,
+            self.remove_button,
+            opts.enabled,
+            opts.user_list,
+            opts.add_button,
+            opts.remove_button,
+            self.reference_picker.combo,
             self.manuscript,
             self.heatmap,
             self.hide_common,
             self.table,
+            self.result_tabs.tabBar(),
             self.detail.prompt.text,
             self.detail.original.text,
             self.detail.generated.text,
         ]
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in zip(self.tab_chain, self.tab_chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
     def _connect(self) -> None:
@@ -708,6 +732,17 @@ class MainWindow(QMainWindow):
         self.progress_bar.setValue(round(1000 * p.fraction))
         self.progress_label.setText(progress_text(p))
 
+    def announce(self, text: str) -> None:
+        """Tell the user something happened without moving focus: status bar, screen reader, taskbar."""
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+        from PySide6.QtWidgets import QApplication
+
+        self.last_announcement = text
+        self.statusBar().showMessage(text, 10_000)
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.statusBar(), text))
+        QApplication.alert(self)  # flashes the taskbar entry when the window is in the background
+
     def _on_controller_finished(self, result: Any) -> None:
         path = self._scanning_path
         self._scanning_path = None
@@ -716,25 +751,25 @@ class MainWindow(QMainWindow):
         current = self.current_entry()
         if current is not None and current.path == path:
             self.show_result(result)
+        name = Path(path or result.manuscript.path).name
         if result.complete:
-            self.statusBar().showMessage(f"Scan finished: {verdict_words(result)}.", 8000)
+            self.announce(f"Scan of {name} finished: {verdict_words(result)}.")
             if self._pending:
                 self._start_one(self._pending.pop(0))
         else:
             self._pending.clear()
-            self.statusBar().showMessage(
-                "Scan cancelled; the partial result is shown, marked incomplete.", 8000
-            )
+            self.announce(f"Scan of {name} cancelled; the partial result is shown, marked incomplete.")
 
     def _on_controller_cancelled(self) -> None:
         self._stop_marking_scan()
         self._pending.clear()
-        self.statusBar().showMessage("Scan cancelled before the model finished loading.", 8000)
+        self.announce("Scan cancelled before the model finished loading.")
 
     def _on_controller_failed(self, message: str) -> None:
         self._stop_marking_scan()
         self._pending.clear()
         self.show_error(message)
+        self.announce(f"The scan stopped: {message}")
 
     def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -759,7 +794,7 @@ class MainWindow(QMainWindow):
             self.table.selectRow(best[0])
         else:
             self.manuscript.jump_to(offset)
-        self.manuscript.setFocus()
+        # Focus stays on the heatmap: the next hot spot is one key away (the text scrolled by itself).
 
     # ----- resume, controls and several models ------------------------------------------------------
 

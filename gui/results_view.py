@@ -66,6 +66,7 @@ class VerdictBadge(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
+        self.setAccessibleName("Verdict")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(14, 10, 14, 10)
         outer.setSpacing(4)
@@ -237,6 +238,7 @@ class PassageDetail(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.summary_label = QLabel("Select a passage to compare the author's text with the model's output.")
+        self.summary_label.setAccessibleName("Passage figures")
         self.summary_label.setObjectName("muted")
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
