@@ -583,15 +583,28 @@ class MainWindow(QMainWindow):
         text = result.text or self.manuscript.toPlainText()
         self.heatmap.set_heatmap(result.heatmap, len(text))
         measured = not is_generate_only(result)  # a generate-only scan's p_extract is 0, not measured
-        self.passage_model.set_passages(result.passages, len(text), measured=measured)
+        self.passage_model.set_passages(
+            result.passages, len(text), measured=measured, text=text, locations=self.locations_for(result)
+        )
         self.manuscript.set_passages(result.passages)
-        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        # Numbered strongest first, as in the PDF report.
+        self.table.sortByColumn(PassageTableModel.NUMBER, Qt.SortOrder.AscendingOrder)
         self.detail.set_measured(measured)
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
         if self.passage_proxy.rowCount():
             self.table.selectRow(0)
         self._update_actions()
+
+    def locations_for(self, result: Any) -> tuple[Any, ...]:
+        """Where each stretch of the result's text came from (pages, chapters), if its document is queued."""
+        for entry in self.queue_model.entries():
+            doc = entry.document
+            if doc is not None and doc.sha256 == result.manuscript.sha256 and doc.text_sha256 == (
+                result.manuscript.text_sha256
+            ):
+                return tuple(doc.locations)
+        return ()
 
     def clear_result(self) -> None:
         """Back to "no result" for the shown manuscript; the badge says what can be done next."""
@@ -616,7 +629,12 @@ class MainWindow(QMainWindow):
             self.show_error("There is no result to export yet; run a scan first.")
             return False
         try:
-            export_result(self._shown_result, path, comparisons=self.comparisons_for(self._shown_result))
+            export_result(
+                self._shown_result,
+                path,
+                comparisons=self.comparisons_for(self._shown_result),
+                locations=self.locations_for(self._shown_result),
+            )
         except ExportUnavailable as exc:
             self.show_error(str(exc))
             return False
