@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scan.progress import ScanProgress
+from core.scan.progress import Overall, OverallProgress, ScanProgress
 from core.scan.sweep import is_generate_only
 from core.settings import ScanSettings
 from gui.compare import ModelChecklist, ModelMatrixDialog
@@ -55,15 +55,11 @@ from gui.worker import TaskRunner, describe_error
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
 SETTINGS_KEY = "scan/settings"
 PLACEHOLDER = "The manuscript's text appears here, exactly as it will be scanned."
+CONTROLS_PENDING = (
+    "The verdict above is final. The control texts are still being scanned; their comparison appears "
+    "under Controls when they finish."
+)
 
-STAGE_WORDS = {
-    "tokenize": "Tokenizing",
-    "triage": "Scanning",
-    "protocol": "Standard protocol",
-    "confirm": "Confirming by generation",
-    "common-phrases": "Checking common phrases",
-    "evidence": "Computing evidence",
-}
 
 
 CONFIRM_CANCEL_AFTER_S = 5.0
@@ -120,18 +116,19 @@ def format_duration(seconds: float | None) -> str:
     return f"{s} s"
 
 
-def progress_text(p: ScanProgress) -> str:
-    """One line: stage, positions done, tokens per second and time left."""
-    stage = STAGE_WORDS.get(p.stage, p.stage.capitalize())
-    parts = [stage]
-    if p.positions_total:
-        parts.append(f"{p.positions_done:,} / {p.positions_total:,} positions")
-    if p.stage not in ("tokenize", "triage") and p.total:
-        parts.append(f"{p.done:,} / {p.total:,}")
-    if p.tokens_per_s > 0:
-        parts.append(f"{p.tokens_per_s:,.0f} tokens/s")
-    if p.eta_s is not None:
-        parts.append(f"about {format_duration(p.eta_s)} left")
+def progress_text(o: Overall, elapsed_s: float | None = None) -> str:
+    """One line in words: what is being done, how far, and the time left for the whole scan.
+
+    Before the first pass has measured the model's speed there is no time left to give: the time the
+    stage has taken so far shows instead, so the line never sits frozen.
+    """
+    parts = [o.stage]
+    if o.counter:
+        parts.append(o.counter)
+    if o.measured and o.eta_s is not None:
+        parts.append(f"about {format_duration(max(1.0, o.eta_s))} left")
+    elif elapsed_s is not None:
+        parts.append(f"measuring the model's speed… {format_duration(elapsed_s)}")
     return "  ·  ".join(parts)
 
 
@@ -215,6 +212,12 @@ class MainWindow(QMainWindow):
         self._pending: list[str] = []
         self._scanning_path: str | None = None
         self._scan_started = 0.0
+        self._overall: OverallProgress | None = None
+        self._last_overall: Overall | None = None
+        self._stage_started = 0.0
+        self._last_stage = ""
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
         self.tab_chain: list[QWidget] = []
         """The widgets in keyboard (Tab) order."""
         self.last_announcement = ""
@@ -480,7 +483,10 @@ class MainWindow(QMainWindow):
         self.picker.errorOccurred.connect(self.show_error)
         self.picker.modelChanged.connect(self._on_picker_model_changed)
         self.controller.stateChanged.connect(self._on_controller_state_changed)
-        self.controller.loadingModel.connect(self._on_controller_loading_model)
+        self.controller.loadingDetail.connect(self._on_controller_loading_detail)
+        self.controller.plan.connect(self._on_controller_plan)
+        self.controller.resultReady.connect(self._on_controller_result_ready)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
         self.controller.progress.connect(self._on_controller_progress)
         self.controller.finished.connect(self._on_controller_finished)
         self.controller.cancelled.connect(self._on_controller_cancelled)
@@ -735,20 +741,66 @@ class MainWindow(QMainWindow):
             self.progress_bar.setRange(0, 0)
         if state == "cancelling":
             self.progress_label.setText("Cancelling…")
+            self._ticker.stop()
+        if busy and state != "cancelling":
+            self._ticker.start()
         if not busy:
             self.progress_label.setText("")
+            self._ticker.stop()
+            self._overall, self._last_overall, self._last_stage = None, None, ""
         self._update_actions()
 
-    def _on_controller_loading_model(self, message: str) -> None:
+    def _on_controller_loading_detail(self, item: Any) -> None:
+        if self.controller.state == "cancelling":
+            return
         self.progress_bar.setRange(0, 0)
-        self.progress_label.setText(f"{message}  ({self.picker.current_choice().name})")
+        name = self.picker.current_choice().name
+        elapsed = f"  ·  {format_duration(item.elapsed_s)}" if item.elapsed_s >= 1 else ""
+        self.progress_label.setText(f"{item.message}{elapsed}  ({name})")
+
+    def _on_controller_plan(self, plan: Any) -> None:
+        self._overall = OverallProgress(plan.text_chars, plan.controls_chars)
+        self._stage_started = time.monotonic()
+
+    def _show_overall(self, o: Overall) -> None:
+        self._last_overall = o
+        if o.measured:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(round(1000 * o.fraction))
+            self.progress_label.setText(progress_text(o))
+        else:  # a busy bar and a clock, never a frozen "0 of 2,500"
+            self.progress_bar.setRange(0, 0)
+            self.progress_label.setText(progress_text(o, time.monotonic() - self._stage_started))
+        self.progress_bar.setAccessibleDescription(self.progress_label.text())
+
+    def _on_ticker_timeout(self) -> None:
+        """Once a second while nothing was measured yet: the clock on the line moves."""
+        o = self._last_overall
+        if self.controller.state == "scanning" and o is not None and not o.measured:
+            self._show_overall(o)
 
     def _on_controller_progress(self, p: ScanProgress) -> None:
         if self.controller.state == "cancelling":
             return
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(round(1000 * p.fraction))
-        self.progress_label.setText(progress_text(p))
+        if self._overall is None:
+            self._overall = OverallProgress(max(1, p.positions_total * 4))
+            self._stage_started = time.monotonic()
+        if p.stage != self._last_stage:
+            self._stage_started = time.monotonic()
+        self._last_stage = p.stage
+        self._show_overall(self._overall.scan(p, time.monotonic()))
+
+    def _on_controller_result_ready(self, result: Any) -> None:
+        """The manuscript's verdict is final: show it now; the controls' comparison follows."""
+        path = self._scanning_path
+        if path is None:
+            return
+        self.queue_model.update(path, result=result)
+        current = self.current_entry()
+        if current is not None and current.path == path:
+            self.show_result(result)
+            self.badge.set_pending(CONTROLS_PENDING)
+        self.announce(f"Verdict for {Path(path).name}: {verdict_words(result)}. The control texts are still being scanned.")
 
     def announce(self, text: str) -> None:
         """Tell the user something happened without moving focus: status bar, screen reader, taskbar."""
@@ -768,7 +820,14 @@ class MainWindow(QMainWindow):
             self.queue_model.update(path, result=result, scanning=False)
         current = self.current_entry()
         if current is not None and current.path == path:
-            self.show_result(result)
+            shown = self._shown_result
+            if shown is not None and shown.passages == result.passages and shown.manuscript == result.manuscript:
+                # The controls finished after the verdict was shown: keep the reader's place in the table.
+                self._shown_result = result
+                self.badge.show_result(result)
+                self.controls_panel.show_result(result)
+            else:
+                self.show_result(result)
         name = Path(path or result.manuscript.path).name
         if result.complete:
             self.announce(f"Scan of {name} finished: {verdict_words(result)}.")
@@ -915,9 +974,10 @@ class MainWindow(QMainWindow):
     def _on_controller_controls_progress(self, done: int, total: int, message: str) -> None:
         if self.controller.state == "cancelling":
             return
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-        self.progress_label.setText(message)
+        if self._overall is None:
+            self._overall = OverallProgress(1)
+        self._show_overall(self._overall.controls(done, total, time.monotonic()))
+        self.progress_label.setToolTip(message)
 
     def _on_controller_resume_refused(self, message: str) -> None:
         path = self._scanning_path

@@ -111,8 +111,13 @@ class VerdictBadge(QFrame):
         self.notice_label.setTextFormat(Qt.TextFormat.RichText)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice_label.hide()
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("muted")
+        self.pending_label.setWordWrap(True)
+        self.pending_label.hide()
         outer.addLayout(top)
         outer.addWidget(self.reason_label)
+        outer.addWidget(self.pending_label)
         outer.addSpacing(4)
         outer.addWidget(self.notice_label)
 
@@ -124,8 +129,18 @@ class VerdictBadge(QFrame):
         """The notice shown under the verdict as plain text, or "" when there is none."""
         return self.notice_label.accessibleDescription() if not self.notice_label.isHidden() else ""
 
+    def set_pending(self, text: str) -> None:
+        """A line under the reason about work still running (the controls), or none for ""."""
+        self.pending_label.setText(text)
+        self.pending_label.setVisible(bool(text))
+
+    def pending(self) -> str:
+        """The line about work still running, or ""."""
+        return self.pending_label.text() if not self.pending_label.isHidden() else ""
+
     def clear(self, message: str = "No scan yet", detail: str = "") -> None:
         """Back to the empty state with a message."""
+        self.set_pending("")
         self.verdict_label.setText(message)
         self.verdict_label.setStyleSheet("")
         self.reason_label.setText(detail)
@@ -142,6 +157,7 @@ class VerdictBadge(QFrame):
 
     def show_result(self, result: ScanResult) -> None:
         """Fill in the verdict and figures; an incomplete result says so first."""
+        self.set_pending("")
         s = result.summary
         word = verdict_words(result)
         colour = style.VERDICT_COLOURS.get(s.verdict, style.TEXT)

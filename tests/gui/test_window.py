@@ -168,7 +168,7 @@ def test_cancel_mid_scan_keeps_partial_result_marked_incomplete(qtbot, make_wind
     open_and_wait(qtbot, window, long_manuscript)
     with qtbot.waitSignal(window.controller.progress, timeout=30_000):
         window.start_scan()
-    qtbot.waitUntil(lambda: window.progress_bar.maximum() > 0 and "positions" in window.progress_label.text())
+    qtbot.waitUntil(lambda: window.progress_bar.maximum() > 0 and "tokens" in window.progress_label.text())
     window.confirm_cancel_after_s = float("inf")  # a cancel a moment after starting asks nothing
     with qtbot.waitSignal(window.controller.finished, timeout=5_000) as blocker:
         cancelled_at = time.monotonic()
