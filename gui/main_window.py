@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -152,6 +154,29 @@ def _load_documents_job(paths: list[str]) -> Generator[str, None, list[tuple[str
     return out
 
 
+class CompactHeader(QHeaderView):
+    """A table header that keeps room for the sort arrow only on the sorted column.
+
+    QHeaderView widens every section by the arrow's room whenever sorting is on, which cost the
+    passage table a whole column at the default window size.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:  # noqa: N803 - Qt's name
+        """The section's size, less the sort arrow's room unless it is the sorted section."""
+        size = super().sectionSizeFromContents(logicalIndex)
+        if self.isSortIndicatorShown() and logicalIndex != self.sortIndicatorSection():
+            margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self)
+            size.setWidth(max(self.minimumSectionSize(), size.width() - size.height() - margin))
+        return size
+
+    def _on_sort_indicator_changed(self, section: int, order: Qt.SortOrder) -> None:
+        self.resizeSections()  # the arrow's room moves with it; each section keeps its own mode
+
+
 class MessageBar(QFrame):
     """A dismissible one-sentence message above the results (errors stay until closed)."""
 
@@ -263,6 +288,11 @@ class MainWindow(QMainWindow):
             "Compare &models…", None, "Scan the manuscripts with several models and compare them"
         )
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
+        self.queue_action = action("Show the &queue", None, "Show or hide the queue of manuscripts")
+        self.queue_action.setText("Show the &queue")
+        self.queue_action.setIconText("Queue")
+        self.queue_action.setCheckable(True)
+        self.queue_action.setChecked(True)
         self.remove_action = QAction("&Remove from queue", self)
         self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         # Only while the queue has focus: Delete in another widget keeps its own meaning.
@@ -271,6 +301,8 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar().addMenu("&File")
         menu.addActions([self.open_action, self.open_folder_action, self.export_action])
+        menu.addSeparator()
+        menu.addAction(self.queue_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("&Scan")
@@ -287,6 +319,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.queue_action)
         toolbar.addAction(self.open_action)
         toolbar.addSeparator()
         model_label = QLabel("&Model:")
@@ -311,6 +344,10 @@ class MainWindow(QMainWindow):
         self.queue_view.setAccessibleName("Manuscript queue")
         self.queue_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.queue_view.setAlternatingRowColors(True)
+        # A long file name loses its middle, never its status ("The Salt R…  ·  scanned").
+        self.queue_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queue_view.setMinimumHeight(40)
         self.queue_view.addAction(self.remove_action)
         self.queue_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         queue_label = QLabel("&Queue")
@@ -348,6 +385,7 @@ class MainWindow(QMainWindow):
         self.passage_proxy = PassageFilterProxy(self)
         self.passage_proxy.setSourceModel(self.passage_model)
         self.table = QTableView()
+        self.table.setHorizontalHeader(CompactHeader(self.table))
         self.table.setModel(self.passage_proxy)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -355,11 +393,16 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
+        # Figures as wide as their contents; "Where" takes what is left, so no column is cut off.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(PassageTableModel.WHERE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setAccessibleName("Passages")
         self.table.setTabKeyNavigation(False)
+        self.table.setMinimumHeight(48)  # with the text's, keeps the minimum window low at 200 % scaling
+        self.manuscript.setMinimumHeight(48)
         self.hide_common = QCheckBox("Hi&de common phrases")  # Alt+H opens the Help menu
         self.hide_common.setToolTip("Generic phrases any model reproduces are kept out of the verdict.")
         passages_label = QLabel("&Passages")
@@ -393,13 +436,17 @@ class MainWindow(QMainWindow):
         self.result_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.result_tabs.setDocumentMode(True)
         self.result_tabs.addTab(self.detail, "Passa&ge")
-        self.result_tabs.addTab(self.controls_panel, "Contro&ls")
+        controls_scroll = QScrollArea()  # its figures and table scroll rather than set a tall minimum window
+        controls_scroll.setWidget(self.controls_panel)
+        controls_scroll.setWidgetResizable(True)
+        controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.result_tabs.addTab(controls_scroll, "Contro&ls")
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
-        upper.setStretchFactor(0, 1)
-        upper.setStretchFactor(1, 1)
-        upper.setSizes([460, 560])
+        upper.setStretchFactor(0, 2)
+        upper.setStretchFactor(1, 3)
+        upper.setSizes([400, 600])
         upper.setChildrenCollapsible(False)
         self.results_splitter = vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(upper)
@@ -422,8 +469,10 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
-        main.setSizes([230, 1050])
+        main.setSizes([210, 1070])
         main.setChildrenCollapsible(False)
+        self.main_splitter = main
+        self.queue_pane = left
         self.setCentralWidget(main)
 
         self.progress_label = QLabel("")
@@ -475,6 +524,10 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self.close)
         self.remove_action.triggered.connect(self._on_remove_action_triggered)
+        self.queue_action.toggled.connect(self._on_queue_action_toggled)
+        self.queue_model.rowsInserted.connect(self._on_queue_rows_changed)
+        self.queue_model.rowsRemoved.connect(self._on_queue_rows_changed)
+        self.queue_model.modelReset.connect(self._on_queue_rows_changed)
         self.drop_zone.pathsDropped.connect(self.open_paths)
         self.drop_zone.openRequested.connect(self._on_open_action_triggered)
         self.manuscript.pathsDropped.connect(self.open_paths)
@@ -681,6 +734,12 @@ class MainWindow(QMainWindow):
             if not self.ask("Stop the scan?", question):
                 return
         self.cancel_scan()
+
+    def _on_queue_action_toggled(self, shown: bool) -> None:
+        self.queue_pane.setVisible(shown)
+
+    def _on_queue_rows_changed(self, *args: object) -> None:
+        self.drop_zone.set_compact(self.queue_model.rowCount() > 0)
 
     def _on_remove_action_triggered(self) -> None:
         self.remove_current()

@@ -74,14 +74,14 @@ def format_probability(p: float) -> str:
 class PassageTableModel(QAbstractTableModel):
     """Rows are core.results.Passage objects of one ScanResult; read-only."""
 
-    COLUMNS = ("No.", "Where", "Verbatim\ntokens", "Similarity", "p_extract", "Common\nphrase")
+    COLUMNS = ("No.", "Where", "Tokens", "Similarity", "p_extract", "Common")
     TOOLTIPS = (
         "The passage's number, 1 for the strongest: the PDF report uses the same numbers.",
         "Where the passage starts, as you would cite it: page (PDF), chapter (EPUB) and paragraph.",
-        "Tokens the model reproduced exactly before its first divergence.",
+        "Tokens the model reproduced word for word before its first difference.",
         "Normalized similarity of the model's output to the author's text, 0-100.",
         "Probability that sampling (top-k 40) extracts the 50-token continuation (p_z).",
-        "Generic phrase any model reproduces; kept out of the verdict.",
+        "Common phrase: generic text any model reproduces; kept out of the verdict.",
     )
 
     NUMBER, WHERE, TOKENS, SIMILARITY, P_EXTRACT, COMMON = range(6)

@@ -71,15 +71,20 @@ class VerdictBadge(QFrame):
         outer.setContentsMargins(14, 10, 14, 10)
         outer.setSpacing(4)
         top = QHBoxLayout()
-        top.setSpacing(18)
+        top.setSpacing(12)
         self.verdict_label = QLabel("No scan yet")
         font = self.verdict_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.verdict_label.setFont(font)
+        self.verdict_label.setWordWrap(True)  # "No evidence (incomplete)" wraps in a narrow window
+        # Room for the longest single word, which cannot wrap ("Inconclusive", "Memorized").
+        metrics = self.verdict_label.fontMetrics()
+        words = [w for title in (*VERDICT_WORDS.values(), "Scanning…", "(incomplete)") for w in title.split()]
+        self.verdict_label.setMinimumWidth(max(metrics.horizontalAdvance(w) for w in words) + 8)
         top.addWidget(self.verdict_label, 1, Qt.AlignmentFlag.AlignVCenter)
         self._figures = QGridLayout()
-        self._figures.setHorizontalSpacing(22)
+        self._figures.setHorizontalSpacing(12)
         self._figures.setVerticalSpacing(0)
         self._values: dict[str, QLabel] = {}
         for col, (key, caption) in enumerate(
@@ -92,7 +97,10 @@ class VerdictBadge(QFrame):
         ):
             cap = QLabel(caption)
             cap.setObjectName("muted")
+            cap.setWordWrap(True)  # two lines rather than a window too wide for a small screen
+            cap.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             val = QLabel("—")
+            val.setWordWrap(True)  # "12 of 1,234 (+3 common)" may take two lines in a narrow window
             vfont = val.font()
             vfont.setPointSizeF(vfont.pointSizeF() * 1.25)
             vfont.setBold(True)
@@ -213,6 +221,7 @@ class _Pane(QWidget):
         self.text.setFont(style.reading_font(10))
         self.text.setAccessibleName(accessible)
         self.text.setTabChangesFocus(True)
+        self.text.setMinimumHeight(40)  # a low minimum window (200 % scaling); the panes scroll
         label.setBuddy(self.text)
         layout.addWidget(label)
         layout.addWidget(self.text)
