@@ -782,7 +782,8 @@ class MainWindow(QMainWindow):
             if error:
                 errors.append(error)
         if errors:
-            extra = f" ({len(errors) - 1} more in the queue)" if len(errors) > 1 else ""
+            others = sum(1 for e in self.queue_model.entries() if e.error) - 1  # refused kinds included
+            extra = f" ({others} more in the queue)" if others > 0 else ""
             self.show_error(errors[0] + extra)
         ok = len(loaded) - len(errors)
         self.statusBar().showMessage(

@@ -112,6 +112,7 @@ def test_unsupported_or_tiny_files_are_never_ready(qtbot, make_window, tmp_path:
     entry = window.current_entry()
     assert entry.status == "failed"
     assert f"at least {MIN_MANUSCRIPT_CHARS}" in entry.error and "tiny.txt" in entry.error
+    assert window.message_bar.text() == entry.error + " (1 more in the queue)"  # notes.pages
     assert not window.scan_action.isEnabled()
     assert "Press Scan" not in window.badge.reason_label.text()
 
