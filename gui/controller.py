@@ -64,14 +64,16 @@ HEARTBEAT_S = 0.5
 def _converting_since(started: float) -> bool:
     """Whether a GGUF is being converted for transformers (core.model.hf writes a temp folder)."""
     hf = sys.modules.get("core.model.hf")  # only once the loader chose transformers: no torch import here
-    if hf is None:
+    # While its import is still running in the loading thread the module has no functions yet.
+    cache_dir = getattr(hf, "default_cache_dir", None)
+    if cache_dir is None:
         return False
     try:
-        folder = Path(hf.default_cache_dir())
+        folder = Path(cache_dir())
         return any(
             p.name.startswith(".") and p.is_dir() and p.stat().st_mtime >= started - 1 for p in folder.iterdir()
         )
-    except OSError:
+    except Exception:  # noqa: BLE001 - a look at a folder must never fail the model's loading
         return False
 
 

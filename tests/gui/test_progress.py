@@ -91,3 +91,19 @@ def test_the_verdict_shows_while_the_controls_still_run(qtbot, make_window, manu
     assert window.queue_model.entry(0).status == "scanned"
     assert window.scan_action.isEnabled()
     assert window.table.model().index(1, 0).data(Qt.ItemDataRole.DisplayRole) == "2"
+
+
+def test_the_preparation_probe_never_fails_the_load(tmp_path: Path, monkeypatch) -> None:
+    """The loader's thread may be half-way through importing core.model.hf when the probe looks."""
+    import sys
+
+    from gui.controller import _converting_since
+
+    monkeypatch.setitem(sys.modules, "core.model.hf", SimpleNamespace())  # no functions yet
+    assert _converting_since(0.0) is False
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setitem(sys.modules, "core.model.hf", SimpleNamespace(default_cache_dir=lambda: missing))
+    assert _converting_since(0.0) is False
+    (tmp_path / ".0123456789ab-x").mkdir()
+    monkeypatch.setitem(sys.modules, "core.model.hf", SimpleNamespace(default_cache_dir=lambda: tmp_path))
+    assert _converting_since(0.0) is True
