@@ -218,7 +218,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.pdf_out:
         from gui.report_pdf import export_report
 
-        export_report(result, args.pdf_out)
+        export_report(result, args.pdf_out, locations=doc.locations)  # passages cited by page, chapter
     print(format_summary(result))
     if args.json_out:
         print(f"JSON written to {args.json_out}")

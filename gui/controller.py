@@ -7,6 +7,9 @@ items into signals for the window.
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,89 @@ class LoadingModel:
 
     spec: str | None
     message: str = "Loading model…"
+    elapsed_s: float = 0.0
+    preparing: bool = False
+    """The model is being converted for its first use (once per model file; about a minute)."""
+
+
+@dataclass(frozen=True)
+class WorkPlan:
+    """What the scan will do, for one overall progress: the manuscript's and the controls' sizes."""
+
+    text_chars: int
+    controls_chars: int = 0
+
+
+@dataclass(frozen=True)
+class ResultReady:
+    """The manuscript's result, final for its verdict, while the control texts are still scanned."""
+
+    result: ScanResult
+
+
+PREPARING = "Preparing the model for its first use (about a minute, only once)…"
+HEARTBEAT_S = 0.5
+
+
+def _converting_since(started: float) -> bool:
+    """Whether a GGUF is being converted for transformers (core.model.hf writes a temp folder)."""
+    hf = sys.modules.get("core.model.hf")  # only once the loader chose transformers: no torch import here
+    # While its import is still running in the loading thread the module has no functions yet.
+    cache_dir = getattr(hf, "default_cache_dir", None)
+    if cache_dir is None:
+        return False
+    try:
+        folder = Path(cache_dir())
+        return any(
+            p.name.startswith(".") and p.is_dir() and p.stat().st_mtime >= started - 1 for p in folder.iterdir()
+        )
+    except Exception:  # noqa: BLE001 - a look at a folder must never fail the model's loading
+        return False
+
+
+def load_with_heartbeat(
+    factory: BackendFactory, spec: str | None, settings: ScanSettings, message: str
+) -> Generator[LoadingModel, None, Backend]:
+    """Load a backend in a helper thread, yielding LoadingModel every HEARTBEAT_S with the time so far.
+
+    A model converted for its first use says so (the conversion's own progress goes to a terminal).
+    Loading cannot be interrupted: a cancel takes effect when it returns, as before.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["backend"] = factory(spec, settings)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the job's thread below
+            box["error"] = exc
+
+    started, wall = time.monotonic(), time.time()
+    thread = threading.Thread(target=run, name="verbatim-model-load", daemon=True)
+    thread.start()
+    while True:
+        thread.join(HEARTBEAT_S)
+        if not thread.is_alive():
+            break
+        preparing = _converting_since(wall)
+        yield LoadingModel(spec, PREPARING if preparing else message, time.monotonic() - started, preparing)
+    if "error" in box:
+        raise box["error"]
+    backend: Backend = box["backend"]
+    return backend
+
+
+def controls_size(user: Sequence[str]) -> int:
+    """Characters the control texts hold, about (file sizes: the bundled ones are plain UTF-8 text)."""
+    from core.evidence.controls import CONTROLS_DIR
+
+    paths = [Path(p) for p in user] + sorted(CONTROLS_DIR.glob("*.txt"))
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def default_backend_factory(spec: str | None, settings: ScanSettings) -> Backend:
@@ -91,18 +177,21 @@ def scan_job(
     checkpoint cannot be resumed.
     """
     yield LoadingModel(spec)
-    backend = backend_factory(spec, settings)
+    backend = yield from load_with_heartbeat(backend_factory, spec, settings, LoadingModel(spec).message)
     if cancel.cancelled:
         return None
     # The reference model is loaded before the scan, so a bad one fails before any work is done.
     reference = None
     if options.reference is not None:
-        yield LoadingModel(options.reference, "Loading the reference model…")
-        reference = backend_factory(None if options.reference == "default" else options.reference, settings)
+        message = "Loading the reference model…"
+        yield LoadingModel(options.reference, message)
+        ref_spec = None if options.reference == "default" else options.reference
+        reference = yield from load_with_heartbeat(backend_factory, ref_spec, settings, message)
         if cancel.cancelled:
             return None
         if backend.info.sha256 and reference.info.sha256 == backend.info.sha256:
             raise ValueError("The reference model is the model being scanned: choose another one, or none.")
+    yield WorkPlan(len(document.text), controls_size(options.user_controls) if options.controls else 0)
     kwargs: dict[str, Any] = {"settings": settings, "cancel": cancel}
     store = None
     if options.checkpoint is not None:
@@ -127,6 +216,7 @@ def scan_job(
 
         result = yield from check_reference(result, reference, settings, cancel)
     if options.controls and result.complete and not cancel.cancelled:
+        yield ResultReady(result)  # shown while the controls run (provisional until they finish)
         result = yield from controls_job(result, backend, settings, cancel, options.user_controls,
                                          options.own_unpublished)
     return result
@@ -151,7 +241,10 @@ class ScanController(QObject):
 
     Signals:
         stateChanged(str): "idle", "loading", "scanning" or "cancelling".
-        loadingModel(str): the model is being loaded (message for the user).
+        loadingModel(str): the model is being loaded (message for the user, repeated about twice a second).
+        loadingDetail(object): the same as a LoadingModel, with the time so far and whether it is prepared.
+        plan(object): a WorkPlan, before the scan starts (sizes for one overall progress).
+        resultReady(object): the manuscript's ScanResult while the control texts are still scanned.
         progress(object): a throttled core.scan.progress.ScanProgress.
         finished(object): the ScanResult (complete=False when it was cancelled), after the thread ended.
         cancelled(): the scan was cancelled before it produced any result.
@@ -162,6 +255,9 @@ class ScanController(QObject):
 
     stateChanged = Signal(str)
     loadingModel = Signal(str)
+    loadingDetail = Signal(object)
+    plan = Signal(object)
+    resultReady = Signal(object)
     progress = Signal(object)
     finished = Signal(object)
     cancelled = Signal()
@@ -239,6 +335,11 @@ class ScanController(QObject):
     def _relay(self, item: object) -> None:
         if isinstance(item, LoadingModel):
             self.loadingModel.emit(item.message)
+            self.loadingDetail.emit(item)
+        elif isinstance(item, WorkPlan):
+            self.plan.emit(item)
+        elif isinstance(item, ResultReady):
+            self.resultReady.emit(item.result)
         elif isinstance(item, ScanProgress):
             if self._state == "loading":
                 self._set_state("scanning")

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.ingest.document import Location
 from core.results import ScanResult
 
 CSV_FIELDS = (
@@ -71,10 +72,16 @@ def write_passages_csv(result: ScanResult, path: str | Path) -> None:
     atomic_write_bytes(path, passages_csv(result).encode("utf-8-sig"))
 
 
-def export_result(result: ScanResult, path: str | Path, comparisons: Sequence[ScanResult] = ()) -> str:
+def export_result(
+    result: ScanResult,
+    path: str | Path,
+    comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
+) -> str:
     """Write `result` to `path` in the format its suffix names; returns "pdf", "json" or "csv".
 
     `comparisons`: the same manuscript scanned with other models, for the PDF's "Several models" section.
+    `locations`: the manuscript Document's, so the PDF cites passages by page or chapter as the app does.
     """
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
@@ -92,6 +99,6 @@ def export_result(result: ScanResult, path: str | Path, comparisons: Sequence[Sc
             from gui.report_pdf import export_report
         except ImportError as exc:
             raise ExportUnavailable("PDF export is not available in this build.") from exc
-        export_report(result, path, comparisons=comparisons)
+        export_report(result, path, comparisons=comparisons, locations=locations)
         return "pdf"
     raise ExportUnavailable(f"Cannot export to '{suffix or Path(path).name}': choose .pdf, .json or .csv.")

@@ -10,9 +10,19 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from gui import style
 
+KEYS_HELP = (
+    "Left/Right: move · Home/End: start/end · Page Down/Up or N/P: next/previous hot spot · "
+    "Enter: show the passage there"
+)
+
+
+def hot_spots(values: Sequence[float]) -> list[int]:
+    """The bins where a stretch of reproduced text starts (a bin above 0 after a bin at 0, or the first)."""
+    return [i for i, v in enumerate(values) if v > 0 and (i == 0 or values[i - 1] <= 0)]
+
 
 class HeatmapStrip(QWidget):
-    """Memorization strength over equal character bins; click (or arrows + Enter) to jump there.
+    """Memorization strength over equal character bins; click (or the keys in KEYS_HELP) to jump there.
 
     Signals:
         positionActivated(int): a character offset in the scanned text the user chose.
@@ -30,7 +40,10 @@ class HeatmapStrip(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Memorization heatmap")
-        self.setToolTip("Where in the work the model reproduces the text. Click to jump there.")
+        self.setToolTip(
+            "Where in the work the model reproduces the text. Click to jump there.\n" + KEYS_HELP
+        )
+        self.setAccessibleDescription(KEYS_HELP)
 
     def sizeHint(self) -> QSize:
         """Room for one line of text."""
@@ -115,14 +128,38 @@ class HeatmapStrip(QWidget):
             )
         super().mouseMoveEvent(event)
 
+    @property
+    def cursor_bin(self) -> int:
+        """The bin the keyboard cursor is on."""
+        return self._cursor_bin
+
+    def move_cursor(self, bin_index: int) -> None:
+        """Put the keyboard cursor on a bin (clamped) and say where it is to assistive technology."""
+        n = len(self._values)
+        if not n:
+            return
+        self._cursor_bin = min(n - 1, max(0, bin_index))
+        v = self._values[self._cursor_bin]
+        self.setAccessibleDescription(
+            f"{100 * self._cursor_bin / n:.0f} % into the work, strength {v:.2f}. {KEYS_HELP}"
+        )
+        self.update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Right move between bins, Enter jumps."""
+        """Move the keyboard cursor (see KEYS_HELP); Enter shows the passage there. Focus stays here."""
         n = len(self._values)
         key = event.key()
+        spots = hot_spots(self._values)
         if n and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            step = -1 if key == Qt.Key.Key_Left else 1
-            self._cursor_bin = min(n - 1, max(0, self._cursor_bin + step))
-            self.update()
+            self.move_cursor(self._cursor_bin + (-1 if key == Qt.Key.Key_Left else 1))
+        elif n and key == Qt.Key.Key_Home:
+            self.move_cursor(0)
+        elif n and key == Qt.Key.Key_End:
+            self.move_cursor(n - 1)
+        elif n and key in (Qt.Key.Key_PageDown, Qt.Key.Key_N):
+            self.move_cursor(next((i for i in spots if i > self._cursor_bin), self._cursor_bin))
+        elif n and key in (Qt.Key.Key_PageUp, Qt.Key.Key_P):
+            self.move_cursor(next((i for i in reversed(spots) if i < self._cursor_bin), self._cursor_bin))
         elif n and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             self.positionActivated.emit(self._bin_offset(self._cursor_bin))
         else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout, QWidget
 
 HELP_WIDTH, HELP_HEIGHT = 640, 560
@@ -181,6 +181,10 @@ def install_help(window: QWidget, menu: QMenu) -> dict[str, QAction]:
             menu.addSeparator()
         action = menu.addAction(text)
         action.setObjectName(f"help_{key}")
+        if key == "method":  # F1 everywhere, and the platform's own help key where it differs
+            f1 = QKeySequence("F1")
+            native = QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
+            action.setShortcuts([f1, *(k for k in native if k != f1)])
         action.triggered.connect(lambda _checked=False, k=key: show_help(window, k))
         actions[key] = action
     return actions

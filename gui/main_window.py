@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -33,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scan.progress import ScanProgress
+from core.scan.progress import Overall, OverallProgress, ScanProgress
 from core.scan.sweep import is_generate_only
 from core.settings import ScanSettings
 from gui.compare import ModelChecklist, ModelMatrixDialog
@@ -45,7 +48,7 @@ from gui.help import install_help
 from gui.manuscript import DropZone, ManuscriptView, expand_paths
 from gui.model_picker import Discover, ModelPicker, ReferencePicker
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry, QueueModel
-from gui.results_view import PassageDetail, VerdictBadge
+from gui.results_view import PassageDetail, VerdictBadge, verdict_words
 from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
 from gui.settings_dialog import SettingsDialog
 from gui.welcome import install_welcome
@@ -53,15 +56,54 @@ from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
 SETTINGS_KEY = "scan/settings"
+PLACEHOLDER = "The manuscript's text appears here, exactly as it will be scanned."
+CONTROLS_PENDING = (
+    "Provisional: the control texts are still being scanned. The verdict rests on how often this model "
+    "reproduces never-published text by chance, so it can change when they finish."
+)
 
-STAGE_WORDS = {
-    "tokenize": "Tokenizing",
-    "triage": "Scanning",
-    "protocol": "Standard protocol",
-    "confirm": "Confirming by generation",
-    "common-phrases": "Checking common phrases",
-    "evidence": "Computing evidence",
+
+
+CONFIRM_CANCEL_AFTER_S = 5.0
+"""A cancel (Esc, Scan ▸ Cancel) of a scan running longer than this asks first."""
+MIN_MANUSCRIPT_CHARS = 200
+"""A text shorter than this (about 40 words) cannot hold a 50-token prompt and a passage: not ready."""
+UNSUPPORTED_HINTS = {
+    ".pages": "an Apple Pages document; export it from Pages as Word (.docx) or PDF",
+    ".doc": "a legacy Word document; save it as .docx",
+    ".mobi": "a Kindle book; convert it to EPUB",
+    ".azw": "a Kindle book; convert it to EPUB",
+    ".azw3": "a Kindle book; convert it to EPUB",
 }
+
+
+def plural(n: int, noun: str) -> str:
+    """Count and noun, plural unless 1: "1 manuscript", "2 manuscripts"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def unsupported_reason(path: str) -> str:
+    """One sentence when `path`'s extension is not a manuscript Verbatim reads, else ""."""
+    suffix = Path(path).suffix.lower()
+    if suffix in MANUSCRIPT_SUFFIXES:
+        return ""
+    name = Path(path).name
+    hint = UNSUPPORTED_HINTS.get(suffix)
+    if hint:
+        return f"{name} is {hint}, then open that file."
+    kind = f"{suffix} files" if suffix else "files without an extension"
+    return f"{name}: Verbatim cannot read {kind}; it reads .txt, .md, .docx, .pdf, .epub, .odt, .rtf and .html."
+
+
+def too_short_reason(path: str, document: Any) -> str:
+    """One sentence when the document's text is too short to scan, else ""."""
+    n = len(document.text.strip())
+    if n >= MIN_MANUSCRIPT_CHARS:
+        return ""
+    return (
+        f"{Path(path).name} has only {plural(n, 'character')} of text; Verbatim needs at least "
+        f"{MIN_MANUSCRIPT_CHARS} (about 40 words) to test a manuscript."
+    )
 
 
 def format_duration(seconds: float | None) -> str:
@@ -76,18 +118,19 @@ def format_duration(seconds: float | None) -> str:
     return f"{s} s"
 
 
-def progress_text(p: ScanProgress) -> str:
-    """One line: stage, positions done, tokens per second and time left."""
-    stage = STAGE_WORDS.get(p.stage, p.stage.capitalize())
-    parts = [stage]
-    if p.positions_total:
-        parts.append(f"{p.positions_done:,} / {p.positions_total:,} positions")
-    if p.stage not in ("tokenize", "triage") and p.total:
-        parts.append(f"{p.done:,} / {p.total:,}")
-    if p.tokens_per_s > 0:
-        parts.append(f"{p.tokens_per_s:,.0f} tokens/s")
-    if p.eta_s is not None:
-        parts.append(f"about {format_duration(p.eta_s)} left")
+def progress_text(o: Overall, elapsed_s: float | None = None) -> str:
+    """One line in words: what is being done, how far, and the time left for the whole scan.
+
+    Before the first pass has measured the model's speed there is no time left to give: the time the
+    stage has taken so far shows instead, so the line never sits frozen.
+    """
+    parts = [o.stage]
+    if o.counter:
+        parts.append(o.counter)
+    if o.measured and o.eta_s is not None:
+        parts.append(f"about {format_duration(max(1.0, o.eta_s))} left")
+    elif elapsed_s is not None:
+        parts.append(f"measuring the model's speed… {format_duration(elapsed_s)}")
     return "  ·  ".join(parts)
 
 
@@ -101,12 +144,37 @@ def _load_documents_job(paths: list[str]) -> Generator[str, None, list[tuple[str
         yield path
         try:
             # A worker process with time and memory limits: a hostile file cannot freeze or kill the app.
-            out.append((path, load_document_isolated(path), ""))
+            document = load_document_isolated(path)
+            short = too_short_reason(path, document)
+            out.append((path, None, short) if short else (path, document, ""))
         except IngestError as exc:
             out.append((path, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - a bad file is one sentence, never a dead app
             out.append((path, None, f"{Path(path).name}: {describe_error(exc)}"))
     return out
+
+
+class CompactHeader(QHeaderView):
+    """A table header that keeps room for the sort arrow only on the sorted column.
+
+    QHeaderView widens every section by the arrow's room whenever sorting is on, which cost the
+    passage table a whole column at the default window size.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:  # noqa: N803 - Qt's name
+        """The section's size, less the sort arrow's room unless it is the sorted section."""
+        size = super().sectionSizeFromContents(logicalIndex)
+        if self.isSortIndicatorShown() and logicalIndex != self.sortIndicatorSection():
+            margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self)
+            size.setWidth(max(self.minimumSectionSize(), size.width() - size.height() - margin))
+        return size
+
+    def _on_sort_indicator_changed(self, section: int, order: Qt.SortOrder) -> None:
+        self.resizeSections()  # the arrow's room moves with it; each section keeps its own mode
 
 
 class MessageBar(QFrame):
@@ -118,6 +186,7 @@ class MessageBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
+        self.setAccessibleName("Message")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QPushButton("Dismiss")
@@ -167,12 +236,26 @@ class MainWindow(QMainWindow):
         self._doc_runner = TaskRunner(self)
         self._pending: list[str] = []
         self._scanning_path: str | None = None
+        self._scan_started = 0.0
+        self._overall: OverallProgress | None = None
+        self._last_overall: Overall | None = None
+        self._stage_started = 0.0
+        self._last_stage = ""
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self.tab_chain: list[QWidget] = []
+        """The widgets in keyboard (Tab) order."""
+        self.last_announcement = ""
+        """The last message announced to assistive technology (announce)."""
+        self.confirm_cancel_after_s = CONFIRM_CANCEL_AFTER_S
+        """Cancelling a scan that has run longer than this asks first (tests change it)."""
         self._shown_result: Any = None
 
         self._build_actions()
         self._build_ui(discover)
         self._connect()
         self.welcome = install_welcome(self, settings)  # first start: the welcome page is in front
+        self._set_tab_order()
         self._update_actions()
         self.statusBar().showMessage("Ready. Drop a manuscript or press Ctrl+O.")
         geometry = self._settings.value("window/geometry")
@@ -209,9 +292,21 @@ class MainWindow(QMainWindow):
         )
         self.match_action.triggered.connect(self._on_match_action_triggered)
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Close Verbatim")
+        self.queue_action = action("Show the &queue", None, "Show or hide the queue of manuscripts")
+        self.queue_action.setText("Show the &queue")
+        self.queue_action.setIconText("Queue")
+        self.queue_action.setCheckable(True)
+        self.queue_action.setChecked(True)
+        self.remove_action = QAction("&Remove from queue", self)
+        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        # Only while the queue has focus: Delete in another widget keeps its own meaning.
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.remove_action.setStatusTip("Take the selected manuscript out of the queue")
 
         menu = self.menuBar().addMenu("&File")
         menu.addActions([self.open_action, self.open_folder_action, self.export_action])
+        menu.addSeparator()
+        menu.addAction(self.queue_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
         menu = self.menuBar().addMenu("&Scan")
@@ -225,9 +320,11 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self, discover: Discover | None) -> None:
         toolbar = QToolBar("Main")
+        toolbar.setAccessibleName("Main toolbar")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.queue_action)
         toolbar.addAction(self.open_action)
         toolbar.addSeparator()
         model_label = QLabel("&Model:")
@@ -245,21 +342,39 @@ class MainWindow(QMainWindow):
 
         # Left: drop zone and queue.
         self.drop_zone = DropZone()
+        self.drop_zone.setAccessibleName("Drop manuscripts here")
         self.queue_model = QueueModel(self)
         self.queue_view = QListView()
         self.queue_view.setModel(self.queue_model)
         self.queue_view.setAccessibleName("Manuscript queue")
         self.queue_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.queue_view.setAlternatingRowColors(True)
+        # A long file name loses its middle, never its status ("The Salt R…  ·  scanned").
+        self.queue_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queue_view.setMinimumHeight(40)
+        self.queue_view.addAction(self.remove_action)
+        self.queue_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         queue_label = QLabel("&Queue")
         queue_label.setObjectName("paneTitle")
         queue_label.setBuddy(self.queue_view)
+        self.remove_button = QPushButton("Remo&ve")
+        self.remove_button.setToolTip("Take the selected manuscript out of the queue (Delete)")
+        self.remove_button.setAccessibleName("Remove the selected manuscript from the queue")
+        self.remove_button.clicked.connect(self.remove_action.trigger)
+        self.remove_action.changed.connect(
+            lambda: self.remove_button.setEnabled(self.remove_action.isEnabled())
+        )
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(12, 12, 6, 12)
         left_layout.setSpacing(8)
         left_layout.addWidget(self.drop_zone)
-        left_layout.addWidget(queue_label)
+        queue_head = QHBoxLayout()
+        queue_head.addWidget(queue_label)
+        queue_head.addStretch(1)
+        queue_head.addWidget(self.remove_button)
+        left_layout.addLayout(queue_head)
         left_layout.addWidget(self.queue_view, 1)
         self.controls_options = ControlsOptions(self._settings)
         left_layout.addWidget(self.controls_options)
@@ -275,6 +390,7 @@ class MainWindow(QMainWindow):
         self.passage_proxy = PassageFilterProxy(self)
         self.passage_proxy.setSourceModel(self.passage_model)
         self.table = QTableView()
+        self.table.setHorizontalHeader(CompactHeader(self.table))
         self.table.setModel(self.passage_proxy)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -282,12 +398,17 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
+        # Figures as wide as their contents; "Where" takes what is left, so no column is cut off.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(PassageTableModel.WHERE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setAccessibleName("Passages")
         self.table.setTabKeyNavigation(False)
-        self.hide_common = QCheckBox("&Hide common phrases")
+        self.table.setMinimumHeight(48)  # with the text's, keeps the minimum window low at 200 % scaling
+        self.manuscript.setMinimumHeight(48)
+        self.hide_common = QCheckBox("Hi&de common phrases")  # Alt+H opens the Help menu
         self.hide_common.setToolTip("Generic phrases any model reproduces are kept out of the verdict.")
         passages_label = QLabel("&Passages")
         passages_label.setObjectName("paneTitle")
@@ -315,15 +436,22 @@ class MainWindow(QMainWindow):
         self.detail = PassageDetail()
         self.controls_panel = ControlsPanel()
         self.result_tabs = QTabWidget()
+        self.result_tabs.setAccessibleName("Passage and controls")
+        # Its tab bar is the stop; the widget itself (focus proxy: the bar) would trap Tab in the panes.
+        self.result_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.result_tabs.setDocumentMode(True)
         self.result_tabs.addTab(self.detail, "Passa&ge")
-        self.result_tabs.addTab(self.controls_panel, "Contro&ls")
+        controls_scroll = QScrollArea()  # its figures and table scroll rather than set a tall minimum window
+        controls_scroll.setWidget(self.controls_panel)
+        controls_scroll.setWidgetResizable(True)
+        controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.result_tabs.addTab(controls_scroll, "Contro&ls")
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
-        upper.setStretchFactor(0, 1)
-        upper.setStretchFactor(1, 1)
-        upper.setSizes([460, 560])
+        upper.setStretchFactor(0, 2)
+        upper.setStretchFactor(1, 3)
+        upper.setSizes([400, 600])
         upper.setChildrenCollapsible(False)
         self.results_splitter = vertical = QSplitter(Qt.Orientation.Vertical)
         vertical.addWidget(upper)
@@ -346,11 +474,14 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
-        main.setSizes([230, 1050])
+        main.setSizes([210, 1070])
         main.setChildrenCollapsible(False)
+        self.main_splitter = main
+        self.queue_pane = left
         self.setCentralWidget(main)
 
         self.progress_label = QLabel("")
+        self.progress_label.setAccessibleName("Scan status")
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
@@ -360,21 +491,33 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
-        # Keyboard order follows the reading order: queue, model, text, heatmap, table, detail.
-        chain = [
-            self.drop_zone.open_button,
-            self.queue_view,
+    def _set_tab_order(self) -> None:
+        """Tab follows the reading order: toolbar, queue and its options, text, heatmap, table, detail.
+
+        Set after the welcome page took the main view into its stack: reparenting resets the chain.
+        """
+        opts = self.controls_options
+        self.tab_chain = [
             self.picker.combo,
             self.picker.browse_button,
+            self.drop_zone.open_button,
+            self.queue_view,
+            self.remove_button,
+            opts.enabled,
+            opts.user_list,
+            opts.add_button,
+            opts.remove_button,
+            self.reference_picker.combo,
             self.manuscript,
             self.heatmap,
             self.hide_common,
             self.table,
+            self.result_tabs.tabBar(),
             self.detail.prompt.text,
             self.detail.original.text,
             self.detail.generated.text,
         ]
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in zip(self.tab_chain, self.tab_chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
     def _connect(self) -> None:
@@ -385,6 +528,11 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.quit_action.triggered.connect(self.close)
+        self.remove_action.triggered.connect(self._on_remove_action_triggered)
+        self.queue_action.toggled.connect(self._on_queue_action_toggled)
+        self.queue_model.rowsInserted.connect(self._on_queue_rows_changed)
+        self.queue_model.rowsRemoved.connect(self._on_queue_rows_changed)
+        self.queue_model.modelReset.connect(self._on_queue_rows_changed)
         self.drop_zone.pathsDropped.connect(self.open_paths)
         self.drop_zone.openRequested.connect(self._on_open_action_triggered)
         self.manuscript.pathsDropped.connect(self.open_paths)
@@ -393,7 +541,10 @@ class MainWindow(QMainWindow):
         self.picker.errorOccurred.connect(self.show_error)
         self.picker.modelChanged.connect(self._on_picker_model_changed)
         self.controller.stateChanged.connect(self._on_controller_state_changed)
-        self.controller.loadingModel.connect(self._on_controller_loading_model)
+        self.controller.loadingDetail.connect(self._on_controller_loading_detail)
+        self.controller.plan.connect(self._on_controller_plan)
+        self.controller.resultReady.connect(self._on_controller_result_ready)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
         self.controller.progress.connect(self._on_controller_progress)
         self.controller.finished.connect(self._on_controller_finished)
         self.controller.cancelled.connect(self._on_controller_cancelled)
@@ -419,9 +570,17 @@ class MainWindow(QMainWindow):
         first_row = self.queue_model.add(files[0])
         for f in files[1:]:
             self.queue_model.add(f)
+        # A file of a kind Verbatim does not read is never "ready", however little text it holds.
+        refused = [(f, unsupported_reason(f)) for f in new if unsupported_reason(f)]
+        for f, reason in refused:
+            self.queue_model.update(f, error=reason)
+        new = [f for f in new if not unsupported_reason(f)]
         self.queue_view.setCurrentIndex(self.queue_model.index(first_row, 0))
+        if refused:
+            extra = f" ({len(refused) - 1} more in the queue)" if len(refused) > 1 else ""
+            self.show_error(refused[0][1] + extra)
         if new:
-            self.statusBar().showMessage(f"Reading {len(new)} manuscript(s)…")
+            self.statusBar().showMessage(f"Reading {plural(len(new), 'manuscript')}…")
             self._doc_runner.start(
                 lambda: _load_documents_job(new),
                 on_return=self._on_documents_loaded,
@@ -447,6 +606,23 @@ class MainWindow(QMainWindow):
         ]
         self._start_one(current.path)
 
+    def remove_current(self) -> bool:
+        """Take the selected manuscript out of the queue (not while it is being scanned); True if removed."""
+        entry = self.current_entry()
+        if entry is None or entry.scanning:
+            return False
+        row = self.queue_model.row_of(entry.path)
+        if entry.path in self._pending:
+            self._pending.remove(entry.path)
+        self.queue_model.remove(entry.path)
+        if self.queue_model.rowCount():
+            self.queue_view.setCurrentIndex(self.queue_model.index(min(row, self.queue_model.rowCount() - 1), 0))
+        else:
+            self._show_entry(None)
+        self.statusBar().showMessage(f"Removed {Path(entry.path).name} from the queue.", 6000)
+        self._update_actions()
+        return True
+
     def cancel_scan(self) -> None:
         """Stop the running scan (its partial result is kept) and the rest of the queue."""
         self._pending.clear()
@@ -471,9 +647,12 @@ class MainWindow(QMainWindow):
         text = result.text or self.manuscript.toPlainText()
         self.heatmap.set_heatmap(result.heatmap, len(text))
         measured = not is_generate_only(result)  # a generate-only scan's p_extract is 0, not measured
-        self.passage_model.set_passages(result.passages, len(text), measured=measured)
+        self.passage_model.set_passages(
+            result.passages, len(text), measured=measured, text=text, locations=self.locations_for(result)
+        )
         self.manuscript.set_passages(result.passages)
-        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        # Numbered strongest first, as in the PDF report.
+        self.table.sortByColumn(PassageTableModel.NUMBER, Qt.SortOrder.AscendingOrder)
         self.detail.set_measured(measured)
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
@@ -481,10 +660,20 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         self._update_actions()
 
+    def locations_for(self, result: Any) -> tuple[Any, ...]:
+        """Where each stretch of the result's text came from (pages, chapters), if its document is queued."""
+        for entry in self.queue_model.entries():
+            doc = entry.document
+            if doc is not None and doc.sha256 == result.manuscript.sha256 and doc.text_sha256 == (
+                result.manuscript.text_sha256
+            ):
+                return tuple(doc.locations)
+        return ()
+
     def clear_result(self) -> None:
-        """Back to "no result" for the shown manuscript."""
+        """Back to "no result" for the shown manuscript; the badge says what can be done next."""
         self._shown_result = None
-        self.badge.clear("Not scanned yet", "Press Scan (Ctrl+R) to test this manuscript against the model.")
+        self.badge.clear(*self._empty_badge(self.current_entry()))
         self.heatmap.set_heatmap((), 0)
         self.passage_model.set_passages((), 1)
         self.manuscript.set_passages(())
@@ -504,7 +693,12 @@ class MainWindow(QMainWindow):
             self.show_error("There is no result to export yet; run a scan first.")
             return False
         try:
-            export_result(self._shown_result, path, comparisons=self.comparisons_for(self._shown_result))
+            export_result(
+                self._shown_result,
+                path,
+                comparisons=self.comparisons_for(self._shown_result),
+                locations=self.locations_for(self._shown_result),
+            )
         except ExportUnavailable as exc:
             self.show_error(str(exc))
             return False
@@ -533,7 +727,27 @@ class MainWindow(QMainWindow):
         self.start_scan()
 
     def _on_cancel_action_triggered(self) -> None:
+        if not self.controller.busy or self.controller.state == "cancelling":
+            return
+        running = time.monotonic() - self._scan_started
+        if running >= self.confirm_cancel_after_s:
+            name = Path(self._scanning_path).name if self._scanning_path else "the manuscript"
+            question = (
+                f"The scan of {name} has been running for {format_duration(running)}. Stop it now? "
+                "What was scanned so far is kept and marked incomplete."
+            )
+            if not self.ask("Stop the scan?", question):
+                return
         self.cancel_scan()
+
+    def _on_queue_action_toggled(self, shown: bool) -> None:
+        self.queue_pane.setVisible(shown)
+
+    def _on_queue_rows_changed(self, *args: object) -> None:
+        self.drop_zone.set_compact(self.queue_model.rowCount() > 0)
+
+    def _on_remove_action_triggered(self) -> None:
+        self.remove_current()
 
     def _on_export_action_triggered(self) -> None:
         if self._shown_result is None:
@@ -561,7 +775,8 @@ class MainWindow(QMainWindow):
         current = self.queue_view.currentIndex()
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
             entry = self.queue_model.entry(current.row())
-            if entry.document is not None and self.manuscript.toPlainText() != entry.document.text:
+            # A failed file's pane says why, never "Reading…"; a loaded one shows its text.
+            if entry.document is None or self.manuscript.toPlainText() != entry.document.text:
                 self._show_entry(entry)
         self._update_actions()
 
@@ -572,11 +787,12 @@ class MainWindow(QMainWindow):
             if error:
                 errors.append(error)
         if errors:
-            extra = f" ({len(errors) - 1} more in the queue)" if len(errors) > 1 else ""
+            others = sum(1 for e in self.queue_model.entries() if e.error) - 1  # refused kinds included
+            extra = f" ({others} more in the queue)" if others > 0 else ""
             self.show_error(errors[0] + extra)
         ok = len(loaded) - len(errors)
         self.statusBar().showMessage(
-            f"{ok} manuscript(s) ready." if ok else "No manuscript could be read.", 6000
+            f"{plural(ok, 'manuscript')} ready." if ok else "No manuscript could be read.", 6000
         )
         self._offer_resume_after_load([path for path, document, _ in loaded if document is not None])
 
@@ -590,20 +806,78 @@ class MainWindow(QMainWindow):
             self.progress_bar.setRange(0, 0)
         if state == "cancelling":
             self.progress_label.setText("Cancelling…")
+            self._ticker.stop()
+        if busy and state != "cancelling":
+            self._ticker.start()
         if not busy:
             self.progress_label.setText("")
+            self._ticker.stop()
+            self._overall, self._last_overall, self._last_stage = None, None, ""
         self._update_actions()
 
-    def _on_controller_loading_model(self, message: str) -> None:
+    def _on_controller_loading_detail(self, item: Any) -> None:
+        if self.controller.state == "cancelling":
+            return
         self.progress_bar.setRange(0, 0)
-        self.progress_label.setText(f"{message}  ({self.picker.current_choice().name})")
+        name = self.picker.current_choice().name
+        elapsed = f"  ·  {format_duration(item.elapsed_s)}" if item.elapsed_s >= 1 else ""
+        self.progress_label.setText(f"{item.message}{elapsed}  ({name})")
+
+    def _on_controller_plan(self, plan: Any) -> None:
+        self._overall = OverallProgress(plan.text_chars, plan.controls_chars)
+        self._stage_started = time.monotonic()
+
+    def _show_overall(self, o: Overall) -> None:
+        self._last_overall = o
+        if o.measured:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(round(1000 * o.fraction))
+            self.progress_label.setText(progress_text(o))
+        else:  # a busy bar and a clock, never a frozen "0 of 2,500"
+            self.progress_bar.setRange(0, 0)
+            self.progress_label.setText(progress_text(o, time.monotonic() - self._stage_started))
+        self.progress_bar.setAccessibleDescription(self.progress_label.text())
+
+    def _on_ticker_timeout(self) -> None:
+        """Once a second while nothing was measured yet: the clock on the line moves."""
+        o = self._last_overall
+        if self.controller.state == "scanning" and o is not None and not o.measured:
+            self._show_overall(o)
 
     def _on_controller_progress(self, p: ScanProgress) -> None:
         if self.controller.state == "cancelling":
             return
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(round(1000 * p.fraction))
-        self.progress_label.setText(progress_text(p))
+        if self._overall is None:
+            self._overall = OverallProgress(max(1, p.positions_total * 4))
+            self._stage_started = time.monotonic()
+        if p.stage != self._last_stage:
+            self._stage_started = time.monotonic()
+        self._last_stage = p.stage
+        self._show_overall(self._overall.scan(p, time.monotonic()))
+
+    def _on_controller_result_ready(self, result: Any) -> None:
+        """The manuscript's passages are known: show them now, the verdict provisional until the controls end."""
+        path = self._scanning_path
+        if path is None:
+            return
+        self.queue_model.update(path, result=result)
+        current = self.current_entry()
+        if current is not None and current.path == path:
+            self.show_result(result)
+            self.badge.set_pending(CONTROLS_PENDING)
+        self.announce(f"Provisional verdict for {Path(path).name}: {verdict_words(result)}. The control texts are "
+                      "still being scanned.")
+
+    def announce(self, text: str) -> None:
+        """Tell the user something happened without moving focus: status bar, screen reader, taskbar."""
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+        from PySide6.QtWidgets import QApplication
+
+        self.last_announcement = text
+        self.statusBar().showMessage(text, 10_000)
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.statusBar(), text))
+        QApplication.alert(self)  # flashes the taskbar entry when the window is in the background
 
     def _on_controller_finished(self, result: Any) -> None:
         path = self._scanning_path
@@ -612,26 +886,33 @@ class MainWindow(QMainWindow):
             self.queue_model.update(path, result=result, scanning=False)
         current = self.current_entry()
         if current is not None and current.path == path:
-            self.show_result(result)
+            shown = self._shown_result
+            if shown is not None and shown.passages == result.passages and shown.manuscript == result.manuscript:
+                # The controls finished after the verdict was shown: keep the reader's place in the table.
+                self._shown_result = result
+                self.badge.show_result(result)
+                self.controls_panel.show_result(result)
+            else:
+                self.show_result(result)
+        name = Path(path or result.manuscript.path).name
         if result.complete:
-            self.statusBar().showMessage(f"Scan finished: {result.summary.verdict}.", 8000)
+            self.announce(f"Scan of {name} finished: {verdict_words(result)}.")
             if self._pending:
                 self._start_one(self._pending.pop(0))
         else:
             self._pending.clear()
-            self.statusBar().showMessage(
-                "Scan cancelled; the partial result is shown, marked incomplete.", 8000
-            )
+            self.announce(f"Scan of {name} cancelled; the partial result is shown, marked incomplete.")
 
     def _on_controller_cancelled(self) -> None:
         self._stop_marking_scan()
         self._pending.clear()
-        self.statusBar().showMessage("Scan cancelled before the model finished loading.", 8000)
+        self.announce("Scan cancelled before the model finished loading.")
 
     def _on_controller_failed(self, message: str) -> None:
         self._stop_marking_scan()
         self._pending.clear()
         self.show_error(message)
+        self.announce(f"The scan stopped: {message}")
 
     def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -656,7 +937,7 @@ class MainWindow(QMainWindow):
             self.table.selectRow(best[0])
         else:
             self.manuscript.jump_to(offset)
-        self.manuscript.setFocus()
+        # Focus stays on the heatmap: the next hot spot is one key away (the text scrolled by itself).
 
     # ----- resume, controls and several models ------------------------------------------------------
 
@@ -760,9 +1041,10 @@ class MainWindow(QMainWindow):
     def _on_controller_controls_progress(self, done: int, total: int, message: str) -> None:
         if self.controller.state == "cancelling":
             return
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-        self.progress_label.setText(message)
+        if self._overall is None:
+            self._overall = OverallProgress(1)
+        self._show_overall(self._overall.controls(done, total, time.monotonic()))
+        self.progress_label.setToolTip(message)
 
     def _on_controller_resume_refused(self, message: str) -> None:
         path = self._scanning_path
@@ -819,13 +1101,10 @@ class MainWindow(QMainWindow):
             self.queue_model.update(self._scanning_path, scanning=False)
         self._scanning_path = path
         self.queue_model.update(path, scanning=True)
+        self._scan_started = time.monotonic()
         current = self.current_entry()
         if current is not None and current.path == path:
             self.clear_result()
-            self.badge.clear(
-                "Scanning…",
-                "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
-            )
         self.message_bar.hide()
         self.statusBar().showMessage(f"Scanning {Path(path).name}…")
 
@@ -845,25 +1124,41 @@ class MainWindow(QMainWindow):
             return
         self.setWindowTitle(f"{Path(entry.path).name} — Verbatim")
         if entry.document is not None:
+            self.manuscript.setPlaceholderText(PLACEHOLDER)
             self.manuscript.show_text(entry.document.text)
         else:
             self.manuscript.show_text("")
-            self.manuscript.setPlaceholderText(entry.error or "Reading…")
+            self.manuscript.setPlaceholderText(
+                f"This file cannot be scanned. {entry.error}" if entry.error else "Reading the manuscript…"
+            )
         if entry.result is not None:
             self.show_result(entry.result)
         else:
             self.clear_result()
-            if entry.scanning:
-                self.badge.clear(
-                    "Scanning…",
-                    "Results appear here when the scan finishes; Esc stops it and keeps what was found.",
-                )
+
+    def _empty_badge(self, entry: QueueEntry | None) -> tuple[str, str]:
+        """Title and one sentence for a manuscript without a result, true to what Scan can do now."""
+        if entry is None:
+            return "No scan yet", "Open a manuscript (Ctrl+O) or drop one on the window."
+        if entry.error:
+            return "Cannot scan this file", entry.error
+        if entry.document is None:
+            return "Reading…", "The manuscript is being read; Scan becomes available when it is ready."
+        if entry.scanning:
+            return "Scanning…", "Results appear here as soon as they are known; Esc stops the scan."
+        if self.controller.busy:
+            return "Waiting", "Another manuscript is being scanned; press Scan (Ctrl+R) when it has finished."
+        return "Not scanned yet", "Press Scan (Ctrl+R) to test this manuscript against the model."
 
     def _update_actions(self) -> None:
         entry = self.current_entry()
-        self.scan_action.setEnabled(entry is not None and entry.document is not None)
+        # No Scan while a scan runs: Ctrl+R would otherwise restart it (or offer to "resume" it).
+        self.scan_action.setEnabled(entry is not None and entry.document is not None and not self.controller.busy)
         self.cancel_action.setEnabled(self.controller.busy)
         self.export_action.setEnabled(self._shown_result is not None)
+        self.remove_action.setEnabled(entry is not None and not entry.scanning)
+        if self._shown_result is None:
+            self.badge.clear(*self._empty_badge(entry))
 
     def _load_scan_settings(self) -> ScanSettings:
         raw = self._settings.value(SETTINGS_KEY, "", type=str)

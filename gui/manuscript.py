@@ -52,15 +52,15 @@ class DropZone(QFrame):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 16)
+        self._layout = layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 14, 12, 14)
         layout.setSpacing(10)
-        title = QLabel("Drop manuscripts here")
+        self.title = title = QLabel("Drop manuscripts here")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = title.font()
         font.setBold(True)
         title.setFont(font)
-        hint = QLabel("One file, several, or a folder.\n.txt .md .docx .pdf .epub .odt .rtf .html")
+        self.hint = hint = QLabel("One file, several, or a folder.\n.txt .md .docx .pdf .epub .odt .rtf .html")
         hint.setObjectName("muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
@@ -70,6 +70,18 @@ class DropZone(QFrame):
         layout.addWidget(title)
         layout.addWidget(hint)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+
+    def set_compact(self, compact: bool) -> None:
+        """Once something is queued the zone shrinks to one line: the queue needs the room more."""
+        self.hint.setVisible(not compact)
+        self.title.setText("Drop more here, or" if compact else "Drop manuscripts here")
+        margin = 6 if compact else 12
+        self._layout.setContentsMargins(margin, margin + 2, margin, margin + 2)
+        self._layout.setSpacing(4 if compact else 10)
+
+    def is_compact(self) -> bool:
+        """Whether the zone is in its one-line form."""
+        return self.hint.isHidden()
 
     def _set_hover(self, hover: bool) -> None:
         self.setProperty("hover", hover)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -318,11 +319,11 @@ class ReferencePicker(QWidget):
         label.setToolTip(tip)
         self.combo.setToolTip(tip)
         label.setBuddy(self.combo)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)  # label above the box: the queue column stays narrow
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
+        layout.setSpacing(2)
         layout.addWidget(label)
-        layout.addWidget(self.combo, 1)
+        layout.addWidget(self.combo)
         models.modelReset.connect(self._refill)
         models.rowsInserted.connect(self._refill)
         self._refill()

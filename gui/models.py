@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
+from core.ingest.document import Location
+from core.report.cite import cite, passage_numbers
 from core.results import Passage
 from gui import style
 
@@ -72,35 +74,60 @@ def format_probability(p: float) -> str:
 class PassageTableModel(QAbstractTableModel):
     """Rows are core.results.Passage objects of one ScanResult; read-only."""
 
-    COLUMNS = ("Position", "Verbatim\ntokens", "Similarity", "p_extract", "Common\nphrase")
+    COLUMNS = ("No.", "Where", "Tokens", "Similarity", "p_extract", "Common")
     TOOLTIPS = (
-        "Where the passage starts in the manuscript (character offset and share of the text).",
-        "Tokens the model reproduced exactly before its first divergence.",
+        "The passage's number, 1 for the strongest: the PDF report uses the same numbers.",
+        "Where the passage starts, as you would cite it: page (PDF), chapter (EPUB) and paragraph.",
+        "Tokens the model reproduced word for word before its first difference.",
         "Normalized similarity of the model's output to the author's text, 0-100.",
         "Probability that sampling (top-k 40) extracts the 50-token continuation (p_z).",
-        "Generic phrase any model reproduces; kept out of the verdict.",
+        "Common phrase: generic text any model reproduces; kept out of the verdict.",
     )
 
-    P_EXTRACT = 3
-    """The column of p_extract, which a generate-only scan does not measure."""
+    NUMBER, WHERE, TOKENS, SIMILARITY, P_EXTRACT, COMMON = range(6)
+    """Column indexes; P_EXTRACT is the one a generate-only scan does not measure."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._passages: tuple[Passage, ...] = ()
+        self._numbers: dict[tuple[int, int], int] = {}
+        self._places: tuple[str, ...] = ()
         self._text_length = 1
         self._measured = True
 
-    def set_passages(self, passages: Sequence[Passage], text_length: int, *, measured: bool = True) -> None:
+    def set_passages(
+        self,
+        passages: Sequence[Passage],
+        text_length: int,
+        *,
+        measured: bool = True,
+        text: str = "",
+        locations: Sequence[Location] = (),
+    ) -> None:
         """Replace all rows (a new result).
 
         `measured` False: the scan measured no probabilities (generate-only), so p_extract, which holds 0,
-        shows as not measured.
+        shows as not measured. `text` and `locations` (the Document's) cite each passage by page, chapter
+        or paragraph; without the text, the character offset is shown.
         """
         self.beginResetModel()
         self._passages = tuple(passages)
+        self._numbers = passage_numbers(self._passages)
+        self._places = tuple(
+            cite(p.start_char, text, locations) if text else f"character {p.start_char:,}" for p in self._passages
+        )
         self._text_length = max(1, text_length)
         self._measured = measured
         self.endResetModel()
+
+    def number(self, row: int) -> int:
+        """The number of the passage in `row`, as in the PDF report."""
+        p = self._passages[row]
+        return self._numbers[(p.start_char, p.end_char)]
+
+    def place(self, row: int) -> str:
+        """Where the passage in `row` starts, as cited ("p. 12, para. 3")."""
+        return self._places[row]
 
     @property
     def measured(self) -> bool:
@@ -141,25 +168,32 @@ class PassageTableModel(QAbstractTableModel):
         col = index.column()
         unmeasured = col == self.P_EXTRACT and not self._measured
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return f"{p.start_char:,}  ({100 * p.start_char / self._text_length:.0f} %)"
-            if col == 1:
+            if col == self.NUMBER:
+                return str(self.number(index.row()))
+            if col == self.WHERE:
+                return self._places[index.row()]
+            if col == self.TOKENS:
                 return f"{p.verbatim_tokens:,}"
-            if col == 2:
+            if col == self.SIMILARITY:
                 return f"{p.similarity:.1f}"
             if col == self.P_EXTRACT:
                 return NOT_MEASURED if unmeasured else format_probability(p.p_extract)
             return "yes" if p.common_phrase else ""
         if role == SORT_ROLE:
             # Unmeasured p_extract is 0.0 in every row: sorting on it keeps the rows' order (a stable sort).
-            return (p.start_char, p.verbatim_tokens, p.similarity, p.p_extract, int(p.common_phrase))[col]
+            return (
+                self.number(index.row()), p.start_char, p.verbatim_tokens, p.similarity, p.p_extract,
+                int(p.common_phrase),
+            )[col]
         if role == OBJECT_ROLE:
             return p
         if role == Qt.ItemDataRole.ForegroundRole and (p.common_phrase or unmeasured):
             return QBrush(style.MUTED)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            align = Qt.AlignmentFlag.AlignLeft if col in (0, 4) else Qt.AlignmentFlag.AlignRight
+            align = Qt.AlignmentFlag.AlignLeft if col in (self.WHERE, self.COMMON) else Qt.AlignmentFlag.AlignRight
             return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.WHERE:
+            return f"Character {p.start_char:,} of the scanned text ({100 * p.start_char / self._text_length:.0f} % in)"
         if role == Qt.ItemDataRole.ToolTipRole and unmeasured:
             return NOT_MEASURED_TIP
         if role == Qt.ItemDataRole.ToolTipRole and p.common_phrase:
@@ -359,6 +393,15 @@ class QueueModel(QAbstractListModel):
         self._entries[row] = QueueEntry(**{**old.__dict__, **changes})
         idx = self.index(row, 0)
         self.dataChanged.emit(idx, idx)
+
+    def remove(self, path: str) -> None:
+        """Take `path` out of the queue (nothing happens when it is not queued)."""
+        row = self.row_of(path)
+        if row < 0:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._entries[row]
+        self.endRemoveRows()
 
     def clear(self) -> None:
         """Remove every entry."""

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from core.ingest.document import Location
 from core.match import MatchResult
 from core.report import content, match_content, wording
 from core.report.atomic import WriteError, atomic_path
@@ -171,6 +172,7 @@ def build_document(
     *,
     max_passages: int,
     comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
 ) -> QTextDocument:
     """The report as a QTextDocument laid out for `writer`'s resolution, `width` device pixels wide."""
     doc = QTextDocument()
@@ -186,7 +188,11 @@ def build_document(
     layout = content.Layout(px_per_pt=96.0 / 72.0, heatmap_size=heat_size)
     if heat is not None:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(content.HEATMAP_URL), heat)
-    doc.setHtml(content.report_html(result, layout, max_passages=max_passages, comparisons=comparisons))
+    doc.setHtml(
+        content.report_html(
+            result, layout, max_passages=max_passages, comparisons=comparisons, locations=locations
+        )
+    )
     return doc
 
 
@@ -270,25 +276,35 @@ def render_pdf(
     *,
     max_passages: int = 20,
     comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
 ) -> None:
     """Render the report for `result` to a PDF at `path` (atomically; no JSON attached).
 
     `comparisons`: the same work scanned with other models, shown as a "Several models" section.
+    `locations`: the Document's, so passages are cited by page or chapter ("p. 12, para. 3").
     """
     ensure_app()
     assets.register_fonts()
     with atomic_path(path) as tmp:
-        _paint(result, tmp, max_passages, comparisons)
+        _paint(result, tmp, max_passages, comparisons, locations)
 
 
-def _paint(result: ScanResult, path: Path, max_passages: int, comparisons: Sequence[ScanResult] = ()) -> None:
+def _paint(
+    result: ScanResult,
+    path: Path,
+    max_passages: int,
+    comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
+) -> None:
     writer = _writer(
         path,
         f"Verbatim report: {content.work_name(result)} against {result.model.name}",
         str(result.provenance.get("tool_version", "")),
     )
     width = _body(writer)[0]
-    doc = build_document(result, writer, width, max_passages=max_passages, comparisons=comparisons)
+    doc = build_document(
+        result, writer, width, max_passages=max_passages, comparisons=comparisons, locations=locations
+    )
     _paint_pages(writer, doc, path, lambda p, i, n, w, h: _header_footer(p, result, i, n, w, h))
 
 
@@ -343,15 +359,19 @@ def export_report(
     *,
     max_passages: int = 20,
     comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
 ) -> None:
-    """Render the PDF, attach the result JSON, and publish it at `pdf_path` in one atomic step."""
+    """Render the PDF, attach the result JSON, and publish it at `pdf_path` in one atomic step.
+
+    The first `max_passages` passages are shown in full, every other one in the appendix.
+    """
     payload = result_to_json(result).encode("utf-8")
     subject = (
         f"Memorization scan of {content.work_name(result)} against {result.model.name}: "
         f"{wording.verdict_title(result.summary.verdict)}" + ("" if result.complete else " (incomplete)")
     )
     with atomic_path(pdf_path) as tmp:
-        render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons)
+        render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons, locations=locations)
         attach_json(tmp, payload, subject=subject, author="Verbatim")
 
 

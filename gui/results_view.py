@@ -24,6 +24,20 @@ VERDICT_WORDS = {
 }
 
 
+def verdict_words(result: ScanResult) -> str:
+    """The verdict as the app shows it ("No evidence", never the internal "no-evidence")."""
+    word = VERDICT_WORDS.get(result.summary.verdict, result.summary.verdict)
+    return word if result.complete else f"{word} (incomplete)"
+
+
+def as_sentence(text: str) -> str:
+    """`text` with a capital first letter and a full stop: a clause shown on its own reads as a sentence."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
 # An attention box inside the verdict card: amber, as a caveat rather than an error (the message bar is red).
 NOTICE_SHEET = (
     "QLabel#notice { background: #fff8e1; border: 1px solid #e0b252; border-radius: 4px; "
@@ -53,19 +67,25 @@ class VerdictBadge(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
+        self.setAccessibleName("Verdict")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(14, 10, 14, 10)
         outer.setSpacing(4)
         top = QHBoxLayout()
-        top.setSpacing(18)
+        top.setSpacing(12)
         self.verdict_label = QLabel("No scan yet")
         font = self.verdict_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.verdict_label.setFont(font)
+        self.verdict_label.setWordWrap(True)  # "No evidence (incomplete)" wraps in a narrow window
+        # Room for the longest single word, which cannot wrap ("Inconclusive", "Memorized").
+        metrics = self.verdict_label.fontMetrics()
+        words = [w for title in (*VERDICT_WORDS.values(), "Scanning…", "(incomplete)") for w in title.split()]
+        self.verdict_label.setMinimumWidth(max(metrics.horizontalAdvance(w) for w in words) + 8)
         top.addWidget(self.verdict_label, 1, Qt.AlignmentFlag.AlignVCenter)
         self._figures = QGridLayout()
-        self._figures.setHorizontalSpacing(22)
+        self._figures.setHorizontalSpacing(12)
         self._figures.setVerticalSpacing(0)
         self._values: dict[str, QLabel] = {}
         for col, (key, caption) in enumerate(
@@ -78,7 +98,10 @@ class VerdictBadge(QFrame):
         ):
             cap = QLabel(caption)
             cap.setObjectName("muted")
+            cap.setWordWrap(True)  # two lines rather than a window too wide for a small screen
+            cap.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             val = QLabel("—")
+            val.setWordWrap(True)  # "12 of 1,234 (+3 common)" may take two lines in a narrow window
             vfont = val.font()
             vfont.setPointSizeF(vfont.pointSizeF() * 1.25)
             vfont.setBold(True)
@@ -97,8 +120,13 @@ class VerdictBadge(QFrame):
         self.notice_label.setTextFormat(Qt.TextFormat.RichText)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice_label.hide()
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("muted")
+        self.pending_label.setWordWrap(True)
+        self.pending_label.hide()
         outer.addLayout(top)
         outer.addWidget(self.reason_label)
+        outer.addWidget(self.pending_label)
         outer.addSpacing(4)
         outer.addWidget(self.notice_label)
 
@@ -110,8 +138,18 @@ class VerdictBadge(QFrame):
         """The notice shown under the verdict as plain text, or "" when there is none."""
         return self.notice_label.accessibleDescription() if not self.notice_label.isHidden() else ""
 
+    def set_pending(self, text: str) -> None:
+        """A line under the reason about work still running (the controls), or none for ""."""
+        self.pending_label.setText(text)
+        self.pending_label.setVisible(bool(text))
+
+    def pending(self) -> str:
+        """The line about work still running, or ""."""
+        return self.pending_label.text() if not self.pending_label.isHidden() else ""
+
     def clear(self, message: str = "No scan yet", detail: str = "") -> None:
         """Back to the empty state with a message."""
+        self.set_pending("")
         self.verdict_label.setText(message)
         self.verdict_label.setStyleSheet("")
         self.reason_label.setText(detail)
@@ -128,13 +166,13 @@ class VerdictBadge(QFrame):
 
     def show_result(self, result: ScanResult) -> None:
         """Fill in the verdict and figures; an incomplete result says so first."""
+        self.set_pending("")
         s = result.summary
-        word = VERDICT_WORDS.get(s.verdict, s.verdict)
+        word = verdict_words(result)
         colour = style.VERDICT_COLOURS.get(s.verdict, style.TEXT)
-        reason = s.reason
+        reason = as_sentence(s.reason)
         if not result.complete:
             share = result.positions_scored / result.positions_total if result.positions_total else 0.0
-            word = f"{word} (incomplete)"
             colour = style.INCOMPLETE
             reason = f"Cancelled: covers {share:.0%} of the text. " + reason
         self.verdict_label.setText(word)
@@ -185,6 +223,7 @@ class _Pane(QWidget):
         self.text.setFont(style.reading_font(10))
         self.text.setAccessibleName(accessible)
         self.text.setTabChangesFocus(True)
+        self.text.setMinimumHeight(40)  # a low minimum window (200 % scaling); the panes scroll
         label.setBuddy(self.text)
         layout.addWidget(label)
         layout.addWidget(self.text)
@@ -226,6 +265,7 @@ class PassageDetail(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.summary_label = QLabel("Select a passage to compare the author's text with the model's output.")
+        self.summary_label.setAccessibleName("Passage figures")
         self.summary_label.setObjectName("muted")
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)

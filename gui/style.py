@@ -82,7 +82,7 @@ def apply_style(app: QApplication) -> None:
 _SHEET = """
 QToolBar { spacing: 6px; padding: 4px 8px; border: none; border-bottom: 1px solid #d0d7de; }
 QStatusBar { border-top: 1px solid #d0d7de; }
-QHeaderView::section { background: #f0f2f5; padding: 4px 6px; border: none;
+QHeaderView::section { background: #f0f2f5; padding: 4px 4px; border: none;
     border-bottom: 1px solid #d0d7de; border-right: 1px solid #e4e7eb; }
 QTableView { gridline-color: #eceff2; selection-background-color: #2f5f8a; }
 QFrame#card { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }

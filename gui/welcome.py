@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from gui.assets import AssetError, asset_path
@@ -97,6 +97,11 @@ class WelcomeView(QWidget):
         self.sample_button.clicked.connect(self.sampleRequested)
         self.open_button.clicked.connect(self.openRequested)
         self.help_link.linkActivated.connect(self._on_help_link_activated)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first thing a new user meets has the focus: Enter or Space tries the sample."""
+        super().showEvent(event)
+        self.sample_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_help_link_activated(self, link: str) -> None:
         self.helpRequested.emit()

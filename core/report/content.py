@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.ingest.document import Location
 from core.report import wording
+from core.report.cite import cite, report_order
 from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
@@ -61,11 +63,8 @@ def e(value: object) -> str:
 
 
 def ordered_passages(result: ScanResult) -> list[Passage]:
-    """Strongest first: counted passages by verbatim length, then common phrases."""
-    return sorted(
-        result.passages,
-        key=lambda p: (p.common_phrase, -p.evidence, -p.similarity, p.start_char),
-    )
+    """Strongest first: counted passages by verbatim length, then common phrases (numbered 1, 2, ...)."""
+    return report_order(result.passages)
 
 
 def work_name(result: ScanResult) -> str:
@@ -345,14 +344,25 @@ def heatmap_section(result: ScanResult, layout: Layout, shown: int) -> str:
     )
 
 
-def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> str:
+def _place(p: Passage, result: ScanResult, locations: Sequence[Location]) -> str:
+    """The passage's citation ("p. 12, para. 3"); paragraphs are counted in the text when it is known."""
+    if not locations and not result.text:
+        return ""
+    return cite(p.start_char, result.text, locations)
+
+
+def _passage_block(
+    n: int, p: Passage, result: ScanResult, layout: Layout, locations: Sequence[Location] = ()
+) -> str:
     where = p.start_char / result.manuscript.characters if result.manuscript.characters else 0.0
+    place = _place(p, result, locations)
     queries = p.queries_for_half
     q_text = "never (p_extract is 0)" if queries is None else f"{queries:,}"
     grey = p.common_phrase
     colour = MUTED if grey else TEXT
     title = (
-        f'<h3 style="color:{colour}">Passage {n} · characters {p.start_char:,}–{p.end_char:,} '
+        f'<h3 style="color:{colour}">Passage {n} · ' + (f"{e(place)} · " if place else "")
+        + f"characters {p.start_char:,}–{p.end_char:,} "
         f'<span class="muted" style="font-weight:normal">({wording.percent(where)} into the work)</span></h3>'
     )
     note = ""
@@ -405,8 +415,10 @@ def _passage_block(n: int, p: Passage, result: ScanResult, layout: Layout) -> st
     return title + note + facts + _table([head, row], layout, pad=4, border=True)
 
 
-def passages_section(result: ScanResult, layout: Layout, max_passages: int) -> str:
-    """The top passages side by side: prompt | author's text | model's output."""
+def passages_section(
+    result: ScanResult, layout: Layout, max_passages: int, locations: Sequence[Location] = ()
+) -> str:
+    """The top passages side by side: prompt | author's text | model's output; the rest in the appendix."""
     ordered = ordered_passages(result)
     shown = ordered[:max_passages]
     out = "<h2>Passages the model reproduced</h2>"
@@ -417,14 +429,57 @@ def passages_section(result: ScanResult, layout: Layout, max_passages: int) -> s
         f"<p>Confirmed by real generation: {_count(len(result.passages), 'passage')} "
         f"({counted:,} counted, {_count(len(result.passages) - counted, 'common phrase')}). "
         + (
-            f"The {len(shown)} strongest are shown; all are listed in the JSON attached to this PDF. "
+            f"The {len(shown)} strongest are shown in full here; passages {len(shown) + 1:,} to "
+            f"{len(ordered):,} follow in the appendix at the end of this report, with the same numbers. "
             if len(shown) < len(ordered)
             else ""
         )
+        + "Passages are numbered as in the app, strongest first, and located by page, chapter or "
+        "paragraph of the file as read. "
         + f'Text on a <span style="background-color:{VERBATIM_BG}">yellow background</span> was reproduced '
         "exactly, in the same colour on both sides; unmarked text differs.</p>"
     )
-    return out + "".join(_passage_block(i + 1, p, result, layout) for i, p in enumerate(shown))
+    return out + "".join(_passage_block(i + 1, p, result, layout, locations) for i, p in enumerate(shown))
+
+
+def appendix_section(
+    result: ScanResult, layout: Layout, max_passages: int, locations: Sequence[Location] = ()
+) -> str:
+    """Every passage after the first `max_passages`, one compact row each, numbered as in the app."""
+    rest = ordered_passages(result)[max_passages:]
+    if not rest:
+        return ""
+    line = f"border-top: 1px solid {RULE};"
+    head = (
+        "<thead><tr>"
+        f'<td width="6%" class="label" bgcolor="{SOFT}">No.</td>'
+        f'<td width="16%" class="label" bgcolor="{SOFT}">Where</td>'
+        f'<td width="10%" class="label" bgcolor="{SOFT}" align="right">Tokens reproduced</td>'
+        f'<td width="34%" class="label" bgcolor="{SOFT}">The author\'s text</td>'
+        f'<td width="34%" class="label" bgcolor="{SOFT}">The model\'s output</td>'
+        "</tr></thead>"
+    )
+    rows = []
+    for n, p in enumerate(rest, max_passages + 1):
+        colour = MUTED if p.common_phrase else TEXT
+        bg = COMMON_BG if p.common_phrase else VERBATIM_BG
+        place = _place(p, result, locations) or f"character {p.start_char:,}"
+        note = '<br/><span class="small">common phrase, not counted</span>' if p.common_phrase else ""
+        rows.append(
+            f'<tr><td valign="top" style="{line} color:{colour}">{n:,}</td>'
+            f'<td valign="top" style="{line} color:{colour}">{e(place)}{note}</td>'
+            f'<td valign="top" align="right" style="{line} color:{colour}">{p.verbatim_tokens:,}</td>'
+            f'<td valign="top" class="reading" style="{line} color:{colour}">'
+            f"{highlighted(p.original, p.original_spans, bg)}</td>"
+            f'<td valign="top" class="reading" style="{line} color:{colour}">'
+            f"{highlighted(p.generated, p.generated_spans, bg)}</td></tr>"
+        )
+    return (
+        '<h2 style="page-break-before: always">Appendix: the other passages</h2>'
+        f"<p>Passages {max_passages + 1:,} to {max_passages + len(rest):,}, in the same order and with the same "
+        "numbers as in the app. The prompts and the standard-window figures of every passage are in the "
+        "JSON attached to this PDF.</p>" + _table([head, *rows], layout, pad=3)
+    )
 
 
 # --- controls, method, provenance, verification ----------------------------------------------------
@@ -447,6 +502,105 @@ def _value(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return e(v)
+
+
+STATISTICS_LABELS = {
+    "controls": "Control texts scanned",
+    "control_tokens": "Tokens in the control texts",
+    "reference_group": "Texts the chance model and the tests use",
+    "false_positives": "Controls given a verdict other than No evidence",
+    "false_positive_rate": "False-alarm rate of the verdict rule",
+    "false_positive_interval": "False-alarm rate, 95 % interval (exact)",
+    "memorized_false_positives": "Controls judged Memorized",
+    "memorized_false_positive_interval": "Rate of Memorized on controls, 95 % interval (exact)",
+    "block_tokens": "Block size of the tests (tokens)",
+    "share_test": "Share of reproduced tokens, work vs controls",
+    "membership_test": "Min-K%++ per block, work vs controls",
+    "window_score": "Score compared",
+    "manuscript_windows": "Windows of the work compared",
+    "control_windows": "Windows of the controls compared",
+    "test": "Test",
+    "p_value": "p-value",
+    "auc": "Chance that a window of the work scores higher than a control window (AUC)",
+    "manuscript_window_median": "Median window score of the work",
+    "control_window_median": "Median window score of the controls",
+    "control_window_p05": "Controls' window scores, lowest 5 % below",
+    "control_window_p95": "Controls' window scores, highest 5 % above",
+    "incomplete": "Note",
+}
+"""Plain labels for the statistics core.evidence.controls records; an unknown key is spelled out."""
+
+
+def _stat_value(key: str, value: Any, stats: dict[str, Any]) -> str:
+    """One statistic as a reader wants it: names listed, rates in per cent, p-values readable."""
+    if value is None:
+        return "not computed"
+    if key == "false_positives":
+        names = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+        return e(", ".join(names)) if names else "none"
+    if key == "false_positive_rate" and isinstance(value, int | float):
+        n = stats.get("controls")
+        bad = stats.get("false_positives")
+        of = f" ({len(bad)} of {n})" if isinstance(bad, list | tuple) and isinstance(n, int) else ""
+        return wording.percent(float(value)) + of
+    if key == "p_value" and isinstance(value, int | float):
+        return "below 0.0001" if value < 1e-4 else f"{value:.4f}"
+    if key in ("false_positive_interval", "memorized_false_positive_interval") and isinstance(value, dict):
+        return f"{wording.percent(float(value['low']))} to {wording.percent(float(value['high']))}"
+    if key in ("share_test", "membership_test") and isinstance(value, dict):
+        p = value.get("p_value")
+        if p is None:
+            return "not computed"
+        out = (f"p = {'below 0.0001' if p < 1e-4 else f'{p:.4f}'} (one-sided permutation test, "
+               f"{value['manuscript_blocks']} blocks of the work against {value['control_blocks']} of the controls; "
+               f"the smallest p possible is {value['smallest_possible_p']:.4f})")
+        if "difference" in value:
+            out += (f"; difference of means {value['difference']:.3g}, 95 % interval "
+                    f"{value['difference_low']:.3g} to {value['difference_high']:.3g}")
+        return e(out)
+    if key == "auc" and isinstance(value, int | float):
+        return f"{value:.2f} (0.50 is chance, 1.00 means every window of the work scores higher)"
+    if key == "window_score" and isinstance(value, str):
+        return e(value.replace("(k=20%)", "(k = 20 %)"))
+    if isinstance(value, str):
+        return e(value[:1].upper() + value[1:])
+    return _value(value)
+
+
+_UNSHOWN = frozenset({"test", "p_value"})
+"""Kept in the JSON for older readers; the block tests' rows say the same in full."""
+
+
+def statistics_rows(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """The control statistics as (plain label, value) rows, in the order a reader needs them."""
+    hidden = _UNSHOWN if "membership_test" in stats else frozenset()
+    order = [k for k in STATISTICS_LABELS if k in stats and k not in hidden] + [
+        k for k in stats if k not in STATISTICS_LABELS]
+    return [(STATISTICS_LABELS.get(k, _pretty(k)), _stat_value(k, stats[k], stats)) for k in order]
+
+
+def statistics_sentence(stats: dict[str, Any]) -> str:
+    """The controls' lesson in one or two sentences, or "" when there is nothing to say."""
+    n = stats.get("controls")
+    bad = stats.get("false_positives")
+    if not isinstance(n, int) or not n or not isinstance(bad, list | tuple):
+        return ""
+    out = (
+        f"Of the {_count(n, 'control text')}, {'none' if not bad else len(bad)} "
+        f"got a verdict other than No evidence, so the verdict rule raised "
+        f"{'no false alarm' if not bad else _count(len(bad), 'false alarm')} on text the model cannot have seen."
+    )
+    interval = stats.get("false_positive_interval")
+    if isinstance(interval, dict):
+        out += (f" With {n} controls the false-alarm rate could still be as high as "
+                f"{wording.percent(float(interval['high']))} (95 % exact interval): add your own texts to narrow it.")
+    auc, p = stats.get("auc"), stats.get("p_value")
+    if isinstance(auc, int | float) and isinstance(p, int | float):
+        out += (
+            f" The work's 50-token windows score higher than the controls' in {auc:.0%} of pairs "
+            f"(p-value {'below 0.0001' if p < 1e-4 else f'{p:.4f}'}); this is weak evidence on its own."
+        )
+    return out
 
 
 def controls_section(result: ScanResult, layout: Layout) -> str:
@@ -481,8 +635,11 @@ def controls_section(result: ScanResult, layout: Layout) -> str:
             "do not.</p>"
         )
     if result.statistics:
-        out += "<h3>Statistics</h3>" + _kv_table(
-            [(_pretty(k), _value(v)) for k, v in result.statistics.items()], layout
+        summary = statistics_sentence(result.statistics)
+        out += (
+            "<h3>Statistics</h3>"
+            + (f"<p>{e(summary)}</p>" if summary else "")
+            + _kv_table(statistics_rows(result.statistics), layout, "40%")
         )
     mem = result.membership
     if mem is not None:
@@ -644,20 +801,31 @@ def verify_section(layout: Layout) -> str:
 
 
 def report_html(
-    result: ScanResult, layout: Layout, *, max_passages: int = 20, comparisons: Sequence[ScanResult] = ()
+    result: ScanResult,
+    layout: Layout,
+    *,
+    max_passages: int = 20,
+    comparisons: Sequence[ScanResult] = (),
+    locations: Sequence[Location] = (),
 ) -> str:
-    """The whole report body as one HTML document (`comparisons`: the work scanned with other models)."""
+    """The whole report body as one HTML document.
+
+    `comparisons`: the work scanned with other models. `locations`: where each stretch of the text came
+    from (the Document's), so passages are cited by page or chapter; without them paragraphs are counted.
+    The first `max_passages` passages are shown in full, every other one in an appendix.
+    """
     shown = min(max_passages, len(result.passages))
     return (
         f"<html><head><style>{_css(layout)}</style></head><body>"
         + summary_page(result, layout)
         + heatmap_section(result, layout, shown)
-        + passages_section(result, layout, max_passages)
+        + passages_section(result, layout, max_passages, locations)
         + controls_section(result, layout)
         + comparisons_section(result, comparisons, layout)
         + method_section(result)
         + verify_section(layout)
         + provenance_section(result, layout)
+        + appendix_section(result, layout, max_passages, locations)
         + "</body></html>"
     )
 

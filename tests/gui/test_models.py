@@ -45,7 +45,7 @@ def test_proxy_sorts_numerically_and_hides_common_phrases(qtmodeltester) -> None
     proxy.setSourceModel(model)
     qtmodeltester.check(proxy, force_py=True)
 
-    proxy.sort(1, Qt.SortOrder.DescendingOrder)
+    proxy.sort(PassageTableModel.TOKENS, Qt.SortOrder.DescendingOrder)
     tokens = [proxy.index(r, 0).data(OBJECT_ROLE).verbatim_tokens for r in range(proxy.rowCount())]
     assert tokens == sorted(tokens, reverse=True)
     assert tokens[0] == 999

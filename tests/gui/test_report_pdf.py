@@ -4,6 +4,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,43 @@ def test_report_shows_chance_contested_and_context_copies(tmp_path) -> None:
     assert "5 of these tokens repeat text" in text
     assert "chance of a run this long in unseen text" in text
     assert "The chance model was fitted on" in text and "The verdict rule." in text
+
+
+def test_every_passage_is_in_the_pdf_cited_by_page_and_numbered_as_in_the_app(tmp_path, qtbot) -> None:
+    """Issue 19, items 6 and 10: 25 passages, 20 in full and 5 in the appendix; prose statistics."""
+    from core.ingest import Location
+    from core.report.content import ordered_passages
+    from gui.models import PassageTableModel
+    from tests.helpers.results import SAMPLE_TEXT
+
+    text = "\n\n".join([SAMPLE_TEXT] * 3)
+    step = (len(text) - 400) // 25
+    passages = tuple(make_passage(text, 300 + i * step, 300 + i * step + 60 + i) for i in range(25))
+    stats = {"controls": 8, "false_positives": [], "false_positive_rate": 0.0, "auc": 0.6, "p_value": 0.2}
+    result = make_result(text=text, passages=passages, statistics=stats)
+    third = len(text) // 3
+    pages = (Location(0, third, "page 1"), Location(third + 2, 2 * third, "page 2"),
+             Location(2 * third + 2, len(text), "page 3"))  # fmt: skip
+    path = tmp_path / "many.pdf"
+    export_report(result, path, locations=pages)
+    extracted = unicodedata.normalize("NFKC", pdf_text(path))  # the PDF's "ﬁ" ligature reads as "fi"
+    assert "Appendix: the other passages" in extracted and "Passages 21 to 25" in extracted
+    for p in ordered_passages(result):  # each passage's own words are in the PDF, not only the first 20
+        line = max(p.original.split("\n"), key=len)  # line breaks show as pilcrows
+        assert len(line) > 20 and " ".join(line[:40].split()) in extracted
+    model = PassageTableModel()
+    model.set_passages(result.passages, len(text), text=text, locations=pages)
+    for row in range(model.rowCount()):
+        n, place = model.number(row), model.place(row)
+        assert place.startswith("p. ")
+        if n <= 20:
+            assert f"Passage {n} · {place} ·" in extracted
+    for dump in ("False positives", "Auc", "[]"):
+        assert dump not in extracted
+    assert "False-alarm rate of the verdict rule" in extracted
+    if shutil.which("pdftoppm"):  # the appendix page renders (not blank): the table fits the page
+        last = len(PdfReader(path).pages)
+        out = tmp_path / "appendix"
+        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", str(last), "-l", str(last), str(path), str(out)],
+                       check=True, timeout=60)
+        assert any(tmp_path.glob("appendix*.png"))

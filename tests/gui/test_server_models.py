@@ -215,7 +215,8 @@ def test_table_and_detail_say_p_extract_was_not_measured(qtbot, make_window) -> 
     assert "Not measured in this scan" in window.passage_model.headerData(
         col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
     )
-    assert cell(window, 0, 1) == f"{result.passages[0].verbatim_tokens:,}", "the other columns are figures"
+    first = cell(window, 0, 0, OBJECT_ROLE)
+    assert cell(window, 0, PassageTableModel.TOKENS) == f"{first.verbatim_tokens:,}", "the other columns are figures"
 
     # The first row is selected: its detail line says the same, and no "0" probability or sample count.
     shown = window.detail.passage
@@ -229,7 +230,7 @@ def test_table_and_detail_say_p_extract_was_not_measured(qtbot, make_window) -> 
     # Sorting on the column still works: every row stays, and the other sorts are untouched.
     window.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
     assert window.passage_proxy.rowCount() == rows and p_extract_column(window) == ["—"] * rows
-    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.table.sortByColumn(PassageTableModel.WHERE, Qt.SortOrder.AscendingOrder)
     starts = [cell(window, r, 0, OBJECT_ROLE).start_char for r in range(rows)]
     assert starts == sorted(starts)
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from gui.models import OBJECT_ROLE
+from gui.models import OBJECT_ROLE, PassageTableModel
 from tests.gui.conftest import MEMORIZED
 from tests.helpers.results import SAMPLE_TEXT, make_result
 
@@ -54,13 +54,13 @@ def test_dropped_folder_queues_every_manuscript(qtbot, make_window, tmp_path) ->
     folder = tmp_path / "books"
     folder.mkdir()
     for name in ("a.txt", "b.md", "notes.xyz"):
-        (folder / name).write_text(f"Text of {name}.", encoding="utf-8")
+        (folder / name).write_text(f"Text of {name}. " * 20, encoding="utf-8")  # long enough to scan
     window = make_window()
     drop(window.manuscript.viewport(), [folder])
     qtbot.waitUntil(lambda: window.queue_model.rowCount() == 2 and window.current_entry().status == "ready")
-    assert window.manuscript.toPlainText() == "Text of a.txt."
+    assert window.manuscript.toPlainText() == ("Text of a.txt. " * 20).strip()
     window.queue_view.setCurrentIndex(window.queue_model.index(1, 0))
-    assert window.manuscript.toPlainText() == "Text of b.md."
+    assert window.manuscript.toPlainText() == ("Text of b.md. " * 20).strip()
 
 
 def test_bad_file_is_one_sentence_and_window_lives(qtbot, make_window, tmp_path, manuscript) -> None:
@@ -150,7 +150,7 @@ def test_table_sorts_and_heatmap_click_selects_passage(qtbot, make_window, manus
     window.open_paths([str(manuscript)])
     qtbot.waitUntil(lambda: window.current_entry().status == "ready")
     window.show_result(make_result())
-    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    window.table.sortByColumn(PassageTableModel.WHERE, Qt.SortOrder.AscendingOrder)
     starts = [window.table.model().index(r, 0).data(OBJECT_ROLE).start_char for r in range(3)]
     assert starts == sorted(starts)
     window.table.clearSelection()
@@ -168,7 +168,8 @@ def test_cancel_mid_scan_keeps_partial_result_marked_incomplete(qtbot, make_wind
     open_and_wait(qtbot, window, long_manuscript)
     with qtbot.waitSignal(window.controller.progress, timeout=30_000):
         window.start_scan()
-    qtbot.waitUntil(lambda: window.progress_bar.maximum() > 0 and "positions" in window.progress_label.text())
+    qtbot.waitUntil(lambda: window.progress_bar.maximum() > 0 and "tokens" in window.progress_label.text())
+    window.confirm_cancel_after_s = float("inf")  # a cancel a moment after starting asks nothing
     with qtbot.waitSignal(window.controller.finished, timeout=5_000) as blocker:
         cancelled_at = time.monotonic()
         qtbot.keyClick(window, Qt.Key.Key_Escape)
@@ -294,3 +295,28 @@ def test_cancel_while_model_loads(qtbot, make_window, manuscript, qsettings) -> 
     assert window.result is None and not window.controller.busy
     assert window.queue_model.entry(0).status == "ready"
     window.close()
+
+
+def test_table_cites_passages_like_the_report_and_numbers_them_strongest_first(
+    qtbot, make_window, manuscript
+) -> None:
+    """Issue 19, item 6: "para. 7" rather than a character offset; No. 1 is the PDF's Passage 1."""
+    from core.report.cite import cite
+    from core.report.content import ordered_passages
+
+    window = make_window()
+    open_and_wait(qtbot, window, manuscript)
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        window.start_scan()
+    doc = window.current_entry().document
+    result = window.result
+    proxy, model = window.passage_proxy, PassageTableModel
+    rows = proxy.rowCount()
+    assert rows == len(result.passages) > 0
+    assert proxy.headerData(model.WHERE, Qt.Orientation.Horizontal) == "Where"
+    shown = [proxy.index(r, 0).data(OBJECT_ROLE) for r in range(rows)]
+    assert shown == ordered_passages(result)  # the default order is the report's
+    assert [proxy.index(r, model.NUMBER).data() for r in range(rows)] == [str(n) for n in range(1, rows + 1)]
+    for r, p in enumerate(shown):
+        assert proxy.index(r, model.WHERE).data() == cite(p.start_char, doc.text, doc.locations)
+        assert proxy.index(r, model.WHERE).data().startswith("para. ")

@@ -54,6 +54,46 @@ def test_max_passages_limits_blocks() -> None:
     html = content.report_html(make_result(passages=many), LAYOUT, max_passages=5)
     assert "Passage 5 ·" in html and "Passage 6 ·" not in html
     assert "The 5 strongest are shown" in html
+    # Every other passage is in the appendix, numbered on from 6 (issue 19, item 6).
+    appendix = html[html.index("Appendix: the other passages") :]
+    assert "Passages 6 to 30" in appendix
+    for p in content.ordered_passages(make_result(passages=many))[5:]:
+        assert content.highlighted(p.original, p.original_spans) in appendix
+
+
+def test_passages_are_cited_by_page_and_paragraph() -> None:
+    from core.ingest import Location
+
+    result = make_result()
+    text = result.text
+    half = len(text) // 2
+    pages = (Location(0, half, "page 11"), Location(half + 1, len(text), "page 12"))
+    html = content.report_html(result, LAYOUT, locations=pages)
+    first = content.ordered_passages(result)[0]
+    page = "11" if first.start_char < half + 1 else "12"
+    assert f"Passage 1 · p. {page}, para. " in html
+    # Without locations (a result opened from JSON) paragraphs are still counted in the text.
+    assert "Passage 1 · para. " in content.report_html(result, LAYOUT)
+
+
+def test_statistics_read_as_labelled_prose_not_a_dump() -> None:
+    stats = {
+        "controls": 8, "control_tokens": 19_000, "false_positives": [], "false_positive_rate": 0.0,
+        "window_score": "Min-K%++ (k=20%) per 50-token window", "manuscript_windows": 40,
+        "control_windows": 300, "test": "one-sided Mann-Whitney U: manuscript windows score higher",
+        "p_value": 0.00001, "auc": 0.71, "manuscript_window_median": -1.2, "control_window_median": -1.9,
+        "control_window_p05": -2.5, "control_window_p95": -1.1,
+    }  # fmt: skip
+    html = content.controls_section(make_result(statistics=stats), LAYOUT)
+    for dump in ("False positives", "[]", "Auc", "Control window p05", "P value", "0.0001 p"):
+        assert dump not in html, dump
+    assert "Of the 8 control texts, none got a verdict other than No evidence" in html
+    assert "False-alarm rate of the verdict rule" in html and "0 % (0 of 8)" in html
+    assert "below 0.0001" in html and "0.71 (0.50 is chance" in html
+    assert "Controls given a verdict other than No evidence</td>" in html
+    rows = dict(content.statistics_rows({**stats, "false_positives": ["a.txt"], "new_figure": 3}))
+    assert rows["Controls given a verdict other than No evidence"] == "a.txt"
+    assert rows["New figure"] == "3"
 
 
 def test_no_controls_is_said_plainly() -> None:
