@@ -5,6 +5,7 @@ import pytest
 
 from core.model.backend import scores_from_logits
 from core.model.llamacpp import align_pieces, byte_to_char, logit_stats, offsets_from_pieces
+from core.scan.triage import with_bos
 from core.scan.windows import leading_matches
 from tests.helpers.texts import kjv_chapter
 
@@ -52,6 +53,50 @@ def test_logit_stats_match_the_reference():
         assert got[key] == pytest.approx(want[0], rel=1e-4, abs=1e-4), key
 
 
+def test_exact_ties_go_to_the_lowest_token_id():
+    from core.model.llamacpp import greedy_token
+
+    logits = np.array([[1.0, 3.0, 0.5, 3.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+    assert [greedy_token(row) for row in logits] == [1, 0]  # generation
+    assert logit_stats(logits, np.array([0, 0]), top_k=3)["greedy"].tolist() == [1, 0]  # scoring
+
+
+def _vocab_gguf(path, add_bos: bool | None):
+    """A GGUF holding only a SentencePiece vocabulary with BOS <s>, and the flag that says whether it is added."""
+    import gguf
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_name("vocab")
+    writer.add_context_length(256)
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(["<unk>", "<s>", "</s>", "\u2581a", "\u2581b", "a", "b"])
+    writer.add_token_scores([0.0, 0.0, 0.0, -1.0, -1.0, -2.0, -2.0])
+    writer.add_token_types([2, 3, 3, 1, 1, 1, 1])
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    if add_bos is not None:
+        writer.add_add_bos_token(add_bos)
+    writer.add_tensor("token_embd.weight", np.zeros((7, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+@pytest.mark.parametrize(("flag", "bos"), [(True, 1), (False, None), (None, 1)])
+def test_bos_only_where_the_gguf_tokenizer_adds_it(tmp_path, flag, bos):
+    """Defined but not added (Qwen's GGUFs) means no BOS; SentencePiece adds one unless told not to."""
+    pytest.importorskip("llama_cpp")
+    from core.model.gguf import read_gguf_header
+    from core.model.llamacpp import load_vocab
+
+    path = _vocab_gguf(tmp_path / "vocab.gguf", flag)
+    assert load_vocab(path).bos_id == bos
+    # The transformers backend reads the same decision from the file.
+    assert read_gguf_header(path).adds_bos is (bos is not None)
+
+
 # -- the real SmolLM2 GGUF -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -67,7 +112,7 @@ def _windows(backend, text: str, length: int, count: int) -> np.ndarray:
     ids = backend.tokenize(text).ids
     step = (len(ids) - length) // count
     rows = [ids[i * step : i * step + length] for i in range(count)]
-    return np.stack([np.concatenate([[backend.bos_id], r]) for r in rows])
+    return with_bos(np.stack(rows), backend.bos_id)  # BOS only where the tokenizer adds one
 
 
 @pytest.mark.slow
