@@ -169,11 +169,12 @@ def added_prefix(with_special: list[int], plain: list[int]) -> int | None:
     return None
 
 
-def full_precision(info: ModelInfo) -> bool:
-    """Whether the model computes in fp32 throughout (transformers with fp32 weights, or the fake).
+def numeric_precision(info: ModelInfo) -> str:
+    """How finely the model's logits are computed; Thresholds.near_tie picks the near-tie threshold by it.
 
-    bf16/fp16 weights, llama.cpp's quantized kernels and servers of unknown precision are not.
+    "fp32" throughout (transformers with fp32 weights, or the fake), "half" (bf16/fp16 weights, fp32
+    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown).
     """
     if info.backend in ("transformers", "fake"):
-        return info.dtype == "float32"
-    return False
+        return "fp32" if info.dtype == "float32" else "half"
+    return "quantized"
