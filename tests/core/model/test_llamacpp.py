@@ -7,6 +7,7 @@ from core.model.backend import scores_from_logits
 from core.model.llamacpp import align_pieces, byte_to_char, logit_stats, offsets_from_pieces
 from core.scan.triage import with_bos
 from core.scan.windows import leading_matches
+from core.settings import Thresholds
 from tests.helpers.texts import kjv_chapter
 
 # -- pure functions --------------------------------------------------------------------------------
@@ -163,8 +164,9 @@ def test_teacher_forcing_predicts_its_own_greedy_generation(llama):
         s = llama.score(window, top_k=40)
         predicted = s.greedy[0, prompts.shape[1] - 1 :][: len(seq)]
         agree = leading_matches(predicted, seq)
-        # Batch and one-token evaluation round differently in llama.cpp; only a near-tie may flip.
-        assert agree == len(seq) or s.gap[0, prompts.shape[1] - 1 + agree] < 0.05
+        # Batch and one-token evaluation round differently in llama.cpp; only a near-tie may flip (the
+        # quantized threshold bounds the change of the top-2 gap measured between the two: test_precision).
+        assert agree == len(seq) or s.gap[0, prompts.shape[1] - 1 + agree] < Thresholds().near_tie_gap_quantized
         checked += len(seq)
     assert checked > 0
 
@@ -181,7 +183,9 @@ def test_backends_agree_on_greedy_hits(llama):
     a, b = hf.score(windows, top_k=40), llama.score(windows, top_k=40)
     targets = windows[:, 1:]
     hits_a, hits_b = a.greedy == targets, b.greedy == targets
-    tie = 0.1  # nats: Q4_1 activations quantized to 8 bits move logits by a few hundredths
+    # nats: Q4_1 activations quantized to 8 bits move logits by a few hundredths, and a gap by up to 0.7
+    # (measured without BOS, as SmolLM2's tokenizer has it: test_precision); 0.1 held only with a BOS.
+    tie = Thresholds().near_tie_gap_quantized
     near = (a.gap < tie) | (b.gap < tie)
     differ = hits_a != hits_b
     print(f"\npositions {targets.size}, hits transformers {hits_a.sum()} llama.cpp {hits_b.sum()}, "
