@@ -29,7 +29,25 @@ class Thresholds:
 
 
     near_tie_gap: float = 0.01
-    """Positions whose top-2 log-probability gap is below this are flagged fragile (near-ties)."""
+    """Positions whose top-2 log-probability gap (nats) is below this are flagged fragile (near-ties), when
+    the model computes in fp32 throughout (transformers with fp32 weights). Measured on SmolLM2-135M
+    (tests/core/model/test_precision.py; 12 prompts of 50 tokens from Genesis 1 and Hamlet, 32 greedy
+    tokens each): a batched pass and one-token generation over the KV cache change the top-2 gap by at
+    most 4e-5 nats in fp32, so 0.01 has a margin of 250."""
+
+    near_tie_gap_half: float = 0.5
+    """The same with bf16 or fp16 weights (the output head still runs in fp32). Measured the same way
+    with bf16 weights: the gap changes by up to 0.43 nats (99th percentile 0.33), and 5 of 384 greedy
+    choices flipped between the two computations, all below this."""
+
+    near_tie_gap_quantized: float = 1.0
+    """The same under llama.cpp's quantized kernels, and on a server of unknown precision. Measured the
+    same way on the Q4_1 GGUF with an fp32 KV cache: the gap changes by up to 0.70 nats (99th percentile
+    0.36), and 2 of 384 greedy choices flipped, both below this."""
+
+    def near_tie(self, precision: str) -> float:
+        """The near-tie threshold for a model computing in `precision`: "fp32", "half" or "quantized"."""
+        return {"fp32": self.near_tie_gap, "half": self.near_tie_gap_half}.get(precision, self.near_tie_gap_quantized)
 
     alpha: float = 0.001
     """`memorized` needs a passage whose family-wise chance probability (chance_p) is below this."""
@@ -89,7 +107,12 @@ class ScanSettings:
     """Long runs are confirmed in segments of at most this many tokens, each with its own prompt."""
 
     confirm_extra_tokens: int = 8
-    """Generation runs this many tokens past the triage run, to see where the model really diverges."""
+    """Generation runs this many tokens past the triage run, to see where the model really diverges.
+
+    The generation horizon of a candidate is max(suffix_tokens, run + confirm_extra_tokens) tokens (cut
+    at the end of the text), the same for confirm_by "draft", for "generate" and for the step-by-step
+    replay: a passage can be at most that long whichever way it is confirmed, and at least the standard
+    suffix is always generated."""
 
     confirm_batch_size: int = 16
     """Candidates confirmed per batched greedy generation."""
@@ -97,7 +120,8 @@ class ScanSettings:
     confirm_by: str = "draft"
     """"draft": verify greedy generation in one forward pass with the author's text as the draft
     (exactly greedy decoding, much faster), then replay the strongest passages with generate();
-    "generate": step-by-step generate() for every candidate."""
+    "generate": step-by-step generate() for every candidate. Both generate to the same horizon (see
+    confirm_extra_tokens), so they confirm the same passages up to numerical near-ties."""
 
     generate_top: int = 20
     """With confirm_by="draft": at most this many passages are regenerated with step-by-step generate():
@@ -125,6 +149,10 @@ class ScanSettings:
 
     thresholds: Thresholds = field(default_factory=Thresholds)
     """The verdict rule."""
+
+    def confirm_horizon(self, run_tokens: int) -> int:
+        """Tokens generated to confirm a candidate run of `run_tokens` (see confirm_extra_tokens)."""
+        return max(self.suffix_tokens, run_tokens + self.confirm_extra_tokens)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping of every setting."""

@@ -97,7 +97,11 @@ class Backend(Protocol):
 
     @property
     def bos_id(self) -> int | None:
-        """Token id prepended to every window, or None when the model has no BOS."""
+        """The BOS the model's tokenizer puts before a text, prepended to every window.
+
+        None when the tokenizer puts none, even if the model defines a BOS token (Qwen's tokenizers add
+        none, Gemma's and Llama's do).
+        """
         ...
 
     def tokenize(self, text: str) -> Tokens:
@@ -133,7 +137,7 @@ def scores_from_logits(logits: npt.NDArray[np.float32], targets: IntArray, top_k
     lse = m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
     logprobs = x - lse
     probs = np.exp(logprobs)
-    greedy = logprobs.argmax(axis=-1)
+    greedy = x.argmax(axis=-1)  # the first maximum of the raw logits: the lowest id on an exact tie
     logp = np.take_along_axis(logprobs, targets[..., None], axis=-1)[..., 0]
     k = min(top_k, x.shape[-1])
     part = np.sort(logprobs, axis=-1)[..., ::-1]
@@ -153,3 +157,24 @@ def scores_from_logits(logits: npt.NDArray[np.float32], targets: IntArray, top_k
         mean_logp=mean.astype(np.float32),
         std_logp=np.sqrt(np.maximum(var, 0.0)).astype(np.float32),
     )
+
+
+def added_prefix(with_special: list[int], plain: list[int]) -> int | None:
+    """The token a tokenizer puts before a text (its BOS), or None when it puts nothing before it.
+
+    From the same text tokenized with and without special tokens; an EOS after the text is not a BOS.
+    """
+    if len(with_special) > len(plain) and with_special[1 : 1 + len(plain)] == plain:
+        return int(with_special[0])
+    return None
+
+
+def numeric_precision(info: ModelInfo) -> str:
+    """How finely the model's logits are computed; Thresholds.near_tie picks the near-tie threshold by it.
+
+    "fp32" throughout (transformers with fp32 weights, or the fake), "half" (bf16/fp16 weights, fp32
+    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown).
+    """
+    if info.backend in ("transformers", "fake"):
+        return "fp32" if info.dtype == "float32" else "half"
+    return "quantized"

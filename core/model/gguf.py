@@ -115,6 +115,19 @@ class GGUFHeader:
         return _str_or_none(self.metadata.get("tokenizer.ggml.model"))
 
 
+    @property
+    def adds_bos(self) -> bool | None:
+        """Whether the file's tokenizer puts BOS before a text, as llama.cpp decides it.
+
+        The tokenizer.ggml.add_bos_token flag, else True for a SentencePiece ("llama") vocabulary; None
+        when the file does not say (then the tokenizer built from it decides).
+        """
+        flag = self.metadata.get("tokenizer.ggml.add_bos_token")
+        if isinstance(flag, bool):
+            return flag
+        return True if self.tokenizer_model == "llama" else None
+
+
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 

@@ -2,7 +2,10 @@
 
 Loading never unpickles (safetensors only, `use_safetensors=True`) and never runs repository code
 (`trust_remote_code=False`; core.model.safety refuses `auto_map` and *.py before we get here).
-Scores are computed from fp32 log-softmax even when the weights are bf16 on a GPU.
+The output head (the final projection to the vocabulary) and every statistic are computed in fp32, even
+when the weights are bf16 on a GPU. Generation is an explicit argmax loop over the KV cache: the model's
+own generation_config (repetition penalty, n-gram bans, sampling defaults) is never applied, and an exact
+tie goes to the lowest token id, as in the teacher-forced pass.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from core.model.backend import IntArray, Tokens, WindowScores
+from core.model.backend import IntArray, Tokens, WindowScores, added_prefix
 from core.results import ModelFile, ModelInfo
 
 # Logit slices are bounded to this many elements (B x positions x vocab) to cap memory:
@@ -93,16 +96,20 @@ def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:
 class TransformersBackend:
     """A causal LM loaded with transformers, scoring with sliced fp32 log-softmax."""
 
-    def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, load_seconds: float) -> None:
+    def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, load_seconds: float,
+                 adds_bos: bool | None = None) -> None:
+        """Wrap a loaded model and its tokenizer.
+
+        `adds_bos`: whether a BOS goes before a text (a GGUF's tokenizer.ggml.add_bos_token); None asks
+        the tokenizer itself, as `tokenizer(text)` does it.
+        """
         self.model = model
         self.tokenizer = tokenizer
         self.info = info
         self.load_seconds = load_seconds
         self.device = next(model.parameters()).device
-        bos = tokenizer.bos_token_id
-        self._bos = int(bos) if bos is not None else None
-        eos = tokenizer.eos_token_id
-        self._eos = int(eos) if eos is not None else None
+        self._bos = tokenizer_bos(tokenizer, adds_bos)
+        self._stops = stop_ids(tokenizer, model)
         self._sliced = self._sliced_head_matches()
         self._measured: dict[int, int] = {}
         self._rows = RowBudget(out_of_memory=_is_out_of_memory, on_shrink=self._release_memory)
@@ -114,6 +121,18 @@ class TransformersBackend:
     @property
     def bos_id(self) -> int | None:
         return self._bos
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        return {
+            "method": "argmax loop over the KV cache",
+            "ties": "lowest token id",
+            "output_head": "float32" if self._sliced else f"{self.info.dtype} (the model's own forward)",
+            "stop_token_ids": sorted(self._stops),
+            "bos_token_id": self._bos,
+            "model_generation_config_not_applied": ignored_generation_config(self.model),
+        }
 
     # -- tokens --------------------------------------------------------------------------------
     def tokenize(self, text: str) -> Tokens:
@@ -133,7 +152,13 @@ class TransformersBackend:
         return hidden
 
     def _head(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.model.get_output_embeddings()(hidden)
+        """fp32 logits from hidden states: the output head runs in fp32 whatever the weights' dtype."""
+        head = self.model.get_output_embeddings()
+        if isinstance(head, torch.nn.Linear):
+            bias = head.bias.float() if head.bias is not None else None
+            logits = torch.nn.functional.linear(hidden.float(), head.weight.float(), bias)
+        else:
+            logits = head(hidden).float()
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         if cap:
             logits = torch.tanh(logits / cap) * cap
@@ -151,7 +176,10 @@ class TransformersBackend:
             got = self._head(self._hidden(probe)).float()
         except (AttributeError, TypeError):
             return False
-        return bool(torch.allclose(ref, got, atol=1e-3, rtol=1e-3))
+        # The model's own logits are rounded to its dtype (bf16 keeps 8 significant bits) and ours are
+        # fp32; a logit scale the head leaves out differs by far more than that rounding.
+        tol = 1e-3 if next(self.model.parameters()).dtype == torch.float32 else 2e-2
+        return bool(torch.allclose(ref, got, atol=tol, rtol=tol))
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         parts = self._rows.run(windows, lambda rows: self._score_rows(rows, top_k, first))
@@ -215,28 +243,111 @@ class TransformersBackend:
         return WindowScores.from_stats(cat)
 
     # -- generation ----------------------------------------------------------------------------
+    def _next_logits(self, ids: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
+        """fp32 logits of the token after `ids` (B, V), given the cache of what came before, and the new cache."""
+        mask = torch.ones((ids.shape[0], ids.shape[1] + _cached(past)), dtype=torch.long, device=self.device)
+        module = getattr(self.model, self.model.base_model_prefix) if self._sliced else self.model
+        cached = {} if past is None else {_cache_argument(module): past}
+        out = module(input_ids=ids, attention_mask=mask, use_cache=True, **cached)
+        new = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
+        if new is None:
+            raise RuntimeError("The model returned no KV cache to generate with.")
+        if self._sliced:
+            return self._head(out.last_hidden_state[:, -1]), new
+        return out.logits[:, -1].float(), new
+
     @torch.inference_mode()
     def _generate_rows(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
-        from transformers import GenerationConfig
+        """Greedy decoding as an explicit loop over the KV cache.
 
+        Each token is the argmax of the fp32 logits (the first maximum: the lowest token id on an exact
+        tie). No logits processor of the model's generation_config runs, so the tokens are exactly the
+        argmax continuation teacher forcing predicts.
+        """
+        result = np.full((prompts.shape[0], max_new_tokens), -1, dtype=np.int64)
+        if max_new_tokens <= 0:
+            return result
         ids = torch.from_numpy(np.ascontiguousarray(prompts)).to(self.device)
-        pad = self.tokenizer.pad_token_id
-        config = GenerationConfig(  # type: ignore[no-untyped-call]
-            do_sample=False,
-            max_new_tokens=max_new_tokens,
-            pad_token_id=pad if pad is not None else (self._eos if self._eos is not None else 0),
-            eos_token_id=self._eos,
-        )
-        out = self.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), generation_config=config)
-        new = out[:, ids.shape[1] :].cpu().numpy().astype(np.int64)
-        result = np.full((ids.shape[0], max_new_tokens), -1, dtype=np.int64)
-        for row in range(new.shape[0]):
-            seq = new[row]
-            if self._eos is not None:
-                stops = np.flatnonzero(seq == self._eos)
-                seq = seq[: int(stops[0])] if stops.size else seq
-            result[row, : seq.shape[0]] = seq
+        stops = torch.tensor(sorted(self._stops), dtype=torch.long, device=self.device)
+        done = torch.zeros(ids.shape[0], dtype=torch.bool, device=self.device)
+        past: Any = None
+        step = ids
+        for j in range(max_new_tokens):
+            logits, past = self._next_logits(step, past)
+            tok = torch.argmax(logits, dim=-1)
+            done |= torch.isin(tok, stops)
+            result[:, j] = torch.where(done, torch.full_like(tok, -1), tok).cpu().numpy()
+            if bool(done.all()):
+                break
+            step = tok.unsqueeze(1)
         return result
+
+
+def _cache_argument(module: Any) -> str:
+    """The name forward() takes the KV cache by: `cache` in recent transformers, `past_key_values` before."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(module.forward).parameters else "past_key_values"
+
+
+def _cached(past: Any) -> int:
+    """Tokens already in a KV cache (0 for none)."""
+    if past is None:
+        return 0
+    return int(past.get_seq_length())
+
+
+def tokenizer_bos(tokenizer: Any, adds_bos: bool | None = None) -> int | None:
+    """The BOS the tokenizer puts before a text, or None when it puts none (whatever BOS the model defines).
+
+    `adds_bos` overrides the tokenizer's own behaviour (a GGUF's flag, which llama.cpp follows); None
+    compares `tokenizer(text)` with and without special tokens.
+    """
+    bos = tokenizer.bos_token_id
+    if adds_bos is None and not callable(tokenizer):  # a stand-in that only names its ids (bench/bench_gpu.py)
+        adds_bos = True
+    if adds_bos is not None:
+        return int(bos) if adds_bos and bos is not None else None
+    with_special = [int(t) for t in tokenizer("a", add_special_tokens=True)["input_ids"]]
+    plain = [int(t) for t in tokenizer("a", add_special_tokens=False)["input_ids"]]
+    return added_prefix(with_special, plain)
+
+
+def stop_ids(tokenizer: Any, model: Any) -> set[int]:
+    """End-of-sequence ids: the tokenizer's, and those the model's generation_config names.
+
+    Gemma names its end-of-turn there. Stopping never changes a token; it only ends the text shown.
+    """
+    out: set[int] = set()
+    config = getattr(model, "generation_config", None)
+    for eos in (tokenizer.eos_token_id, getattr(config, "eos_token_id", None)):
+        if isinstance(eos, int):
+            out.add(eos)
+        elif isinstance(eos, list | tuple):
+            out.update(int(e) for e in eos)
+    return out
+
+
+_DECODING_FIELDS = ("do_sample", "temperature", "top_k", "top_p", "min_p", "typical_p", "repetition_penalty",
+                    "encoder_repetition_penalty", "no_repeat_ngram_size", "bad_words_ids", "suppress_tokens",
+                    "begin_suppress_tokens", "forced_bos_token_id", "forced_eos_token_id", "min_length",
+                    "min_new_tokens", "length_penalty", "num_beams", "sequence_bias", "epsilon_cutoff",
+                    "eta_cutoff", "exponential_decay_length_penalty", "renormalize_logits", "guidance_scale")
+
+
+def ignored_generation_config(model: Any) -> dict[str, Any]:
+    """The decoding fields of the model's generation_config.json that differ from plain decoding.
+
+    What transformers' generate() would have applied and Verbatim's argmax loop does not.
+    """
+    config = getattr(model, "generation_config", None)
+    if config is None:
+        return {}
+    try:
+        diff = config.to_diff_dict()
+    except Exception:  # noqa: BLE001 - informative only
+        return {}
+    return {k: diff[k] for k in _DECODING_FIELDS if diff.get(k) is not None}
 
 
 def rows_that_fit(free_bytes: int, row_bytes: int, reserve: float = 0.2, most: int = 1024) -> int:
@@ -325,37 +436,41 @@ def streamed_stats(
 ) -> dict[str, torch.Tensor]:
     """The same statistics as `_stats`, computed block by block over the vocabulary (online softmax).
 
+    The product with the head is computed in fp32 (hidden states and weights cast), so bf16 weights
+    round nothing after the last layer; the greedy token is the first maximum (the lowest id on a tie).
+
     hidden (B, T, H), weight (V, H), targets (B, T). Running sums Z = sum e, A1 = sum e*s and
     A2 = sum e*s^2, with e = exp(s) and s = logit - running max, are carried to each new maximum
     exactly; top-k candidates are merged block by block. Memory is O(B * T * vocab_block), and the
     output head is read once (slicing positions instead re-reads it for every slice).
     """
     shape = targets.shape
-    h = hidden.reshape(-1, hidden.shape[-1])
+    h = hidden.reshape(-1, hidden.shape[-1]).float()  # the output head runs in fp32 whatever the weights' dtype
     tgt = targets.reshape(-1)
     k = min(max(top_k, 2), weight.shape[0])
-    m = z = a1 = a2 = t_logit = top_v = top_i = None
+    m = z = a1 = a2 = t_logit = top_v = best = None
     for v0 in range(0, weight.shape[0], vocab_block):
-        x = (h @ weight[v0 : v0 + vocab_block].T).float()
+        x = h @ weight[v0 : v0 + vocab_block].float().T
         if bias is not None:
             x += bias[v0 : v0 + vocab_block].float()
         if softcap:
             x = torch.tanh(x / softcap) * softcap
         width = x.shape[1]
         bt = torch.topk(x, min(k, width), dim=-1)
+        # The greedy token is the first maximum (lowest id on an exact tie); topk orders ties arbitrarily.
+        first_max = torch.argmax(x, dim=-1) + v0
         in_block = (tgt >= v0) & (tgt < v0 + width)
         here = x.gather(1, (tgt - v0).clamp(0, width - 1).unsqueeze(1)).squeeze(1)
         if m is None:
             m_new = bt.values[:, 0]
-            top_v, top_i = bt.values, bt.indices + v0
+            top_v, best = bt.values, first_max
             t_logit = torch.where(in_block, here, torch.full_like(here, float("-inf")))
         else:
-            assert top_v is not None and top_i is not None and t_logit is not None
+            assert top_v is not None and best is not None and t_logit is not None
             m_new = torch.maximum(m, bt.values[:, 0])
-            merged_v = torch.cat([top_v, bt.values], dim=1)
-            merged_i = torch.cat([top_i, bt.indices + v0], dim=1)
-            keep = torch.topk(merged_v, k, dim=-1)
-            top_v, top_i = keep.values, torch.gather(merged_i, 1, keep.indices)
+            best = torch.where(bt.values[:, 0] > m, first_max, best)  # a tie keeps the earlier, lower id
+            keep = torch.topk(torch.cat([top_v, bt.values], dim=1), k, dim=-1)
+            top_v = keep.values
             t_logit = torch.where(in_block, here, t_logit)
         x -= m_new.unsqueeze(1)  # s, relative to the new running maximum
         e = x.exp()
@@ -376,14 +491,14 @@ def streamed_stats(
             )
         m = m_new
     assert m is not None and z is not None and a1 is not None and a2 is not None
-    assert top_v is not None and top_i is not None and t_logit is not None
+    assert top_v is not None and best is not None and t_logit is not None
     log_z = z.log()
     mean_s = a1 / z
     n_top = min(top_k, k)
     logp = t_logit - m - log_z
     in_topk = t_logit >= top_v[:, n_top - 1]
     out = {
-        "greedy": top_i[:, 0],
+        "greedy": best,
         "logp": logp,
         "logp_topk": torch.where(
             in_topk, t_logit - torch.logsumexp(top_v[:, :n_top], dim=-1), torch.full_like(logp, float("-inf"))
@@ -402,6 +517,7 @@ def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str,
     only two dot products over the vocabulary: about half the memory traffic of a full log-softmax.
     """
     k = min(max(top_k, 2), logits.shape[-1])
+    greedy = torch.argmax(logits, dim=-1)  # the first maximum: the lowest id on an exact tie
     top = blocked_topk(logits, k)
     top_s = top.values - top.values[..., :1]
     target_logit = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1)
@@ -416,7 +532,7 @@ def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str,
     n_top = min(top_k, k)
     in_topk = target_logit >= top.values[..., n_top - 1]
     return {
-        "greedy": top.indices[..., 0],
+        "greedy": greedy,
         "logp": logp,
         "logp_topk": torch.where(
             in_topk, s_t - torch.logsumexp(top_s[..., :n_top], dim=-1), torch.full_like(logp, float("-inf"))
@@ -460,6 +576,7 @@ def load_transformers(
         check_memory(path)
     torch_dtype = pick_dtype(dtype, dev)
     quant = None
+    adds_bos: bool | None = None
     files: tuple[ModelFile, ...]
     if path.is_file() and path.suffix.lower() == ".gguf" or _is_gguf(path):
         sha = sha256_file(path)
@@ -467,6 +584,7 @@ def load_transformers(
         files = (ModelFile(str(path), sha, path.stat().st_size),)
         fmt = "gguf"
         quant = _gguf_quantization(path)
+        adds_bos = _gguf_adds_bos(path)  # the file's flag, as llama.cpp reads it: the same ids on both backends
     else:
         folder = path
         weights = sorted(path.glob("*.safetensors"))
@@ -493,7 +611,7 @@ def load_transformers(
         dtype=str(torch_dtype).removeprefix("torch."),
         tokenizer=type(tok).__name__,
     )
-    return TransformersBackend(model, tok, info, time.perf_counter() - t0)
+    return TransformersBackend(model, tok, info, time.perf_counter() - t0, adds_bos=adds_bos)
 
 
 def _is_gguf(path: Path) -> bool:
@@ -502,6 +620,12 @@ def _is_gguf(path: Path) -> bool:
         return False
     with path.open("rb") as f:
         return f.read(4) == b"GGUF"
+
+
+def _gguf_adds_bos(path: Path) -> bool | None:
+    from core.model.gguf import read_gguf_header
+
+    return read_gguf_header(path).adds_bos
 
 
 def _gguf_quantization(path: Path) -> str | None:

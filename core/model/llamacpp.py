@@ -3,7 +3,10 @@
 Loads in about a second where transformers first dequantizes the whole GGUF. Every window is
 evaluated with `logits_all`, and the statistics of core.model.hf are computed from an fp32
 log-softmax over llama.cpp's logits in bounded numpy slices. Generation is an explicit argmax loop,
-so it is exactly the greedy decoding that teacher forcing predicts (up to llama.cpp's numerics).
+so it is exactly the greedy decoding that teacher forcing predicts (up to llama.cpp's numerics); both
+take the first maximum of the raw logits, the lowest token id on an exact tie. A BOS goes before a text
+only when the GGUF's tokenizer adds one (`llama_vocab_get_add_bos`, from tokenizer.ggml.add_bos_token),
+as the transformers backend decides from the same file.
 Memory: llama-cpp-python keeps an (n_ctx, vocab) fp32 logits array, so n_ctx is kept to what the
 scan needs (about 2 GB for Gemma's 262k vocabulary at n_ctx 2048; 0.4 GB for SmolLM2).
 """
@@ -36,7 +39,8 @@ class LlamaCppBackend:
         self.load_seconds = load_seconds
         self._vocab = llm._model.vocab  # llama_vocab pointer; the wrapper's token_to_piece pads with NULs
         bos = int(llm.token_bos())
-        self._bos = bos if bos >= 0 else None
+        # The BOS the tokenizer puts before a text: defined (>= 0) and added (llama_vocab_get_add_bos).
+        self._bos = bos if bos >= 0 and self.adds_bos else None
         self._n_vocab = int(llm.n_vocab())
         self._pieces: dict[tuple[int, bool], bytes] = {}
 
@@ -48,6 +52,17 @@ class LlamaCppBackend:
     def adds_bos(self) -> bool:
         """Whether the model's own tokenizer puts BOS before a text (llama.cpp servers and Ollama then do)."""
         return bool(self.llm._model.add_bos_token())
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        return {
+            "method": "argmax loop (llama.cpp, fp32 KV cache)",
+            "ties": "lowest token id",
+            "output_head": f"llama.cpp ({self.info.quantization or 'native'} weights, fp32 logits)",
+            "stop_token_ids": "end-of-generation tokens (llama_vocab_is_eog)",
+            "bos_token_id": self._bos,
+        }
 
     @property
     def n_ctx(self) -> int:
@@ -124,8 +139,7 @@ class LlamaCppBackend:
         for row in range(prompts.shape[0]):
             self._eval(prompts[row])
             for j in range(max_new_tokens):
-                # argmax of the raw logits is the argmax of the log-softmax: exact greedy decoding
-                tok = int(np.argmax(self.llm.scores[self.llm.n_tokens - 1]))
+                tok = greedy_token(self.llm.scores[self.llm.n_tokens - 1])
                 if llama_cpp.llama_vocab_is_eog(self._vocab, tok):
                     break
                 result[row, j] = tok
@@ -134,8 +148,18 @@ class LlamaCppBackend:
         return result
 
 
+def greedy_token(logits: npt.NDArray[np.float32]) -> int:
+    """The greedy choice from one position's raw logits: the first maximum.
+
+    So the lowest id on an exact tie (numpy's argmax), as in the teacher-forced statistics and the
+    transformers backend.
+    """
+    return int(np.argmax(logits))
+
+
 def logit_stats(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) -> dict[str, npt.NDArray[Any]]:
     """Per-position statistics from fp32 logits (R, V) and targets (R,); numpy twin of core.model.hf._stats."""
+    greedy = np.argmax(logits, axis=-1)  # on the raw logits, as greedy_token: the lowest id on an exact tie
     x = np.array(logits, dtype=np.float32, copy=True)
     x -= x.max(axis=-1, keepdims=True)
     x -= np.log(np.exp(x).sum(axis=-1, keepdims=True, dtype=np.float32))  # x is now log p
@@ -154,7 +178,7 @@ def logit_stats(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) 
     second = np.einsum("ij,ij->i", p, x)
     var = second - mean * mean
     return {
-        "greedy": x.argmax(axis=-1),
+        "greedy": greedy,
         "logp": logp,
         "logp_topk": np.where(logp >= kth, logp - top_lse, -np.inf).astype(np.float32),
         "gap": top[:, 0] - top[:, 1],

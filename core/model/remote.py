@@ -110,10 +110,11 @@ class ServerTokenizer:
             self.flavor = "llama-cpp-python"
         self._bos: int | None = None
         if self.flavor == "llama-server":
-            # It adds no BOS to an empty text: its /props names the token, as the local backends use it.
-            bos_text = http.request("/props").get("bos_token")
-            bos = self._ids(str(bos_text)) if bos_text else []
-            self._bos = bos[0] if len(bos) == 1 else None
+            # It adds no BOS to an empty text; a BOS is what it puts before a word (only if the model's
+            # tokenizer adds one, as the local backends decide).
+            from core.model.backend import added_prefix
+
+            self._bos = added_prefix(self._ids("a", special=True), self._ids("a"))
         else:
             with_special = self._ids("", special=True)
             self._bos = with_special[0] if with_special else None
@@ -179,6 +180,16 @@ class RemoteBackend:
     @property
     def bos_id(self) -> int | None:
         return self.tokenizer.bos_id
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        return {
+            "method": "the server's greedy decoding (temperature 0, top_k 1)",
+            "ties": "as the server breaks them",
+            "output_head": "the server's",
+            "bos_token_id": self.bos_id,
+        }
 
     def tokenize(self, text: str) -> Tokens:
         return self.tokenizer.tokenize(text)

@@ -24,11 +24,11 @@ import numpy.typing as npt
 from core.evidence.membership import block_min_k_pp, membership_scores, window_min_k_pp
 from core.evidence.verdict import summarize
 from core.ingest import Document
-from core.model.backend import Backend, IntArray
+from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
-from core.scan.provenance import environment
+from core.scan.provenance import decoding, environment
 from core.scan.sweep import PROBE, can_score, sweep
 from core.scan.triage import TokenTrace, triage
 from core.scan.windows import (
@@ -92,7 +92,7 @@ def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
     triage_rows = suggest(settings.chunk_tokens + 1)
     if triage_rows is None:
         return settings
-    window = 1 + settings.prefix_tokens + settings.suffix_tokens + settings.confirm_extra_tokens
+    window = 1 + settings.prefix_tokens + settings.confirm_horizon(settings.suffix_tokens)
     confirm_rows = suggest(window) or settings.confirm_batch_size
     return replace(
         settings,
@@ -154,25 +154,29 @@ def scan(
     n_candidates = len(segments)
     segments = segments[: settings.max_candidates]
 
-    # Teacher forcing found candidates; greedy generation from the author's 50-token prefix proves them.
+    # Teacher forcing found candidates; greedy generation from the author's 50-token prefix proves them,
+    # to one horizon whichever way it is confirmed (ScanSettings.confirm_horizon).
     t = time.perf_counter()
-    extra = settings.confirm_extra_tokens
-    requests = [(s, e - s + extra) for s, e in segments]
+    horizon = {s: settings.confirm_horizon(e - s) for s, e in segments}
+    requests = list(horizon.items())
+    precision = numeric_precision(backend.info)
+    near_tie = settings.thresholds.near_tie(precision)
     generations: dict[int, probes.Generation] = {}
-    windows: dict[int, probes.StandardWindow] = {}
+    columns: dict[int, probes.Columns] = {}
     if not cancelled() and method == "draft":
         gen_d = probes.draft_verify(ids, requests, backend, fitted, cancel)
         checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
         generations = {r: g for r, (g, _) in checked.items()}
-        windows = {r: w for r, (_, w) in checked.items()}
+        columns = {r: c for r, (_, c) in checked.items()}
     elif not cancelled():
         gen_g = probes.generate_from_prefix(ids, requests, backend, fitted, cancel)
         generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
-    # The deciding passages are replayed with the model's own step-by-step generate(); its output is
-    # what the report shows. Any disagreement with the one-pass verification is counted and reported.
+    # The deciding passages are replayed with the model's own step-by-step generation, to the same horizon;
+    # its output is what the report shows, and every figure of the passage is computed from it. Any
+    # disagreement with the one-pass verification is counted and reported.
     t = time.perf_counter()
     replay_stats = {"replayed": 0, "disagreements": 0}
     if method == "draft" and confirmed and not cancelled():
@@ -180,7 +184,7 @@ def scan(
         # The passages that can raise the verdict on their own (and always the longest one).
         deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
         top = deciding[: settings.generate_top]
-        gen_r = probes.generate_from_prefix(ids, [(g.start, g.verbatim + extra) for g in top], backend, fitted,
+        gen_r = probes.generate_from_prefix(ids, [(g.start, horizon[g.start]) for g in top], backend, fitted,
                                             cancel)
         replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
         replay_stats["replayed"] = len(replayed)
@@ -191,12 +195,16 @@ def scan(
                      if generations[g.start].verbatim >= settings.thresholds.confirm_tokens]
     timings["generate_s"] = time.perf_counter() - t
 
-    # In "generate" mode the literature's 50+50 window needs its own pass, only where a passage was confirmed.
+    # In "generate" mode the literature's 50+50 window needs its own pass, only where a passage was confirmed:
+    # the suffix, and the whole reproduced span for its near-ties.
     t = time.perf_counter()
     if method == "generate" and scores and confirmed and not cancelled():
-        starts = [g.start for g in confirmed]
-        gen_w = probes.standard_windows(ids, starts, backend, fitted, cancel)
-        windows = yield from _relay(gen_w, "protocol", len(starts), trace, n, "Standard 50+50 windows")
+        # Lengths rounded up to a multiple of 16 so most rows share a shape and batch (columns past the span are unread).
+        asks = [(g.start, max(settings.suffix_tokens, -(-(g.verbatim + 1) // 16) * 16)) for g in confirmed]
+        gen_w = probes.teacher_forced(ids, asks, backend, fitted, cancel)
+        columns = yield from _relay(gen_w, "protocol", len(asks), trace, n, "Standard 50+50 windows")
+    windows = {g.start: probes.window_figures(g.verbatim, columns[g.start], settings.suffix_tokens, near_tie)
+               for g in confirmed if g.start in columns}
     timings["protocol_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -253,6 +261,7 @@ def scan(
             "generate_replays": replay_stats["replayed"],
             "generate_disagreements": replay_stats["disagreements"],
         },
+        "decoding": decoding(backend, precision, near_tie),
         **environment(backend),
     }
     load_s = getattr(backend, "load_seconds", None)

@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from core.model.backend import Backend, IntArray
+from core.model.backend import Backend, FloatArray, IntArray, WindowScores
 from core.scan.progress import CancelToken
 from core.scan.triage import with_bos
 from core.scan.windows import leading_matches
@@ -39,6 +39,42 @@ class StandardWindow:
     p_z: float
     p_untruncated: float
     fragile: int
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Teacher-forced statistics of the author's tokens from one start on, under the generation's prompt.
+
+    Column j describes the author's token start + j given the prompt and the author's tokens before it,
+    which is also the context of greedy generation for as long as the generation stays verbatim.
+    """
+
+    greedy: IntArray
+    gap: FloatArray
+    logp: FloatArray
+    logp_topk: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.greedy.shape[0])
+
+
+def window_figures(verbatim: int, cols: Columns, suffix_tokens: int, near_tie_gap: float) -> StandardWindow:
+    """The standard window's figures for a generation that reproduced `verbatim` tokens (pure).
+
+    Greedy generation from the 50-token prefix is the 50+50 window's greedy continuation, so matched and
+    exact follow from the generation the report shows; p_z is the teacher-forced product over the suffix
+    (clipped at the end of the text); fragile counts the near-ties along the reproduced span and the
+    position where it ends.
+    """
+    s = min(suffix_tokens, len(cols))
+    span = min(verbatim + 1, len(cols))
+    return StandardWindow(
+        matched=min(verbatim, s),
+        exact=verbatim >= suffix_tokens,
+        p_z=math.exp(float(np.sum(cols.logp_topk[:s], dtype=np.float64))),
+        p_untruncated=math.exp(float(np.sum(cols.logp[:s], dtype=np.float64))),
+        fragile=int((cols.gap[:span] < near_tie_gap).sum()),
+    )
 
 
 @dataclass(frozen=True)
@@ -67,24 +103,27 @@ def _grouped(
     return out
 
 
-def standard_windows(
+def teacher_forced(
     ids: IntArray,
-    starts: Sequence[int],
+    requests: Sequence[tuple[int, int]],
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
-) -> Generator[int, None, dict[int, StandardWindow]]:
-    """Score the 50+50 window at each start (prefix clipped at the text's start, suffix at its end)."""
+) -> Generator[int, None, dict[int, Columns]]:
+    """Score the author's `length` tokens from each (start, length) under the prefix_tokens before it.
+
+    The prefix is clipped at the text's start and the scored tokens at its end.
+    """
     n = int(ids.shape[0])
-    P, S = settings.prefix_tokens, settings.suffix_tokens
+    P = settings.prefix_tokens
     bos = backend.bos_id
     items = []
-    for r in sorted(set(starts)):
+    for r, length in sorted(dict(requests).items()):
         p = min(P, r)
-        s = min(S, n - r)
+        s = min(length, n - r)
         if s > 0 and (p > 0 or bos is not None):
             items.append((r, p, s))
-    out: dict[int, StandardWindow] = {}
+    out: dict[int, Columns] = {}
     for batch in _grouped(items, settings.confirm_batch_size * 2):
         if cancel is not None and cancel.cancelled:
             break
@@ -93,19 +132,39 @@ def standard_windows(
         # One shape per batch: the prefix is context only, scored from its last token on.
         scores = backend.score(with_bos(rows, bos), settings.top_k, batch[0][1] - shift)
         for row, (r, _p, s) in enumerate(batch):
-            cols = np.arange(s)
-            target = ids[r : r + s]
-            matched = leading_matches(scores.greedy[row, cols], target)
-            fragile_cols = cols[: min(matched + 1, s)]
-            out[r] = StandardWindow(
-                matched=matched,
-                exact=matched == s == S,
-                p_z=math.exp(float(np.sum(scores.logp_topk[row, cols], dtype=np.float64))),
-                p_untruncated=math.exp(float(np.sum(scores.logp[row, cols], dtype=np.float64))),
-                fragile=int((scores.gap[row, fragile_cols] < settings.thresholds.near_tie_gap).sum()),
-            )
+            out[r] = _columns(scores, row, s)
         yield len(out)
     return out
+
+
+def _columns(scores: WindowScores, row: int, length: int) -> Columns:
+    return Columns(
+        greedy=scores.greedy[row, :length].copy(),
+        gap=scores.gap[row, :length].copy(),
+        logp=scores.logp[row, :length].copy(),
+        logp_topk=scores.logp_topk[row, :length].copy(),
+    )
+
+
+def standard_windows(
+    ids: IntArray,
+    starts: Sequence[int],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    near_tie_gap: float | None = None,
+) -> Generator[int, None, dict[int, StandardWindow]]:
+    """Score the 50+50 window at each start (prefix clipped at the text's start, suffix at its end).
+
+    `matched` is what teacher forcing predicts greedy generation reproduces; `near_tie_gap` defaults to
+    the fp32 threshold.
+    """
+    gap = settings.thresholds.near_tie_gap if near_tie_gap is None else near_tie_gap
+    S = settings.suffix_tokens
+    cols = yield from teacher_forced(ids, [(r, S) for r in starts], backend, settings, cancel)
+    return {
+        r: window_figures(leading_matches(c.greedy, ids[r : r + len(c)]), c, S, gap) for r, c in cols.items()
+    }
 
 
 def _prompts(
@@ -175,14 +234,15 @@ def draft_verify(
     cancel: CancelToken | None = None,
     prompt_for: Callable[[int], IntArray] | None = None,
     window: bool = True,
-) -> Generator[int, None, dict[int, tuple[Generation, StandardWindow]]]:
+) -> Generator[int, None, dict[int, tuple[Generation, Columns]]]:
     """Greedy generation verified in one forward pass, with the author's text as the draft.
 
     For each (start, new_tokens) request, feed [BOS] + prompt + the author's next tokens and accept them
     while each is the model's argmax: the accepted tokens plus the model's first different token are
-    exactly what step-by-step greedy decoding produces (speculative decoding, Leviathan et al. 2023).
-    With `window`, the draft is at least suffix_tokens long and the same pass gives the standard
-    window's figures; without it (the common-phrase test) the draft is only as long as asked.
+    exactly what step-by-step greedy decoding of new_tokens produces (speculative decoding, Leviathan et
+    al. 2023). Verification stops at new_tokens, as generate_from_prefix does. With `window`, the draft
+    is at least suffix_tokens long, so the same pass gives the standard window's columns; without it
+    (the common-phrase test) the draft is only as long as asked.
     """
     n = int(ids.shape[0])
     S = settings.suffix_tokens
@@ -190,10 +250,11 @@ def draft_verify(
     bos = backend.bos_id
     shift = 0 if bos is not None else 1
     prompts = _prompts(ids, [r for r, _ in requests], backend, settings, prompt_for)
+    wanted = dict(requests)
     # Drafts rounded up to a multiple of 16 (and at least the window's suffix) so most rows share a shape and batch.
-    items = [(r, int(prompts[r].shape[0]), min(n - r, max(floor, _bucket(new)))) for r, new in requests
+    items = [(r, int(prompts[r].shape[0]), min(n - r, _bucket(new) if new > floor else floor)) for r, new in requests
              if r in prompts and n - r > 0]
-    out: dict[int, tuple[Generation, StandardWindow]] = {}
+    out: dict[int, tuple[Generation, Columns]] = {}
     for batch in _grouped(items, settings.confirm_batch_size):
         if cancel is not None and cancel.cancelled:
             break
@@ -201,20 +262,11 @@ def draft_verify(
         # The prompt is context only: the output head runs from its last token (predicting the draft's first).
         scores = backend.score(with_bos(rows, bos), settings.top_k, batch[0][1] - shift)
         for row, (r, p, d) in enumerate(batch):
-            cols = np.arange(d)
-            greedy = scores.greedy[row, cols]
-            v = leading_matches(greedy, ids[r : r + d])
-            produced = greedy[: min(d, v + 1)]  # the accepted tokens, then the model's own next token
-            s = min(S, d)
-            head = cols[:s]
-            figures = StandardWindow(
-                matched=min(v, s),
-                exact=v >= S,
-                p_z=math.exp(float(np.sum(scores.logp_topk[row, head], dtype=np.float64))),
-                p_untruncated=math.exp(float(np.sum(scores.logp[row, head], dtype=np.float64))),
-                fragile=int((scores.gap[row, cols[: min(v + 1, d)]] < settings.thresholds.near_tie_gap).sum()),
-            )
-            out[r] = (Generation(start=r, prompt_start=r - p, tokens=produced, verbatim=v), figures)
+            cols = _columns(scores, row, d)
+            h = min(wanted[r], d)  # the generation horizon, as generate_from_prefix has it
+            v = leading_matches(cols.greedy[:h], ids[r : r + h])
+            produced = cols.greedy[: min(h, v + 1)]  # the accepted tokens, then the model's own next token
+            out[r] = (Generation(start=r, prompt_start=r - p, tokens=produced, verbatim=v), cols)
         yield len(out)
     return out
 

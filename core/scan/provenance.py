@@ -49,3 +49,16 @@ def environment(backend: object) -> dict[str, Any]:
         "device": getattr(info, "device", "cpu"),
         "dtype": getattr(info, "dtype", "float32"),
     }
+
+
+def decoding(backend: object, precision: str, near_tie_gap: float) -> dict[str, Any]:
+    """How the model decoded, as the backend states it, and the near-tie threshold that applied.
+
+    `precision` is core.model.backend.numeric_precision's; the threshold is Thresholds.near_tie's for it.
+    """
+    stated = getattr(backend, "decoding", None)
+    out: dict[str, Any] = dict(stated) if isinstance(stated, dict) else {"method": "argmax", "ties": "lowest token id"}
+    out.setdefault("bos_token_id", getattr(backend, "bos_id", None))
+    out["precision"] = precision
+    out["near_tie_gap"] = near_tie_gap
+    return out

@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 from core.model.backend import scores_from_logits  # noqa: E402
 from core.model.hf import load_transformers  # noqa: E402
 from core.model.safety import UnsafeModelError  # noqa: E402
+from core.scan.triage import with_bos  # noqa: E402
 from core.scan.windows import leading_matches  # noqa: E402
 from tests.helpers.tiny_model import CORPUS, build_tiny_model  # noqa: E402
 
@@ -101,3 +102,95 @@ def test_draft_verification_matches_generate_on_a_real_model(tiny):
         assert min(d.verbatim, 10) == g.verbatim
         k = min(len(d.tokens), len(g.tokens))
         assert (d.tokens[:k] == g.tokens[:k]).all()
+
+
+# -- BOS as the tokenizer adds it (issue 15, item 4) ------------------------------------------------
+
+def test_bos_is_what_the_tokenizer_puts_before_a_text(tiny, tmp_path):
+    # The tiny tokenizer puts <s> before a text, as Llama's does ...
+    assert tiny.tokenizer("a")["input_ids"][0] == tiny.bos_id == tiny.tokenizer.bos_token_id
+    # ... and one that defines <s> but puts nothing before a text (as Qwen's) gets no BOS.
+    bare = load_transformers(build_tiny_model(tmp_path / "bare", adds_bos=False), device="cpu")
+    assert bare.tokenizer.bos_token_id is not None
+    assert bare.tokenizer("a")["input_ids"] == bare.tokenizer("a", add_special_tokens=False)["input_ids"]
+    assert bare.bos_id is None
+
+
+def test_a_prefix_token_is_recognized_only_before_the_text():
+    from core.model.backend import added_prefix
+
+    assert added_prefix([1, 5, 6], [5, 6]) == 1
+    assert added_prefix([5, 6], [5, 6]) is None
+    assert added_prefix([5, 6, 2], [5, 6]) is None  # an EOS after the text is no BOS
+    assert added_prefix([1, 5, 6, 2], [5, 6]) == 1
+
+
+# -- statistics in fp32, ties to the lowest id (issue 15, item 5) -------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_bf16(tmp_path_factory):
+    folder = build_tiny_model(tmp_path_factory.mktemp("bf16"))
+    backend = load_transformers(folder, device="cpu", dtype="bfloat16")
+    with torch.no_grad():  # logits of a few nats, where bf16 rounding is about 0.03
+        backend.model.lm_head.weight.mul_(200)
+    return backend
+
+
+def test_output_head_runs_in_fp32_with_bf16_weights(tiny_bf16):
+    b = tiny_bf16
+    ids = with_bos(b.tokenize(CORPUS[1]).ids[None, :16], b.bos_id)
+    with torch.no_grad():
+        hidden = b._hidden(torch.from_numpy(ids))[:, :-1]
+        assert hidden.dtype == torch.bfloat16
+        logits = (hidden.float() @ b.model.lm_head.weight.float().T).numpy()
+    ref = scores_from_logits(logits, ids[:, 1:], top_k=5)
+    got = b.score(ids, top_k=5)
+    assert np.abs(logits).max() > 2  # large enough for bf16 logits to be off by hundredths
+    np.testing.assert_allclose(got.logp, ref.logp, atol=1e-4)
+    np.testing.assert_allclose(got.gap, ref.gap, atol=1e-4)
+    assert (got.greedy == ref.greedy).all()
+    # Generation decides on the same fp32 logits.
+    with torch.no_grad():
+        logits_next, _ = b._next_logits(torch.from_numpy(ids), None)
+        assert logits_next.dtype == torch.float32
+        last = b._hidden(torch.from_numpy(ids))[:, -1].float() @ b.model.lm_head.weight.float().T
+    np.testing.assert_allclose(logits_next.numpy(), last.numpy(), atol=1e-3)
+
+
+def test_exact_ties_go_to_the_lowest_token_id():
+    from core.model.hf import _stats, streamed_stats
+
+    logits = torch.tensor([[[1.0, 3.0, 0.5, 3.0, 2.0, 3.0, -1.0, 0.0, 0.0]]])
+    targets = torch.tensor([[0]])
+    assert int(_stats(logits.clone(), targets, top_k=3)["greedy"][0, 0]) == 1
+    assert int(scores_from_logits(logits.numpy(), targets.numpy(), top_k=3).greedy[0, 0]) == 1
+    # Streamed over vocabulary blocks of 4: the tie spans blocks 0 and 1; the earlier block's id wins.
+    weight = torch.eye(9)
+    hidden = logits
+    for block in (4, 9):
+        got = streamed_stats(hidden, weight, None, targets, top_k=3, vocab_block=block)
+        assert int(got["greedy"][0, 0]) == 1
+
+
+def test_scoring_and_generation_break_exact_ties_to_the_lowest_id(tiny):
+    """Tokens 4 and 7 always get the same, highest logit: every choice is an exact tie."""
+    import copy
+
+    from core.model.hf import TransformersBackend
+
+    model = copy.deepcopy(tiny.model)
+    head = model.lm_head
+    tied = torch.nn.Linear(head.in_features, head.out_features, bias=True)
+    with torch.no_grad():
+        tied.weight.copy_(head.weight)
+        tied.bias.zero_()
+        for token in (4, 7):
+            tied.weight[token] = 0.0
+            tied.bias[token] = 100.0
+    model.lm_head = tied
+    b = TransformersBackend(model, tiny.tokenizer, tiny.info, 0.0)
+    ids = with_bos(b.tokenize(CORPUS[0]).ids[None, :10], b.bos_id)
+    s = b.score(ids, top_k=5)
+    assert (s.gap == 0).all()
+    assert (s.greedy == 4).all()
+    assert (b.generate(ids, 5) == 4).all()

@@ -5,7 +5,9 @@ import pytest
 
 from core.model.backend import scores_from_logits
 from core.model.llamacpp import align_pieces, byte_to_char, logit_stats, offsets_from_pieces
+from core.scan.triage import with_bos
 from core.scan.windows import leading_matches
+from core.settings import Thresholds
 from tests.helpers.texts import kjv_chapter
 
 # -- pure functions --------------------------------------------------------------------------------
@@ -52,6 +54,50 @@ def test_logit_stats_match_the_reference():
         assert got[key] == pytest.approx(want[0], rel=1e-4, abs=1e-4), key
 
 
+def test_exact_ties_go_to_the_lowest_token_id():
+    from core.model.llamacpp import greedy_token
+
+    logits = np.array([[1.0, 3.0, 0.5, 3.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+    assert [greedy_token(row) for row in logits] == [1, 0]  # generation
+    assert logit_stats(logits, np.array([0, 0]), top_k=3)["greedy"].tolist() == [1, 0]  # scoring
+
+
+def _vocab_gguf(path, add_bos: bool | None):
+    """A GGUF holding only a SentencePiece vocabulary with BOS <s>, and the flag that says whether it is added."""
+    import gguf
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_name("vocab")
+    writer.add_context_length(256)
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(["<unk>", "<s>", "</s>", "\u2581a", "\u2581b", "a", "b"])
+    writer.add_token_scores([0.0, 0.0, 0.0, -1.0, -1.0, -2.0, -2.0])
+    writer.add_token_types([2, 3, 3, 1, 1, 1, 1])
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    if add_bos is not None:
+        writer.add_add_bos_token(add_bos)
+    writer.add_tensor("token_embd.weight", np.zeros((7, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+@pytest.mark.parametrize(("flag", "bos"), [(True, 1), (False, None), (None, 1)])
+def test_bos_only_where_the_gguf_tokenizer_adds_it(tmp_path, flag, bos):
+    """Defined but not added (Qwen's GGUFs) means no BOS; SentencePiece adds one unless told not to."""
+    pytest.importorskip("llama_cpp")
+    from core.model.gguf import read_gguf_header
+    from core.model.llamacpp import load_vocab
+
+    path = _vocab_gguf(tmp_path / "vocab.gguf", flag)
+    assert load_vocab(path).bos_id == bos
+    # The transformers backend reads the same decision from the file.
+    assert read_gguf_header(path).adds_bos is (bos is not None)
+
+
 # -- the real SmolLM2 GGUF -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -67,7 +113,7 @@ def _windows(backend, text: str, length: int, count: int) -> np.ndarray:
     ids = backend.tokenize(text).ids
     step = (len(ids) - length) // count
     rows = [ids[i * step : i * step + length] for i in range(count)]
-    return np.stack([np.concatenate([[backend.bos_id], r]) for r in rows])
+    return with_bos(np.stack(rows), backend.bos_id)  # BOS only where the tokenizer adds one
 
 
 @pytest.mark.slow
@@ -118,8 +164,9 @@ def test_teacher_forcing_predicts_its_own_greedy_generation(llama):
         s = llama.score(window, top_k=40)
         predicted = s.greedy[0, prompts.shape[1] - 1 :][: len(seq)]
         agree = leading_matches(predicted, seq)
-        # Batch and one-token evaluation round differently in llama.cpp; only a near-tie may flip.
-        assert agree == len(seq) or s.gap[0, prompts.shape[1] - 1 + agree] < 0.05
+        # Batch and one-token evaluation round differently in llama.cpp; only a near-tie may flip (the
+        # quantized threshold bounds the change of the top-2 gap measured between the two: test_precision).
+        assert agree == len(seq) or s.gap[0, prompts.shape[1] - 1 + agree] < Thresholds().near_tie_gap_quantized
         checked += len(seq)
     assert checked > 0
 
@@ -136,7 +183,9 @@ def test_backends_agree_on_greedy_hits(llama):
     a, b = hf.score(windows, top_k=40), llama.score(windows, top_k=40)
     targets = windows[:, 1:]
     hits_a, hits_b = a.greedy == targets, b.greedy == targets
-    tie = 0.1  # nats: Q4_1 activations quantized to 8 bits move logits by a few hundredths
+    # nats: Q4_1 activations quantized to 8 bits move logits by a few hundredths, and a gap by up to 0.7
+    # (measured without BOS, as SmolLM2's tokenizer has it: test_precision); 0.1 held only with a BOS.
+    tie = Thresholds().near_tie_gap_quantized
     near = (a.gap < tie) | (b.gap < tie)
     differ = hits_a != hits_b
     print(f"\npositions {targets.size}, hits transformers {hits_a.sum()} llama.cpp {hits_b.sum()}, "

@@ -9,6 +9,7 @@ import pytest
 
 from core.evidence.membership import membership_scores
 from core.model.remote import RemoteError, load_remote
+from core.scan.triage import with_bos
 from tests.helpers.servers import JsonHandler, free_port, serving
 from tests.helpers.texts import kjv_chapter
 
@@ -80,7 +81,7 @@ def test_remote_scores_agree_with_local_llama_cpp(server):
     text = kjv_chapter("Genesis", 1)
     assert (remote.tokenize(text).ids == local.tokenize(text).ids).all()
     ids = local.tokenize(text).ids
-    windows = np.stack([np.concatenate([[local.bos_id], ids[s : s + 48]]) for s in (0, 200)])
+    windows = with_bos(np.stack([ids[s : s + 48] for s in (0, 200)]), local.bos_id)
     r, loc = remote.score(windows, top_k=40), local.score(windows, top_k=40)
     ok = np.isfinite(r.logp)
     print(f"\nremote scored {ok.sum()} of {ok.size} positions; hits remote {(r.greedy == windows[:, 1:])[ok].sum()} "

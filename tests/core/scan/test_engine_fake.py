@@ -110,7 +110,7 @@ def test_too_short_manuscript_is_refused():
 
 def test_draft_verification_equals_step_by_step_generation():
     """One forward pass with the author's text as draft gives exactly what generate() gives."""
-    from core.scan.probes import draft_verify, generate_from_prefix
+    from core.scan.probes import draft_verify, generate_from_prefix, window_figures
     from core.scan.progress import finish
 
     text = FRESH * 2 + MEMORIZED + " " + FRESH
@@ -121,9 +121,10 @@ def test_draft_verification_equals_step_by_step_generation():
     drafted = finish(draft_verify(ids, requests, backend, SMALL))
     generated = finish(generate_from_prefix(ids, requests, backend, SMALL))
     assert drafted.keys() == generated.keys()
-    for r, (d, window) in drafted.items():
+    for r, (d, cols) in drafted.items():
         g = generated[r]
-        assert d.verbatim == g.verbatim or d.verbatim >= 12 <= g.verbatim
+        assert d.verbatim == g.verbatim  # both verify to the requested 12 tokens, no further
         k = min(len(d.tokens), len(g.tokens))
         assert (d.tokens[:k] == g.tokens[:k]).all()
+        window = window_figures(d.verbatim, cols, SMALL.suffix_tokens, SMALL.thresholds.near_tie_gap)
         assert window.matched == min(d.verbatim, SMALL.suffix_tokens, len(ids) - r)
