@@ -155,8 +155,9 @@ class TransformersBackend:
         """fp32 logits from hidden states: the output head runs in fp32 whatever the weights' dtype."""
         head = self.model.get_output_embeddings()
         if isinstance(head, torch.nn.Linear):
-            bias = head.bias.float() if head.bias is not None else None
-            logits = torch.nn.functional.linear(hidden.float(), head.weight.float(), bias)
+            logits = fp32_product(hidden.reshape(-1, hidden.shape[-1]), head.weight).reshape(*hidden.shape[:-1], -1)
+            if head.bias is not None:
+                logits += head.bias.float()
         else:
             logits = head(hidden).float()
         cap = getattr(self.model.config, "final_logit_softcapping", None)
@@ -425,6 +426,22 @@ def blocked_topk(x: torch.Tensor, k: int, block: int = 512) -> TopK:
     return TopK(vals, idx)
 
 
+def fp32_product(h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """H @ weight.T with fp32 products, fp32 accumulation and an fp32 result, whatever the dtypes.
+
+    With bf16/fp16 weights on a GPU the product of two half-precision numbers is exact in fp32, so a
+    half-precision matrix product that accumulates and returns fp32 (`torch.mm(..., out_dtype=float32)`)
+    computes exactly what casting both to fp32 would, at the tensor cores' speed. Where that is not
+    available (a CPU, an older torch) both are cast to fp32.
+    """
+    if h.is_cuda and h.dtype == weight.dtype and h.dtype in (torch.bfloat16, torch.float16):
+        try:
+            return torch.mm(h, weight.T, out_dtype=torch.float32)  # type: ignore[call-arg]
+        except (TypeError, RuntimeError):
+            pass
+    return h.float() @ weight.float().T
+
+
 def streamed_stats(
     hidden: torch.Tensor,
     weight: torch.Tensor,
@@ -445,12 +462,12 @@ def streamed_stats(
     output head is read once (slicing positions instead re-reads it for every slice).
     """
     shape = targets.shape
-    h = hidden.reshape(-1, hidden.shape[-1]).float()  # the output head runs in fp32 whatever the weights' dtype
+    h = hidden.reshape(-1, hidden.shape[-1])  # the output head runs in fp32 whatever the weights' dtype
     tgt = targets.reshape(-1)
     k = min(max(top_k, 2), weight.shape[0])
     m = z = a1 = a2 = t_logit = top_v = best = None
     for v0 in range(0, weight.shape[0], vocab_block):
-        x = h @ weight[v0 : v0 + vocab_block].float().T
+        x = fp32_product(h, weight[v0 : v0 + vocab_block])
         if bias is not None:
             x += bias[v0 : v0 + vocab_block].float()
         if softcap:
