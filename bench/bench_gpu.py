@@ -125,10 +125,16 @@ def bare_forward(backend: RandomTextBackend, settings: ScanSettings) -> None:
 
 
 def peer(backend: RandomTextBackend, starts: list[int], batch: int) -> None:
+    """The research scripts' method: transformers' own batched greedy generate() over 50+50 windows."""
+    from transformers import GenerationConfig
+
     ids = backend.ids
-    for i in range(0, len(starts), batch):
-        prompts = np.stack([ids[s - 50 : s] for s in starts[i : i + batch]])
-        backend.generate(with_bos(prompts, backend.bos_id), 50)
+    config = GenerationConfig(do_sample=False, max_new_tokens=50, min_new_tokens=50, pad_token_id=0)
+    with torch.inference_mode():
+        for i in range(0, len(starts), batch):
+            prompts = np.stack([ids[s - 50 : s] for s in starts[i : i + batch]])
+            x = torch.from_numpy(with_bos(prompts, backend.bos_id)).to(backend.device)
+            backend.model.generate(input_ids=x, attention_mask=torch.ones_like(x), generation_config=config)
 
 
 def main() -> None:

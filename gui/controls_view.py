@@ -72,7 +72,6 @@ class ControlsOptions(QWidget):
         self.remove_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
-        buttons.addWidget(self.own_button, 1)
         buttons.addWidget(self.add_button, 1)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
@@ -80,6 +79,7 @@ class ControlsOptions(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.enabled)
         layout.addWidget(self.user_list)
+        layout.addWidget(self.own_button)  # a row of its own: the narrow window keeps its minimum width
         layout.addLayout(buttons)
         for key, kind in ((OWN_CONTROLS_KEY, "own"), (USER_CONTROLS_KEY, "user")):
             stored = settings.value(key, [])

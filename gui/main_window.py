@@ -505,6 +505,7 @@ class MainWindow(QMainWindow):
             self.remove_button,
             opts.enabled,
             opts.user_list,
+            opts.own_button,
             opts.add_button,
             opts.remove_button,
             self.reference_picker.combo,

@@ -335,5 +335,8 @@ def verdict_tooltip(result: ScanResult) -> str:
     """The rule behind the verdict, its alpha and the chance model, in plain words (the badge's tooltip)."""
     from core.report import wording
 
-    settings = ScanSettings.from_dict(result.settings)
+    try:
+        settings = ScanSettings.from_dict(result.settings)
+    except (TypeError, ValueError):  # settings of another version: say what is known
+        return wording.chance_sentence(result) if result.null_model is not None else ""
     return f"{wording.verdict_rule(settings)}\n\n{wording.chance_sentence(result)}"

@@ -105,7 +105,7 @@ def chance_sentence(result: ScanResult) -> str:
     if null is None:
         return ("No chance model was estimated: no never-published control texts were scanned, so no passage "
                 "can make the verdict memorized.")
-    t = ScanSettings.from_dict(result.settings).thresholds
+    floor = (result.settings.get("thresholds") or {}).get("inconclusive_tokens", "the inconclusive floor of")
     out = (
         f"The chance model was fitted on {int(null['tokens']):,} tokens of {null['source']}: for this model a run "
         f"of reproduced tokens reaches {null['k0']} tokens about {float(null['rate']) * 1000:.2g} times per "
@@ -116,7 +116,7 @@ def chance_sentence(result: ScanResult) -> str:
         low, high = s.expected_chance_interval
         out += (
             f" In a never-published text as long as this work it expects {s.expected_chance_passages:.2g} passages "
-            f"of {t.inconclusive_tokens} tokens or more by chance (95 % interval {low:.2g} to {high:.2g}); this "
+            f"of {floor} tokens or more by chance (95 % interval {low:.2g} to {high:.2g}); this "
             f"work has {s.observed_passages}."
         )
     return out

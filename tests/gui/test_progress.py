@@ -75,9 +75,10 @@ def test_the_verdict_shows_while_the_controls_still_run(qtbot, make_window, manu
         window.start_scan()
     assert window.controller.busy  # the controls are still being scanned
     assert window.result is not None and window.result.controls == ()
-    assert window.badge.verdict_label.text() == "Memorized"
+    # Before the controls there is no chance model, so the verdict is provisional and at most inconclusive.
+    assert window.badge.verdict_label.text() == "Inconclusive"
     assert "control texts are still being scanned" in window.badge.pending()
-    assert "Verdict for salt-road.txt: Memorized" in window.last_announcement
+    assert "Provisional verdict for salt-road.txt: Inconclusive" in window.last_announcement
     assert window.export_action.isEnabled()
     window.table.selectRow(1)
     chosen = window.detail.passage
