@@ -61,17 +61,18 @@ class ControlsOptions(QWidget):
         self.user_list.setAccessibleName("Your control texts")
         self.user_list.setToolTip("Your own unpublished texts, or texts published after the model was trained.")
         self.user_list.setMaximumHeight(72)
-        self.own_button = QPushButton("Your &unpublished writing…")
+        self.own_button = QPushButton("Your &writing…")
         self.own_button.setToolTip(
             "Your own writing that was never published (drafts, later chapters, letters): the strongest "
             "control, same style and subject as the manuscript. It is used first for the chance model."
         )
         self.own_button.setAccessibleName("Add your unpublished writing")
-        self.add_button = QPushButton("&Add control text…")
+        self.add_button = QPushButton("&Add control…")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
+        buttons.addWidget(self.own_button, 1)
         buttons.addWidget(self.add_button, 1)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
@@ -79,7 +80,6 @@ class ControlsOptions(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.enabled)
         layout.addWidget(self.user_list)
-        layout.addWidget(self.own_button)  # a row of its own: the narrow window keeps its minimum width
         layout.addLayout(buttons)
         for key, kind in ((OWN_CONTROLS_KEY, "own"), (USER_CONTROLS_KEY, "user")):
             stored = settings.value(key, [])

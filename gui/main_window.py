@@ -888,11 +888,17 @@ class MainWindow(QMainWindow):
         current = self.current_entry()
         if current is not None and current.path == path:
             shown = self._shown_result
-            if shown is not None and shown.passages == result.passages and shown.manuscript == result.manuscript:
-                # The controls finished after the verdict was shown: keep the reader's place in the table.
-                self._shown_result = result
-                self.badge.show_result(result)
-                self.controls_panel.show_result(result)
+            spans = [(p.start_char, p.end_char) for p in result.passages]
+            if shown is not None and [(p.start_char, p.end_char) for p in shown.passages] == spans and (
+                shown.manuscript == result.manuscript
+            ):
+                # The controls finished after the verdict was shown: the same passages, now with their chance
+                # figures. Show them and keep the reader's place in the table.
+                rows = self.table.selectionModel().selectedRows()
+                row = rows[0].row() if rows else None
+                self.show_result(result)
+                if row is not None:
+                    self.table.selectRow(row)
             else:
                 self.show_result(result)
         name = Path(path or result.manuscript.path).name

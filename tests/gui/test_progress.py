@@ -86,7 +86,9 @@ def test_the_verdict_shows_while_the_controls_still_run(qtbot, make_window, manu
         pass
     assert blocker.args[0].controls and window.result.controls  # the comparison arrived
     assert window.badge.pending() == ""
-    assert window.detail.passage == chosen  # the reader's place in the table is kept
+    # The reader's place in the table is kept: the same passage, now with its chance figure.
+    assert (window.detail.passage.start_char, window.detail.passage.end_char) == (chosen.start_char, chosen.end_char)
+    assert window.detail.passage.chance_p is not None
     assert window.table.selectionModel().selectedRows()[0].row() == 1
     assert window.progress_bar.isHidden()
     assert window.queue_model.entry(0).status == "scanned"
