@@ -23,6 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from core.evidence.blocks import block_test, rate_interval  # noqa: E402
 from core.evidence.controls import bundled_controls, control_from_scan, fit_null  # noqa: E402
@@ -32,7 +33,6 @@ from core.ingest import Document  # noqa: E402
 from core.model.loader import load_backend  # noqa: E402
 from core.scan.engine import run_scan  # noqa: E402
 from core.settings import ScanSettings  # noqa: E402
-from tests.helpers import texts  # noqa: E402
 
 UNPUBLISHED = REPO / "tests" / "fixtures" / "unpublished"
 LENGTHS = (4, 6, 8, 10, 12, 16, 20, 24, 32)
@@ -48,15 +48,10 @@ def folder(name: str) -> list[Document]:
 
 
 def known() -> list[Document]:
-    return [as_document(k, v) for k, v in {
-        "KJV Genesis 1": texts.kjv_chapter("Genesis", 1),
-        "KJV Psalm 23": texts.kjv_chapter("Psalms", 23),
-        "KJV John 1": texts.kjv_chapter("John", 1),
-        "KJV Matthew 6": texts.kjv_chapter("Matthew", 6),
-        "KJV 1 Corinthians 13": texts.kjv_chapter("1 Corinthians", 13),
-        "Hamlet III.1": texts.shakespeare_scene("hamlet", "III", "I"),
-        "MIT licence": texts.MIT_LICENSE,
-    }.items()]
+    """The known texts of bench/calibrate.py (KJV chapters, Shakespeare scenes, the MIT licence)."""
+    from calibrate import seen_texts  # bench/calibrate.py, beside this file
+
+    return [as_document(k, v) for k, v in seen_texts().items()]
 
 
 def main() -> None:
