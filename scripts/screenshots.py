@@ -1,4 +1,7 @@
-"""Screenshots of the main window's states, taken offscreen with FakeBackend.
+"""Screenshots of the main window's states, taken offscreen with FakeBackend: for reviewing layouts only.
+
+Their results are the test-only fake's, so they never go into docs/ or the README; the README's pictures
+come from a real scan through scripts/real_screenshots.py.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--scale 2]
 
@@ -22,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "verbatim-layout-shots"))
     parser.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR (2 = the 200 %% check)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
