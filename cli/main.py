@@ -511,9 +511,6 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return int(gui_main())
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _chance_lines(result: Any) -> list[str]:
     """The rule and the chance model behind the verdict, in two or three lines."""
@@ -548,3 +545,6 @@ def _chance_lines(result: Any) -> list[str]:
 def _count(n: int, noun: str) -> str:
     """"1 text", "2 texts"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+if __name__ == "__main__":
+    sys.exit(main())
