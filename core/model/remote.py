@@ -319,16 +319,33 @@ def _columns(lp: dict[str, Any], window: IntArray, ids_sent: bool,
     tokens = list(lp.get("tokens") or [])
     values = list(lp["token_logprobs"])
     tops = list(lp.get("top_logprobs") or [None] * len(values))
-    skip = 0 if ids_sent or (len(values) - 1 >= t) else 1  # echo entries start at window[skip]
+    skip = 0 if ids_sent else _echo_offset(tokens, window, tokenizer, len(values))  # entry j is window[j + skip]
     out = []
-    for j in range(min(len(values), t - skip)):
+    for j in range(max(0, -skip), min(len(values), t - skip)):
         pos = j + skip  # window index of the token this entry scores
-        if pos == 0 or values[j] is None:
+        if pos <= 0 or values[j] is None:
             continue
         if j < len(tokens) and not _same_token(tokens[j], int(window[pos]), tokenizer):
             break
         out.append((pos - 1, (float(values[j]), {str(k): float(v) for k, v in (tops[j] or {}).items()})))
     return out
+
+
+def _echo_offset(tokens: list[Any], window: IntArray, tokenizer: _Tokenizer, entries: int) -> int:
+    """Where a re-tokenized echo starts in our window: entry j is window[j + offset].
+
+    A server that re-tokenizes the prompt text adds a BOS or not by its own rule, and our window has one or
+    not by the tokenizer's: +1 when the window's BOS is missing from the echo, -1 when the echo has a BOS the
+    window lacks, 0 when both agree. Read from the echoed tokens where the server returns them (the first
+    three that can be compared must match), otherwise from the lengths.
+    """
+    t = int(window.shape[0])
+    if tokens:
+        for offset in (0, 1, -1):
+            pairs = [(j, j + offset) for j in range(len(tokens)) if 0 <= j + offset < t][:3]
+            if pairs and all(_same_token(tokens[j], int(window[pos]), tokenizer) for j, pos in pairs):
+                return offset
+    return 0 if entries - 1 >= t else 1
 
 
 def _same_token(echoed: str, token: int, tokenizer: _Tokenizer) -> bool:

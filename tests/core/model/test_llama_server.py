@@ -28,6 +28,7 @@ from core.settings import ScanSettings
 from tests.helpers.docs import document
 from tests.helpers.generators import drain
 from tests.helpers.llama_server import binary_path
+from tests.helpers.results import judged
 from tests.helpers.servers import JsonHandler, free_port, serving
 
 pytestmark = pytest.mark.slow
@@ -150,7 +151,7 @@ def test_generate_only_scan_through_the_server_finds_the_served_models_own_text(
     text, begins = served_text(remote)
     served = run_scan(document(text, "lighthouse.txt"), remote, ScanSettings())
     assert served.complete and served.provenance["probe"] == PROBE
-    assert served.summary.verdict == "memorized", served.summary.reason
+    assert judged(served).summary.verdict == "memorized", served.summary.reason  # as after a control scan
     assert served.summary.coverage == {} and served.membership is None
     longest = max(served.passages, key=lambda p: p.verbatim_tokens)
     # The sweep followed the run back to its first token: where the continuation begins (or before, if the
@@ -287,4 +288,4 @@ def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(s
     longest = max(result.passages, key=lambda p: p.verbatim_tokens)
     assert longest.start_token <= begins < longest.end_token
     assert longest.verbatim_tokens >= 2 * ScanSettings().thresholds.candidate_run_tokens - 1
-    assert result.summary.verdict == "memorized", result.summary.reason
+    assert judged(result).summary.verdict == "memorized", result.summary.reason  # as after a control scan

@@ -10,8 +10,9 @@ import pytest
 
 from core.model.fake import FakeBackend
 from core.scan.engine import run_scan
-from core.settings import ScanSettings
+from core.settings import ScanSettings, Thresholds
 from tests.helpers.docs import document
+from tests.helpers.results import judged
 from tests.helpers.tiny_model import CORPUS, build_tiny_model
 
 torch = pytest.importorskip("torch")
@@ -72,8 +73,11 @@ def test_generation_is_the_plain_argmax_continuation(penalized):
 def test_argmax_continuation_is_memorized_in_both_modes(penalized, confirm_by):
     backend, text, n_seed = penalized
     # Every prompt reaches back to the BOS, so each generation is the full-context argmax the text was made of.
-    settings = ScanSettings(chunk_tokens=128, overlap_tokens=32, prefix_tokens=128, confirm_by=confirm_by)
-    result = run_scan(document(text), backend, settings)
+    # The 84-token text is under the rule's 100-token floor for judging, and a tiny random model's argmax
+    # continuation loops (context copies): both are set aside here, where only greedy decoding is tested.
+    settings = ScanSettings(chunk_tokens=128, overlap_tokens=32, prefix_tokens=128, confirm_by=confirm_by,
+                            thresholds=Thresholds(min_tokens=50, context_copy_ngram=10_000))
+    result = judged(run_scan(document(text), backend, settings))  # judged as after a control scan
     assert result.summary.verdict == "memorized", result.summary.reason
     longest = max(result.passages, key=lambda p: p.verbatim_tokens)
     assert longest.verbatim_tokens >= CONTINUATION - 1
