@@ -3,7 +3,7 @@
     verbatim scan assets/samples/genesis-1-3-kjv.txt --json docs/screenshots/sample-scan.json
     QT_QPA_PLATFORM=offscreen python scripts/real_screenshots.py docs/screenshots/sample-scan.json
 
-Writes gui-results.png, gui-detail.png (the strongest passage selected) and report-page-1.png into
+Writes gui-empty.png (the sample queued, before a scan), gui-results.png, gui-detail.png (the strongest passage selected) and report-page-1.png into
 docs/screenshots/. The JSON must come from a real model: a result of the test-only fake backend is
 refused, so no picture a user sees shows a finding no model produced. The JSON is judged again with the
 current verdict rule first (core.evidence.controls.rejudge: the chance model it holds, no rescanning),
@@ -72,6 +72,9 @@ def main() -> int:
         if entry is not None and entry.status == "ready":
             break
         QTest.qWait(50)
+    QTest.qWait(300)
+    args.out.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(args.out / "gui-empty.png"))  # the sample queued, before its scan
     window.queue_model.update(result.manuscript.path, result=result)
     window.show_result(result)
     window.statusBar().clearMessage()
