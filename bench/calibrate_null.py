@@ -9,8 +9,11 @@ bundled controls, exactly as a scan fits it on its controls. Then, on texts it n
 2. known texts (KJV chapters, Shakespeare scenes, the MIT licence): their verdicts and deciding figures.
 
     python bench/calibrate_null.py [--model smollm2|PATH] [--backend auto] [--out FILE] [--append]
+                                   [--save DIR [--only-saved]]
 
-Prints markdown; --out writes it (--append adds it to the file).
+Prints markdown; --out writes it (--append adds it to the file). --save keeps every scan's JSON and reuses
+the ones already there, so a run that was stopped resumes where it stopped; --only-saved builds the tables
+from the saved scans alone (no model loaded) and says how many texts of each kind were missing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from core.evidence.null import pooled_histogram  # noqa: E402
 from core.evidence.verdict import block_shares, judge  # noqa: E402
 from core.ingest import Document  # noqa: E402
 from core.model.loader import load_backend  # noqa: E402
+from core.report.jsonio import read_json, write_json  # noqa: E402
+from core.results import ScanResult  # noqa: E402
 from core.scan.engine import run_scan  # noqa: E402
 from core.settings import ScanSettings  # noqa: E402
 
@@ -61,42 +66,70 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--append", action="store_true")
     ap.add_argument("--skip-known", action="store_true")
-    ap.add_argument("--save", type=Path, help="also write every scan's JSON here (to re-judge without rescanning)")
+    ap.add_argument("--fit", choices=("all", "bundled"), default="all",
+                    help="fit the chance model on the tuning texts and the bundled controls (all), or on the "
+                         "bundled controls alone, as a scan without the user's own controls fits it")
+    ap.add_argument("--save", type=Path, help="write every scan's JSON here, and reuse the ones already there")
+    ap.add_argument("--only-saved", action="store_true", help="tables from the saved scans only; no model loaded")
     args = ap.parse_args()
+    if args.only_saved and not args.save:
+        ap.error("--only-saved needs --save DIR")
     settings = ScanSettings()
     t = settings.thresholds
     t0 = time.perf_counter()
-    backend = load_backend(args.model, settings, backend=args.backend)
+    backend = None if args.only_saved else load_backend(args.model, settings, backend=args.backend)
+    missing: dict[str, int] = {}
+    model_line: list[str] = []
 
-    def save(result: object, kind: str) -> None:
-        if args.save:
-            from core.report.jsonio import write_json
-
-            args.save.mkdir(parents=True, exist_ok=True)
-            write_json(result, args.save / f"{kind}--{Path(result.manuscript.path).stem}.json")  # type: ignore[attr-defined]
+    def scan_or_load(d: Document, kind: str) -> ScanResult | None:
+        """The saved scan of d when there is one (checked against the text's hash), else a new scan."""
+        saved = args.save / f"{kind}--{Path(d.path).stem}.json" if args.save else None
+        if saved is not None and saved.exists():
+            r = read_json(saved)
+            if r.manuscript.sha256 == d.sha256:
+                return r
+            print(f"  {saved.name} is of another text; scanning again", file=sys.stderr)
+        if backend is None:
+            missing[kind] = missing.get(kind, 0) + 1
+            return None
+        r = run_scan(d, backend, settings)
+        if saved is not None:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            write_json(r, saved)
+        print(f"  scanned {d.path}: {r.manuscript.tokens} tokens, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        return r
 
     def scan_all(docs: list[Document], kind: str) -> list:
         out = []
         for d in docs:
             kind_of_control = "user" if kind == "heldout" else kind
-            r = run_scan(d, backend, settings)
-            save(r, kind)
+            r = scan_or_load(d, kind)
+            if r is None:
+                continue
+            if not model_line:
+                model_line.append(f"### {r.model.name} ({r.model.backend}, {r.model.dtype})")
             out.append((d, r, control_from_scan(r, d, kind_of_control)))
-            print(f"  scanned {d.path}: {r.manuscript.tokens} tokens, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         return out
 
-    fit = scan_all(folder("tuning"), "user") + scan_all(bundled_controls(), "bundled")
+    # Bundled controls and held-out texts first: with --fit bundled they are all a run needs.
+    fit = scan_all(bundled_controls(), "bundled")
     held = scan_all(folder("heldout"), "heldout")
+    if args.fit == "all":
+        fit = scan_all(folder("tuning"), "user") + fit
     fit_controls = [c for _, _, c in fit]
-    null = fit_null(fit_controls, "tuning texts and bundled controls")
-    assert null is not None
+    fitted_on = "tuning texts + bundled controls" if args.fit == "all" else "the bundled controls alone"
+    null = fit_null(fit_controls, fitted_on)
+    if null is None or not held:
+        sys.exit("Not enough scans for a chance model and a held-out check (see --only-saved).")
     held_tokens = sum(c.scored_tokens for _, _, c in held)
     held_hist = pooled_histogram([c.run_histogram for _, _, c in held])
 
     lines = [
-        f"### {backend.info.name} ({backend.info.backend}, {backend.info.dtype})",
+        model_line[0],
         "",
-        f"Chance model fitted on {null.tokens:,} scored tokens ({null.texts} texts: tuning + bundled controls): "
+        *([f"Partial: saved scans missing for {', '.join(f'{n} {k}' for k, n in missing.items())} "
+           "text(s); the tables below use the others.", ""] if missing else []),
+        f"Chance model fitted on {null.tokens:,} scored tokens ({null.texts} texts: {fitted_on}): "
         f"k0 = {null.k0}, r = {null.rate:.4g} per token (upper {null.rate_upper:.4g}), q = {null.q:.3f} "
         f"(upper {null.q_upper:.3f}).",
         "",
@@ -139,8 +172,9 @@ def main() -> None:
                   "| text | tokens | longest passage (evidence tokens) | chance_p | share test p | verdict (rule) |",
                   "|---|---:|---:|---:|---:|---|"]
         for d in known():
-            r = run_scan(d, backend, settings)
-            save(r, "known")
+            r = scan_or_load(d, "known")
+            if r is None:
+                continue
             share = block_test("share", block_shares(r.passages, r.manuscript.tokens, t.block_tokens), fit_shares)
             j = judge(r, t, null, share)
             longest = max((p for p in j.passages if not p.common_phrase), key=lambda p: p.evidence, default=None)
@@ -148,8 +182,7 @@ def main() -> None:
                 f"| {d.path} | {r.manuscript.tokens:,} | {longest.evidence if longest else 0} | "
                 f"{'' if longest is None else f'{longest.chance_p:.3g}'} | {share['p_value']:.3g} | "
                 f"{j.summary.verdict} ({j.summary.rule}) |")
-            print(f"  scanned {d.path}, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    lines += ["", f"({time.perf_counter() - t0:.0f} s on this machine.)", ""]
+    lines += ["", f"({time.perf_counter() - t0:.0f} s on this machine{', from saved scans' if args.only_saved else ''}.)", ""]
     report = "\n".join(lines)
     print(report)
     if args.out:
