@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from core.match import MatchResult, MatchSpan, difference_ranges
+from core.match.results import MatchResult, MatchSpan, difference_ranges
 from core.report import wording
 from core.report.style import (
     ACCENT,
