@@ -6,10 +6,10 @@ software, the machine, the times and every setting, so a reader can reproduce th
 
 from __future__ import annotations
 
+from core.generate_only import is_generate_only
 from core.report import wording
 from core.report.style import Layout, e, flatten, kv_table, mono, scalar, two_columns
 from core.results import ScanResult
-from core.scan.sweep import is_generate_only
 from core.settings import ScanSettings
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.generate_only import is_generate_only
 from core.ingest.document import Location
 from core.report import wording
 from core.report.cite import cite, report_order
@@ -26,7 +27,6 @@ from core.report.style import (
     table,
 )
 from core.results import Passage, ScanResult
-from core.scan.sweep import is_generate_only
 
 HEATMAP_URL = "verbatim://heatmap.png"
 """Where the PDF's QTextDocument finds the heatmap image (gui.report_pdf adds it as a resource)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from core.generate_only import is_generate_only, limitation
 from core.report import wording
 from core.report.passages import ordered_passages
 from core.report.style import (
@@ -25,7 +26,6 @@ from core.report.style import (
     table,
 )
 from core.results import ScanResult
-from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 
 
