@@ -32,10 +32,10 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from core.atomic import WriteError, atomic_path
 from core.ingest.document import Location
 from core.match import MatchResult
 from core.report import content, match_content, passages, style, summary, wording
-from core.report.atomic import WriteError, atomic_path
 from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
 from core.results import ScanResult

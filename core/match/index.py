@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from core.atomic import atomic_path
 from core.ingest import Document, Location
 from core.match.align import search_manuscript
 from core.match.results import MatchSettings, MatchSpan
 from core.match.words import IdArray, Vocabulary, WordOffsets, gram_hashes, word_spans
-from core.report.atomic import atomic_path
 
 INDEX_SCHEMA = "verbatim.match-index/1"
 """The index cache: numpy arrays and one JSON record in an .npz (no pickle, so a cache file runs no code)."""
