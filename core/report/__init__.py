@@ -1,4 +1,4 @@
-"""Evidence that can be checked: the result's JSON, atomic writes, and the JSON carried in the PDF.
+"""Evidence that can be checked: the result's JSON, atomic writes (from core.atomic), the JSON in the PDF.
 
 The PDF itself is rendered in `gui.report_pdf` (Qt); everything here is plain Python.
 """
