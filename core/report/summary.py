@@ -1,4 +1,4 @@
-"""The report's first page: the work, the model, the verdict in plain words, key figures, the strongest passage.
+"""The report's first page: the work, the model, the verdict in plain words, key figures, strongest passage.
 
 Also the banners that warn a reader first: an incomplete (cancelled) scan, a generate-only scan.
 """
