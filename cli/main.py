@@ -229,9 +229,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_catalogue(args: argparse.Namespace) -> int:
     """Every manuscript against every model: one JSON per pair in --out-dir, and a matrix."""
+    from core.atomic import atomic_write_text
     from core.catalogue import format_matrix, manuscripts_in, run_catalogue
     from core.model.loader import load_backend
-    from core.report.atomic import atomic_write_text
     from core.scan.progress import CancelToken, ScanProgress
 
     if args.json_out or args.pdf_out or args.checkpoint:
@@ -417,7 +417,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
         _fail(f"the folder {args.index_cache.parent} for {args.index_cache.name} does not exist.")
     result = _drive_messages(run_match(output, args.against, settings, args.index_cache))
     if args.json_out:
-        from core.report.atomic import atomic_write_text
+        from core.atomic import atomic_write_text
 
         atomic_write_text(args.json_out, json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     if args.pdf_out:

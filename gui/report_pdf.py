@@ -32,10 +32,10 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from core.atomic import WriteError, atomic_path
 from core.ingest.document import Location
 from core.match import MatchResult
-from core.report import content, match_content, wording
-from core.report.atomic import WriteError, atomic_path
+from core.report import content, match_content, passages, style, summary, wording
 from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
 from core.results import ScanResult
@@ -87,7 +87,7 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
     for i, v in enumerate(values):
         x0, x1 = round(i * width / n), round((i + 1) * width / n)
         p.fillRect(x0, 0, max(1, x1 - x0), strip_h, _heat(v))
-    p.setPen(QPen(QColor(content.RULE), 2))
+    p.setPen(QPen(QColor(style.RULE), 2))
     p.drawRect(0, 0, width - 1, strip_h)
     # Passage marks: a small triangle under the strip and the passage number.
     label_font = _font(assets.SANS, 6.5)
@@ -96,7 +96,7 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
     for number, frac in markers:
         x = min(width - tri, max(tri, frac * width))
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(content.TEXT))
+        p.setBrush(QColor(style.TEXT))
         p.drawPolygon(
             QPolygonF(
                 [
@@ -106,14 +106,14 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
                 ]
             )
         )
-        p.setPen(QColor(content.TEXT))
+        p.setPen(QColor(style.TEXT))
         p.drawText(
             QRectF(x - _pt(10), strip_h + tri * 1.6 + 2, _pt(20), mark_h),
             Qt.AlignmentFlag.AlignHCenter,
             str(number),
         )
     # Axis: start, quarters, end.
-    p.setPen(QColor(content.MUTED))
+    p.setPen(QColor(style.MUTED))
     y = strip_h + mark_h
     for frac, label in ((0.0, "start"), (0.25, "25 %"), (0.5, "50 %"), (0.75, "75 %"), (1.0, "end")):
         x = frac * width
@@ -130,10 +130,10 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
     grad = QLinearGradient(0, 0, lw, 0)
     grad.setColorAt(0.0, _heat(0.0))
     grad.setColorAt(1.0, _heat(1.0))
-    p.setPen(QPen(QColor(content.RULE), 1))
+    p.setPen(QPen(QColor(style.RULE), 1))
     p.setBrush(grad)
     p.drawRect(QRectF(_pt(70), ly, lw, lh))
-    p.setPen(QColor(content.MUTED))
+    p.setPen(QColor(style.MUTED))
     p.drawText(
         QRectF(0, ly - _pt(2), _pt(66), lh + _pt(4)),
         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -161,7 +161,7 @@ def _heat(value: float) -> QColor:
 
 def _markers(result: ScanResult, max_passages: int) -> list[tuple[int, float]]:
     chars = max(1, result.manuscript.characters)
-    shown = content.ordered_passages(result)[:max_passages]
+    shown = passages.ordered_passages(result)[:max_passages]
     return [(i + 1, p.start_char / chars) for i, p in enumerate(shown)]
 
 
@@ -185,9 +185,9 @@ def build_document(
     # Qt rich text measures HTML pixels at 96 dpi and scales them to the paint device itself.
     css_px = 96.0 / DPI
     heat_size = (round(heat.width() * css_px), round(heat.height() * css_px)) if heat else None
-    layout = content.Layout(px_per_pt=96.0 / 72.0, heatmap_size=heat_size)
+    layout = style.Layout(px_per_pt=96.0 / 72.0, heatmap_size=heat_size)
     if heat is not None:
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(content.HEATMAP_URL), heat)
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(passages.HEATMAP_URL), heat)
     doc.setHtml(
         content.report_html(
             result, layout, max_passages=max_passages, comparisons=comparisons, locations=locations
@@ -232,22 +232,22 @@ def _chrome(
     text_w = page_w - left - right
     small = _font(assets.SANS, 7)
     p.setFont(small)
-    p.setPen(QColor(content.MUTED))
+    p.setPen(QColor(style.MUTED))
     head_y = top - _mm(9)
     p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignLeft, f"Verbatim · {kind}")
     name = p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, int(text_w * 0.45))
     p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignRight, name)
     if banner:
         p.setFont(_font(assets.SANS, 7, bold=True))
-        p.setPen(QColor(content.INCOMPLETE_FG))
+        p.setPen(QColor(style.INCOMPLETE_FG))
         p.drawText(QRectF(left, head_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignHCenter, banner)
         p.setFont(small)
-        p.setPen(QColor(content.MUTED))
-    p.setPen(QPen(QColor(content.RULE), _pt(0.5)))
+        p.setPen(QColor(style.MUTED))
+    p.setPen(QPen(QColor(style.RULE), _pt(0.5)))
     p.drawLine(QPointF(left, head_y + _pt(11)), QPointF(page_w - right, head_y + _pt(11)))
     foot_y = page_h - bottom + _mm(7)
     p.drawLine(QPointF(left, foot_y - _pt(3)), QPointF(page_w - right, foot_y - _pt(3)))
-    p.setPen(QColor(content.MUTED))
+    p.setPen(QColor(style.MUTED))
     p.setFont(_font(assets.MONO, 6))
     p.drawText(QRectF(left, foot_y, text_w, _pt(10)), Qt.AlignmentFlag.AlignLeft, footer)
     p.setFont(small)
@@ -260,7 +260,7 @@ def _header_footer(
     _chrome(
         p,
         "memorization report",
-        content.work_name(result),
+        summary.work_name(result),
         f"work SHA-256 {result.manuscript.sha256}",
         page,
         pages,
@@ -298,7 +298,7 @@ def _paint(
 ) -> None:
     writer = _writer(
         path,
-        f"Verbatim report: {content.work_name(result)} against {result.model.name}",
+        f"Verbatim report: {summary.work_name(result)} against {result.model.name}",
         str(result.provenance.get("tool_version", "")),
     )
     width = _body(writer)[0]
@@ -367,7 +367,7 @@ def export_report(
     """
     payload = result_to_json(result).encode("utf-8")
     subject = (
-        f"Memorization scan of {content.work_name(result)} against {result.model.name}: "
+        f"Memorization scan of {summary.work_name(result)} against {result.model.name}: "
         f"{wording.verdict_title(result.summary.verdict)}" + ("" if result.complete else " (incomplete)")
     )
     with atomic_path(pdf_path) as tmp:
@@ -396,7 +396,7 @@ def render_match_pdf(result: MatchResult, path: str | os.PathLike[str]) -> None:
             f"Verbatim match report: {match_content.name(result.output.source)}",
             str(result.provenance.get("tool_version", "")),
         )
-        layout = content.Layout(px_per_pt=96.0 / 72.0)
+        layout = style.Layout(px_per_pt=96.0 / 72.0)
         doc = _text_document(writer, _body(writer)[0], match_content.report_html(result, layout))
         name = match_content.name(result.output.source)
         footer = f"output SHA-256 {result.output.sha256}"

@@ -1,9 +1,9 @@
-"""Evidence that can be checked: the result's JSON, atomic writes, and the JSON carried in the PDF.
+"""Evidence that can be checked: the result's JSON, atomic writes (from core.atomic), the JSON in the PDF.
 
 The PDF itself is rendered in `gui.report_pdf` (Qt); everything here is plain Python.
 """
 
-from core.report.atomic import WriteError, atomic_path, atomic_write_bytes, atomic_write_text
+from core.atomic import WriteError, atomic_path, atomic_write_bytes, atomic_write_text
 from core.report.attach import ATTACHMENT_NAME, AttachmentError, attach_json, extract_json
 from core.report.jsonio import (
     ResultFormatError,

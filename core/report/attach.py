@@ -14,7 +14,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
-from core.report.atomic import atomic_write_bytes
+from core.atomic import atomic_write_bytes
 
 ATTACHMENT_NAME = "verbatim-result.json"
 

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, TypeVar
 
-from core.report.atomic import atomic_write_bytes
+from core.atomic import atomic_write_bytes
 from core.results import (
     OLD_SCHEMAS,
     SCHEMA,

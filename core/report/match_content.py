@@ -1,6 +1,6 @@
 """The match report's pages as HTML: where a model's output replicates the author's manuscripts.
 
-Same house style and helpers as the scan report (core.report.content); gui.report_pdf lays it out.
+Same house style and helpers as the scan report (core.report.style); gui.report_pdf lays it out.
 """
 
 from __future__ import annotations
@@ -8,23 +8,23 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from core.match import MatchResult, MatchSpan, difference_ranges
+from core.match.results import MatchResult, MatchSpan, difference_ranges
 from core.report import wording
-from core.report.content import (
+from core.report.style import (
     ACCENT,
     MUTED,
     RULE,
     SOFT,
     Layout,
-    _css,
-    _flatten,
-    _kv_table,
-    _lines,
-    _mono,
-    _table,
-    _two_columns,
-    _value,
+    css,
     e,
+    flatten,
+    kv_table,
+    lines,
+    mono,
+    scalar,
+    table,
+    two_columns,
 )
 
 ATTACHMENT_NAME = "verbatim-match.json"
@@ -70,10 +70,10 @@ def marked(text: str, ranges: Sequence[tuple[int, int]]) -> str:
         if b <= pos:
             continue
         a = max(a, pos)
-        out.append(_lines(text[pos:a]))
-        out.append(f'<span style="background-color:{DIFF_BG}">{_lines(text[a:b])}</span>')
+        out.append(lines(text[pos:a]))
+        out.append(f'<span style="background-color:{DIFF_BG}">{lines(text[a:b])}</span>')
         pos = b
-    out.append(_lines(text[pos:]))
+    out.append(lines(text[pos:]))
     return "".join(out)
 
 
@@ -110,7 +110,7 @@ def _figures(result: MatchResult, layout: Layout) -> str:
         f'<span class="figure">{fig}</span><br/><span class="caption">{e(cap)}</span></td>'
         for fig, cap in figures
     )
-    return _table([f"<tr>{cells}</tr>"], layout, pad=6)
+    return table([f"<tr>{cells}</tr>"], layout, pad=6)
 
 
 def _overview(result: MatchResult, layout: Layout) -> str:
@@ -133,7 +133,7 @@ def _overview(result: MatchResult, layout: Layout) -> str:
         f'<td style="{line}" align="right">{sp.similarity:.1f}</td></tr>'
         for i, sp in enumerate(result.spans, 1)
     ]
-    return "<h3>The spans</h3>" + _table([head, *rows], layout, pad=3)
+    return "<h3>The spans</h3>" + table([head, *rows], layout, pad=3)
 
 
 def where(span: MatchSpan) -> str:
@@ -152,7 +152,7 @@ def summary_page(result: MatchResult, layout: Layout) -> str:
         f"manuscript{'' if len(result.manuscripts) == 1 else 's'}"
         + (f" · {e(when)}" if when else "")
         + "</p>"
-        + _table(
+        + table(
             [f'<tr><td bgcolor="{SOFT}" style="border-left: {layout.u(3)}px solid {ACCENT};">'
              f'<span style="font-size:10pt">{e(headline(result))}</span></td></tr>'],
             layout,
@@ -194,7 +194,7 @@ def span_block(n: int, span: MatchSpan, layout: Layout) -> str:
         f"<h3>Span {n} · {e(name(span.manuscript))} "
         f'<span class="muted" style="font-weight:normal">({e(where(span))})</span></h3>'
     )
-    return title + _table([head, row], layout, pad=4, border=True)
+    return title + table([head, row], layout, pad=4, border=True)
 
 
 def spans_section(result: MatchResult, layout: Layout) -> str:
@@ -223,13 +223,13 @@ def manuscripts_section(result: MatchResult, layout: Layout) -> str:
         f'<td width="12%" class="label" bgcolor="{SOFT}" align="right">Spans</td></tr></thead>'
     )
     rows = [
-        f'<tr><td style="{line}">{e(m.path)}<br/>{_mono(m.sha256)}</td><td style="{line}">{e(m.format)}</td>'
+        f'<tr><td style="{line}">{e(m.path)}<br/>{mono(m.sha256)}</td><td style="{line}">{e(m.format)}</td>'
         f'<td style="{line}" align="right">{m.words:,}</td>'
         f'<td style="{line}" align="right">{sum(s.manuscript == m.path for s in result.spans):,}</td></tr>'
         for m in shown
     ]
     more = len(ordered) - len(shown)
-    out = "<h2>Manuscripts searched</h2>" + _table([head, *rows], layout, pad=3)
+    out = "<h2>Manuscripts searched</h2>" + table([head, *rows], layout, pad=3)
     if more:
         out += f'<p class="caption">And {more:,} more without spans; the attached JSON lists every one.</p>'
     if result.skipped:
@@ -278,28 +278,28 @@ def provenance_section(result: MatchResult, layout: Layout) -> str:
     o = result.output
     output = [
         ("Source", e(o.source)),
-        ("File SHA-256", _mono(o.sha256)),
-        ("Text SHA-256", _mono(o.text_sha256)),
+        ("File SHA-256", mono(o.sha256)),
+        ("Text SHA-256", mono(o.text_sha256)),
         ("Text", f"{o.characters:,} characters, {o.words:,} words"),
     ]
     times = [(k, e(wording.utc(v))) for k, v in result.provenance.items() if k.endswith("_utc")]
-    rest = [(k, _value(v)) for k, v in _flatten(result.provenance) if not k.endswith("_utc")]
-    settings = [(k, _value(v)) for k, v in result.settings.to_dict().items()]
+    rest = [(k, scalar(v)) for k, v in flatten(result.provenance) if not k.endswith("_utc")]
+    settings = [(k, scalar(v)) for k, v in result.settings.to_dict().items()]
     return (
         '<h2 style="page-break-before: always">Provenance</h2>'
         + "<h3>The output</h3>"
-        + _kv_table(output, layout, "24%")
+        + kv_table(output, layout, "24%")
         + "<h3>Software, machine and time</h3>"
-        + _two_columns(times + rest, layout, "48%")
+        + two_columns(times + rest, layout, "48%")
         + "<h3>Settings</h3>"
-        + _two_columns(settings, layout, "62%")
+        + two_columns(settings, layout, "62%")
     )
 
 
 def report_html(result: MatchResult, layout: Layout) -> str:
     """The whole match report as one HTML document."""
     return (
-        f"<html><head><style>{_css(layout)}</style></head><body>"
+        f"<html><head><style>{css(layout)}</style></head><body>"
         + summary_page(result, layout)
         + spans_section(result, layout)
         + manuscripts_section(result, layout)

@@ -31,8 +31,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+# Defined in a leaf module so the report needs no import of the scan; re-exported for the scan's callers.
+from core.generate_only import PROBE as PROBE
+from core.generate_only import is_generate_only as is_generate_only
+from core.generate_only import limitation as limitation
 from core.model.backend import Backend, IntArray
-from core.results import ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.triage import BatchScores, TokenTrace
@@ -42,30 +45,10 @@ from core.settings import ScanSettings
 if TYPE_CHECKING:
     from core.store import ScanStore
 
-PROBE = "generate-only"
-"""provenance["probe"] of a scan made by this sweep ("teacher-forced" otherwise)."""
-
 
 def can_score(backend: Backend) -> bool:
     """Whether the backend returns log-probabilities of given text (False: only the sweep applies)."""
     return bool(getattr(backend, "can_score", True))
-
-
-def is_generate_only(result: ScanResult) -> bool:
-    """Whether a result came from the sweep (results written before the "probe" record say so in the backend)."""
-    probe = result.provenance.get("probe")
-    return probe == PROBE if probe is not None else "generate-only" in result.model.backend
-
-
-def limitation(settings: ScanSettings) -> str:
-    """What a generate-only scan does and does not measure, in one paragraph for the app and the report."""
-    c = settings.thresholds.candidate_run_tokens
-    return (
-        "This model's server returns log-probabilities only for the tokens it generates, not for given "
-        "text, so only the generate-and-compare probe applies: the model continued the author's text "
-        f"from every {c}th token, which finds every verbatim run of {2 * c - 1} tokens or more but not "
-        "necessarily shorter ones; p_z, coverage and the membership scores are not measured."
-    )
 
 
 def sweep(

@@ -204,7 +204,7 @@ def test_report_shows_chance_contested_and_context_copies(tmp_path) -> None:
 def test_every_passage_is_in_the_pdf_cited_by_page_and_numbered_as_in_the_app(tmp_path, qtbot) -> None:
     """Issue 19, items 6 and 10: 25 passages, 20 in full and 5 in the appendix; prose statistics."""
     from core.ingest import Location
-    from core.report.content import ordered_passages
+    from core.report.passages import ordered_passages
     from gui.models import PassageTableModel
     from tests.helpers.results import SAMPLE_TEXT
 

@@ -302,7 +302,7 @@ def test_table_cites_passages_like_the_report_and_numbers_them_strongest_first(
 ) -> None:
     """Issue 19, item 6: "para. 7" rather than a character offset; No. 1 is the PDF's Passage 1."""
     from core.report.cite import cite
-    from core.report.content import ordered_passages
+    from core.report.passages import ordered_passages
 
     window = make_window()
     open_and_wait(qtbot, window, manuscript)

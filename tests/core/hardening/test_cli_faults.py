@@ -7,7 +7,7 @@ import os
 import pytest
 
 from cli.main import main
-from core.report import atomic
+from core import atomic
 
 pytest.importorskip("torch")
 

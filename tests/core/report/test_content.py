@@ -1,29 +1,29 @@
 from dataclasses import replace
 
-from core.report import content, wording
+from core.report import content, passages, statistics, style, wording
 from tests.helpers.results import make_passage, make_result
 
-LAYOUT = content.Layout(px_per_pt=96 / 72, heatmap_size=(600, 90))
+LAYOUT = style.Layout(px_per_pt=96 / 72, heatmap_size=(600, 90))
 
 
 def test_highlight_marks_spans_and_escapes() -> None:
-    out = content.highlighted("a <b> & c", [(2, 5)])
+    out = style.highlighted("a <b> & c", [(2, 5)])
     assert out == 'a <span style="background-color:#f6d58e">&lt;b&gt;</span> &amp; c'
 
 
 def test_highlight_handles_overlap_and_out_of_range_spans() -> None:
-    out = content.highlighted("abcdef", [(4, 99), (0, 2), (1, 3)])
+    out = style.highlighted("abcdef", [(4, 99), (0, 2), (1, 3)])
     assert out.count("<span") == 3
     assert "ef</span>" in out
 
 
 def test_line_breaks_are_visible() -> None:
-    assert content.highlighted("one\ntwo\n\n", []) == f"one{content.PILCROW}<br/>two{content.PILCROW * 2}"
+    assert style.highlighted("one\ntwo\n\n", []) == f"one{style.PILCROW}<br/>two{style.PILCROW * 2}"
 
 
 def test_ordered_passages_strongest_first_common_last() -> None:
     result = make_result()
-    ordered = content.ordered_passages(result)
+    ordered = passages.ordered_passages(result)
     assert [p.common_phrase for p in ordered] == [False, False, True]
     assert ordered[0].verbatim_tokens >= ordered[1].verbatim_tokens
 
@@ -57,8 +57,8 @@ def test_max_passages_limits_blocks() -> None:
     # Every other passage is in the appendix, numbered on from 6 (issue 19, item 6).
     appendix = html[html.index("Appendix: the other passages") :]
     assert "Passages 6 to 30" in appendix
-    for p in content.ordered_passages(make_result(passages=many))[5:]:
-        assert content.highlighted(p.original, p.original_spans) in appendix
+    for p in passages.ordered_passages(make_result(passages=many))[5:]:
+        assert style.highlighted(p.original, p.original_spans) in appendix
 
 
 def test_passages_are_cited_by_page_and_paragraph() -> None:
@@ -69,7 +69,7 @@ def test_passages_are_cited_by_page_and_paragraph() -> None:
     half = len(text) // 2
     pages = (Location(0, half, "page 11"), Location(half + 1, len(text), "page 12"))
     html = content.report_html(result, LAYOUT, locations=pages)
-    first = content.ordered_passages(result)[0]
+    first = passages.ordered_passages(result)[0]
     page = "11" if first.start_char < half + 1 else "12"
     assert f"Passage 1 · p. {page}, para. " in html
     # Without locations (a result opened from JSON) paragraphs are still counted in the text.
@@ -84,14 +84,14 @@ def test_statistics_read_as_labelled_prose_not_a_dump() -> None:
         "p_value": 0.00001, "auc": 0.71, "manuscript_window_median": -1.2, "control_window_median": -1.9,
         "control_window_p05": -2.5, "control_window_p95": -1.1,
     }  # fmt: skip
-    html = content.controls_section(make_result(statistics=stats), LAYOUT)
+    html = statistics.controls_section(make_result(statistics=stats), LAYOUT)
     for dump in ("False positives", "[]", "Auc", "Control window p05", "P value", "0.0001 p"):
         assert dump not in html, dump
     assert "Of the 8 control texts, none got a verdict other than No evidence" in html
     assert "False-alarm rate of the verdict rule" in html and "0 % (0 of 8)" in html
     assert "below 0.0001" in html and "0.71 (0.50 is chance" in html
     assert "Controls given a verdict other than No evidence</td>" in html
-    rows = dict(content.statistics_rows({**stats, "false_positives": ["a.txt"], "new_figure": 3}))
+    rows = dict(statistics.statistics_rows({**stats, "false_positives": ["a.txt"], "new_figure": 3}))
     assert rows["Controls given a verdict other than No evidence"] == "a.txt"
     assert rows["New figure"] == "3"
 

@@ -115,7 +115,9 @@ def test_the_fake_refuses_to_score_when_generate_only():
 
 def test_report_and_controls_say_what_a_generate_only_scan_did_not_measure(tmp_path):
     from core.evidence.controls import with_controls
-    from core.report.content import method_section, passages_section, report_html
+    from core.report.content import report_html
+    from core.report.method import method_section
+    from core.report.passages import passages_section
     from core.report.wording import STANDARD_PROTOCOL
 
     model = FakeBackend(memorized=PIECES, can_score=False)
@@ -136,7 +138,7 @@ def test_report_and_controls_say_what_a_generate_only_scan_did_not_measure(tmp_p
 
 
 def _layout():
-    from core.report.content import Layout
+    from core.report.style import Layout
 
     return Layout(px_per_pt=1.0)
 

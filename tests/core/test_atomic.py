@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from core.report import atomic
-from core.report.atomic import WriteError, atomic_path, atomic_write_bytes, atomic_write_text
+from core import atomic
+from core.atomic import WriteError, atomic_path, atomic_write_bytes, atomic_write_text
 
 
 def _leftovers(directory) -> list[str]:

@@ -4,6 +4,9 @@ A temp file is created next to the target (same filesystem, so the rename is ato
 os.write, fsynced, renamed over the target with os.replace, and the directory is fsynced so the rename
 survives a power cut. On any error (disk full, fsync failure, kill between steps) the temp file is
 removed and the previous file stays untouched.
+
+A leaf module (standard library only): the report, the match index cache, the CLI and the GUI all
+write through it, so it sits below every package that uses it.
 """
 
 from __future__ import annotations

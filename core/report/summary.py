@@ -1,0 +1,191 @@
+"""The report's first page: the work, the model, the verdict in plain words, key figures, strongest passage.
+
+Also the banners that warn a reader first: an incomplete (cancelled) scan, a generate-only scan.
+"""
+
+from __future__ import annotations
+
+import os
+
+from core.generate_only import is_generate_only, limitation
+from core.report import wording
+from core.report.passages import ordered_passages
+from core.report.style import (
+    ACCENT,
+    INCOMPLETE_BG,
+    INCOMPLETE_FG,
+    MUTED,
+    RULE,
+    SOFT,
+    VERDICT_COLOURS,
+    Layout,
+    e,
+    highlighted,
+    kv_rows,
+    mono,
+    table,
+)
+from core.results import ScanResult
+from core.settings import ScanSettings
+
+
+def work_name(result: ScanResult) -> str:
+    """The manuscript's file name."""
+    return os.path.basename(result.manuscript.path) or result.manuscript.path
+
+
+def _incomplete_banner(result: ScanResult, layout: Layout) -> str:
+    if result.complete:
+        return ""
+    return table(
+        [
+            f'<tr><td bgcolor="{INCOMPLETE_BG}" style="border-left: {layout.u(3)}px solid {INCOMPLETE_FG};">'
+            f'<span style="color:{INCOMPLETE_FG}; font-weight:bold; font-size:12pt">'
+            "INCOMPLETE SCAN (cancelled)</span><br/>"
+            f"{e(wording.incomplete_sentence(result))}</td></tr>"
+        ],
+        layout,
+        pad=8,
+    )
+
+
+def _generate_only_banner(result: ScanResult, layout: Layout) -> str:
+    if not is_generate_only(result):
+        return ""
+    return table(
+        [
+            f'<tr><td bgcolor="{SOFT}" style="border-left: {layout.u(3)}px solid {ACCENT};">'
+            '<span style="font-weight:bold">Generate-only scan.</span> '
+            f"{e(limitation(ScanSettings.from_dict(result.settings)))}</td></tr>"
+        ],
+        layout,
+        pad=8,
+    )
+
+
+def _verdict_block(result: ScanResult, layout: Layout) -> str:
+    s = result.summary
+    colour = VERDICT_COLOURS.get(s.verdict, MUTED)
+    badge = (
+        f'<td width="27%" bgcolor="{colour}" align="center" valign="middle">'
+        f'<span style="color:#ffffff; font-size:8pt">VERDICT</span><br/>'
+        f'<span style="color:#ffffff; font-size:15pt; font-weight:bold">{e(wording.verdict_title(s.verdict))}'
+        "</span></td>"
+    )
+    words = (
+        f'<td bgcolor="{SOFT}" valign="middle" style="padding-left:{layout.u(10)}px">'
+        f'<span style="font-size:10pt">{e(wording.verdict_sentence(s.verdict, s.rule))}</span><br/>'
+        f'<span class="caption">Rule applied: {e(s.reason)}.</span></td>'
+    )
+    return table([f"<tr>{badge}{words}</tr>"], layout, pad=9)
+
+
+def _key_figures(result: ScanResult, layout: Layout) -> str:
+    s = result.summary
+    words = round(s.longest_verbatim_tokens / 1.3)
+    cov_items = list(s.coverage.items())
+    strongest_tau = cov_items[-1] if cov_items else None
+    cov_text = ", ".join(f"{wording.percent(v)} at {e(k)}" for k, v in cov_items) or "not measured"
+    figures = [
+        (
+            f"{s.longest_verbatim_tokens:,}",
+            f"tokens in the longest passage reproduced word for word (about {words:,} words)",
+        ),
+        (wording.percent(s.verbatim_token_share), "of the work's tokens lie in confirmed verbatim passages"),
+        (
+            wording.percent(strongest_tau[1]) if strongest_tau else "n/a",
+            f"of the text extractable with at least {e(strongest_tau[0])} chance per attempt"
+            if strongest_tau
+            else "coverage not measured",
+        ),
+        (
+            f"{s.confirmed - s.common_phrases:,}",
+            f"passages confirmed by real generation ({s.candidates:,} candidates; "
+            f"{s.common_phrases:,} set aside as {'a common phrase' if s.common_phrases == 1 else 'common phrases'})",
+        ),
+    ]
+    cells = "".join(
+        f'<td width="25%" valign="top" style="border-top: {layout.u(2)}px solid {ACCENT};">'
+        f'<span class="figure">{fig}</span><br/><span class="caption">{cap}</span></td>'
+        for fig, cap in figures
+    )
+    return table([f"<tr>{cells}</tr>"], layout, pad=6) + (
+        f'<p class="caption">Coverage at each threshold τ (share of characters under some 50-token window the '
+        f"model reproduces with probability at least τ): {cov_text}.</p>"
+    )
+
+
+def _identity(result: ScanResult, layout: Layout) -> str:
+    m, mod = result.manuscript, result.model
+    model_kind = mod.format + (f", {mod.quantization}" if mod.quantization else "")
+    left = kv_rows(
+        [
+            ("File", e(work_name(result))),
+            ("Length", f"{m.characters:,} characters, {m.tokens:,} tokens"),
+            ("Format", e(m.format)),
+            ("SHA-256", mono(m.sha256)),
+        ],
+        layout,
+        "26%",
+    )
+    right = kv_rows(
+        [
+            ("Model", e(mod.name)),
+            ("Kind", f"{e(model_kind)}, {e(wording.parameters(mod.parameters))} parameters"),
+            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend)})"),
+            ("SHA-256", mono(mod.sha256 or "not recorded")),
+        ],
+        layout,
+        "26%",
+    )
+    gap = layout.u(12)
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+        f'<td width="49%" valign="top"><h3>The work</h3>{table(left, layout)}</td>'
+        f'<td width="2%" style="padding-left:{gap}px"></td>'
+        f'<td width="49%" valign="top"><h3>The model</h3>{table(right, layout)}</td>'
+        "</tr></table>"
+    )
+
+
+def _strongest(result: ScanResult, layout: Layout) -> str:
+    counted = [p for p in ordered_passages(result) if not p.common_phrase]
+    if not counted:
+        return "<h3>The strongest passage</h3><p>No passage of the work was reproduced beyond common phrases.</p>"
+    p = counted[0]
+    words = round(len(p.prompt.split()))
+    head = (
+        f'<tr><td width="50%" class="label">The author\'s text</td>'
+        f'<td width="50%" class="label">What the model wrote, given the {words:,} preceding words</td></tr>'
+    )
+    body = (
+        f'<tr><td valign="top" class="reading" style="border-top: 1px solid {RULE};">'
+        f"{highlighted(p.original, p.original_spans)}</td>"
+        f'<td valign="top" class="reading" style="border-top: 1px solid {RULE};">'
+        f"{highlighted(p.generated, p.generated_spans)}</td></tr>"
+    )
+    return (
+        "<h3>The strongest passage</h3>"
+        + table([head, body], layout, pad=4)
+        + f'<p class="caption">{p.verbatim_tokens:,} tokens reproduced exactly before the first difference; '
+        f"similarity {p.similarity:.1f} %. Highlighted: text the model reproduced exactly. "
+        "All passages follow on the next pages.</p>"
+    )
+
+
+def summary_page(result: ScanResult, layout: Layout) -> str:
+    """Page 1: the work, the model, the verdict in plain words, key figures, the strongest passage."""
+    started = wording.utc(result.provenance.get("started_utc", ""))
+    return (
+        '<p class="eyebrow">VERBATIM · MEMORIZATION REPORT</p>'
+        f"<h1>{e(work_name(result))}</h1>"
+        f'<p class="muted">Tested against {e(result.model.name)}'
+        + (f" · scanned {e(started)}" if started else "")
+        + "</p>"
+        + _incomplete_banner(result, layout)
+        + _generate_only_banner(result, layout)
+        + _verdict_block(result, layout)
+        + _key_figures(result, layout)
+        + _identity(result, layout)
+        + _strongest(result, layout)
+    )
