@@ -114,6 +114,12 @@ class Passage:
     contested: bool = False
     """The declared reference model reproduced this long passage too: the declaration is in doubt."""
     contested_reason: str = ""
+    near_verbatim_tokens: int = -1
+    """The longest stretch from the passage's start that the output reproduces with at most
+    near_verbatim_tolerance edits per token (core/scan/near_verbatim.py); at least verbatim_tokens when
+    measured, -1 when not (results read from older reports, or the setting off). Not used by the verdict."""
+    near_verbatim_edits: int = 0
+    """Token edits (changed, left-out or added tokens) inside that stretch."""
 
     @property
     def evidence(self) -> int:

@@ -129,6 +129,20 @@ class ScanSettings:
     longest one. Every other passage's output is the one-pass verification's, which is the same greedy
     decoding."""
 
+    near_verbatim: bool = True
+    """Continue every confirmed passage past its first divergence (step-by-step generate() to the
+    horizon, with confirm_by "draft" as well) and measure how far the output stays on the author's text
+    with small edits allowed (core/scan/near_verbatim.py). Off: only the passages of generate_top are
+    replayed and near_verbatim_tokens is -1 ("not measured")."""
+
+    near_verbatim_tolerance: float = 0.10
+    """Token edits allowed per token of a near-verbatim stretch (10 %: one changed word in ten)."""
+
+    near_verbatim_extra_tokens: int = 50
+    """With near_verbatim, generation runs this many tokens past the confirmation horizon (the bound on
+    a near-verbatim stretch's length past it); the exact verbatim count still stops at the horizon, so a
+    passage never runs into the next candidate's."""
+
     max_candidates: int = 400
     """Upper bound on candidates confirmed by generation (longest first); the rest are counted."""
 
@@ -189,3 +203,7 @@ class ScanSettings:
             raise ValueError('confirm_by must be "draft" or "generate".')
         if self.batch_size < 1 or self.confirm_batch_size < 1:
             raise ValueError("batch sizes must be at least 1.")
+        if self.near_verbatim_extra_tokens < 0:
+            raise ValueError("near_verbatim_extra_tokens must be at least 0.")
+        if not 0.0 <= self.near_verbatim_tolerance < 1.0:
+            raise ValueError("near_verbatim_tolerance must be at least 0 and below 1.")

@@ -60,6 +60,16 @@ def _place(p: Passage, result: ScanResult, locations: Sequence[Location]) -> str
     return cite(p.start_char, result.text, locations)
 
 
+def _near_verbatim(p: Passage, result: ScanResult) -> str:
+    """"N tokens near-verbatim (E edits) · " where the output went on past a small difference, else ""."""
+    if p.near_verbatim_tokens <= p.verbatim_tokens:
+        return ""
+    tolerance = float(result.settings.get("near_verbatim_tolerance", 0.10))
+    edits = f"{p.near_verbatim_edits} token{'s' if p.near_verbatim_edits != 1 else ''} changed, left out or added"
+    return (f"<b>{p.near_verbatim_tokens:,}</b> tokens near-verbatim ({edits}; at most "
+            f"{wording.percent(tolerance)} of the tokens may differ; not counted toward the verdict) · ")
+
+
 def _passage_block(
     n: int, p: Passage, result: ScanResult, layout: Layout, locations: Sequence[Location] = ()
 ) -> str:
@@ -102,6 +112,7 @@ def _passage_block(
     facts = (
         f'<p class="small" style="color:{colour}">'
         f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly ({p.evidence:,} counted){chance} · "
+        f"{_near_verbatim(p, result)}"
         f"similarity <b>{p.similarity:.1f} %</b> · "
         f"longest common stretch {p.longest_common_chars:,} characters · {window}</p>"
     )

@@ -27,6 +27,7 @@ from core.ingest import Document
 from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
+from core.scan.near_verbatim import near_verbatim
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import decoding, environment
 from core.scan.sweep import PROBE, can_score, sweep
@@ -169,8 +170,12 @@ def scan(
         generations = {r: g for r, (g, _) in checked.items()}
         columns = {r: c for r, (_, c) in checked.items()}
     elif not cancelled():
-        gen_g = probes.generate_from_prefix(ids, requests, backend, fitted, cancel)
-        generations = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
+        # Step by step, every generation runs past the horizon when near-verbatim stretches are measured;
+        # the exact count stops at the horizon, as in draft mode.
+        extra = settings.near_verbatim_extra_tokens if settings.near_verbatim else 0
+        gen_g = probes.generate_from_prefix(ids, [(r, h + extra) for r, h in requests], backend, fitted, cancel)
+        generated = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
+        generations = {r: replace(g, verbatim=min(g.verbatim, horizon[r])) for r, g in generated.items()}
     timings["confirm_s"] = time.perf_counter() - t
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
@@ -184,9 +189,18 @@ def scan(
         # The passages that can raise the verdict on their own (and always the longest one).
         deciding = [g for g in ranked if g.verbatim >= settings.thresholds.inconclusive_tokens] or ranked[:1]
         top = deciding[: settings.generate_top]
-        gen_r = probes.generate_from_prefix(ids, [(g.start, horizon[g.start]) for g in top], backend, fitted,
-                                            cancel)
+        extra = 0
+        if settings.near_verbatim:
+            # Every other passage too, and further: the one-pass verification stops at the first divergence,
+            # and the near-verbatim stretch needs the model's own output past it.
+            chosen = {g.start for g in top}
+            top += [g for g in ranked if g.start not in chosen]
+            extra = settings.near_verbatim_extra_tokens
+        gen_r = probes.generate_from_prefix(ids, [(g.start, horizon[g.start] + extra) for g in top], backend,
+                                            fitted, cancel)
         replayed = yield from _relay(gen_r, "generate", len(top), trace, n, "Replaying with generate()")
+        # The exact count stops at the confirmation horizon whatever was generated past it.
+        replayed = {r: replace(g, verbatim=min(g.verbatim, horizon[r])) for r, g in replayed.items()}
         replay_stats["replayed"] = len(replayed)
         replay_stats["disagreements"] = sum(replayed[g.start].verbatim != g.verbatim for g in top
                                             if g.start in replayed)
@@ -359,6 +373,8 @@ def _passage(
     original = text[orig_a:orig_b]
     generated = backend.decode(g.tokens)
     al = probes.align(original, generated)
+    near = (near_verbatim(ids[r : r + len(g.tokens)], g.tokens, settings.near_verbatim_tolerance)
+            if settings.near_verbatim else None)
     common, reason = False, ""
     if swapped is not None:
         again = swapped.verbatim
@@ -392,4 +408,6 @@ def _passage(
         common_phrase_reason=reason,
         context_copy_tokens=int(copied[r : r + v].sum()),
         evidence_tokens=longest_run_within(~copied, r, r + v),
+        near_verbatim_tokens=max(v, near.original_tokens) if near else -1,
+        near_verbatim_edits=near.edits if near and near.original_tokens >= v else 0,
     )

@@ -5,8 +5,9 @@ A model that changes one article in a copied page has still copied the page. The
 author's text token by token (rapidfuzz's Levenshtein alignment, insertions, deletions and substitutions
 each one edit) and reports the longest stretch from the passage's start whose edits stay within a stated
 tolerance of its length (default 10 %, after Cooper et al. 2026's near-verbatim extraction). The stretch
-always ends on an agreeing token, so trailing noise never lengthens it, and it is never shorter than the
-exact run it begins with.
+always ends on at least MIN_AGREEMENT agreeing tokens in a row, so trailing noise and a lone common word
+("the") after the model has left the text never lengthen it, and it is never shorter than the exact run
+it begins with.
 
 The verdict does not use these spans (docs/design.md, "verdict rule"): a chance model for near-verbatim
 runs is not calibrated yet. They are shown beside the exact count, with the differences marked.
@@ -21,6 +22,8 @@ from rapidfuzz.distance import Levenshtein
 
 DEFAULT_TOLERANCE = 0.10
 """Edits allowed per token of the stretch (10 %)."""
+MIN_AGREEMENT = 3
+"""Agreeing tokens in a row a stretch must end on (after an edit): one shared word is not a return to the text."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,14 +61,18 @@ class NearVerbatim:
 
 
 def near_verbatim(
-    original: Sequence[Hashable], generated: Sequence[Hashable], tolerance: float = DEFAULT_TOLERANCE
+    original: Sequence[Hashable],
+    generated: Sequence[Hashable],
+    tolerance: float = DEFAULT_TOLERANCE,
+    min_agreement: int = MIN_AGREEMENT,
 ) -> NearVerbatim:
     """The longest stretch, from the first token, whose token edit distance is within `tolerance` of its length.
 
     `original` is the author's text from the passage's first token on, `generated` the model's output from
     the same point (both as token ids, or any comparable items). The alignment is rapidfuzz's minimal
-    Levenshtein alignment of the two whole sequences; a stretch ends after an agreeing block, and it is
-    kept when its edits are at most `tolerance` times the author tokens it covers.
+    Levenshtein alignment of the two whole sequences; a stretch ends after an agreeing block (the first
+    one, or one of at least `min_agreement` tokens), and it is kept when its edits are at most `tolerance`
+    times the author tokens it covers.
     """
     if not 0.0 <= tolerance < 1.0:
         raise ValueError(f"tolerance must be in [0, 1), not {tolerance}")
@@ -74,7 +81,8 @@ def near_verbatim(
     differences: list[Difference] = []
     for op in Levenshtein.opcodes(list(original), list(generated)):
         if op.tag == "equal":
-            if edits <= tolerance * op.src_end:
+            returned = op.src_start == 0 or op.src_end - op.src_start >= min_agreement
+            if returned and edits <= tolerance * op.src_end:
                 best = (op.src_end, op.dest_end, edits, len(differences))
             continue
         edits += max(op.src_end - op.src_start, op.dest_end - op.dest_start)

@@ -146,3 +146,16 @@ def test_reference_model_test_is_explained_and_named_only_when_used() -> None:
     # The passage is greyed with the reference's reason, and its files are listed field by field.
     assert "Common phrase — not counted toward the verdict.</b> The reference model Old-Model-2019" in html
     assert "reference_model.files.1.sha256" in html
+
+
+def test_near_verbatim_stretch_is_stated_beside_the_exact_count_only_when_it_goes_further() -> None:
+    result = make_result()
+    first = result.passages[0]
+    longer = replace(first, near_verbatim_tokens=first.verbatim_tokens + 12, near_verbatim_edits=2)
+    html = content.report_html(replace(result, passages=(longer, *result.passages[1:])), LAYOUT)
+    assert f"<b>{first.verbatim_tokens + 12:,}</b> tokens near-verbatim (2 tokens changed, left out or added" in html
+    assert "not counted toward the verdict" in html
+    # Not measured (-1, older reports) or no further than the exact run: nothing is claimed.
+    assert "tokens near-verbatim" not in content.report_html(result, LAYOUT)
+    same = replace(first, near_verbatim_tokens=first.verbatim_tokens)
+    assert "tokens near-verbatim" not in content.report_html(replace(result, passages=(same,)), LAYOUT)

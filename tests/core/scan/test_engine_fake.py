@@ -128,3 +128,24 @@ def test_draft_verification_equals_step_by_step_generation():
         assert (d.tokens[:k] == g.tokens[:k]).all()
         window = window_figures(d.verbatim, cols, SMALL.suffix_tokens, SMALL.thresholds.near_tie_gap)
         assert window.matched == min(d.verbatim, SMALL.suffix_tokens, len(ids) - r)
+
+
+@pytest.mark.parametrize("confirm_by", ["draft", "generate"])
+def test_a_changed_word_ends_the_verbatim_run_but_not_the_near_verbatim_stretch(confirm_by):
+    # The author's copy differs from what the model learned in one word ("four" for "three"); the model
+    # writes its own version straight through, so the near-verbatim stretch runs past the change.
+    changed = MEMORIZED.replace("three geese", "four geese")
+    text = FRESH * 3 + changed + " " + FRESH * 2
+    settings = dataclasses.replace(SMALL, confirm_by=confirm_by, suffix_tokens=30)
+    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), settings)
+    start = text.index(changed)
+    before = [p for p in result.passages if start <= p.start_char < text.index(" four geese")]
+    assert before, "the passage before the change must be confirmed"
+    first = min(before, key=lambda p: p.start_char)
+    assert text[first.end_char :].startswith(" four")  # the exact run stops at the changed word
+    assert first.near_verbatim_edits == 1
+    assert first.near_verbatim_tokens >= first.verbatim_tokens + 10
+    # Off, nothing is measured and the figure says so.
+    off = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)),
+                   dataclasses.replace(settings, near_verbatim=False))
+    assert off.passages and all(p.near_verbatim_tokens == -1 for p in off.passages)

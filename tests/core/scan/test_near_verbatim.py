@@ -38,13 +38,22 @@ def test_the_stretch_ends_where_the_output_leaves_the_text():
 
 
 def test_edits_beyond_the_tolerance_end_the_stretch():
-    # 20 agreeing tokens, then every other token differs: 1 edit per 2 tokens soon passes 10 %.
-    out = AUTHOR[:20] + [t if i % 2 else -t for i, t in enumerate(AUTHOR[20:])]
+    # 20 agreeing tokens, then every fourth token differs: 1 edit per 4 tokens soon passes 10 %.
+    out = AUTHOR[:20] + [t if i % 4 else -t for i, t in enumerate(AUTHOR[20:])]
     nv = near_verbatim(AUTHOR, out, tolerance=0.10)
     assert 20 <= nv.original_tokens < 40
     assert nv.edits <= 0.10 * nv.original_tokens
     # A looser tolerance keeps more of the same output.
     assert near_verbatim(AUTHOR, out, tolerance=0.5).original_tokens == 40
+
+
+def test_a_lone_shared_word_after_the_model_left_the_text_does_not_extend_the_stretch():
+    # 30 agreeing tokens, two wrong ones, one shared word (a "the"), then the model's own words.
+    out = AUTHOR[:30] + [1, 2, AUTHOR[32]] + list(range(600, 607))
+    assert near_verbatim(AUTHOR, out).original_tokens == 30
+    # Three agreeing tokens in a row are a return to the text.
+    back = AUTHOR[:30] + [1, 2] + AUTHOR[32:35] + list(range(600, 605))
+    assert near_verbatim(AUTHOR, back).original_tokens == 35
 
 
 def test_zero_tolerance_is_the_exact_run():
