@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from core.scan.progress import Overall, OverallProgress, ScanProgress
 from core.scan.sweep import is_generate_only
 from core.settings import ScanSettings
+from gui.assets import AssetError
 from gui.compare import ModelChecklist, ModelMatrixDialog
 from gui.controller import BackendFactory, ScanController, ScanFunction, ScanOptions
 from gui.controls_view import ControlsOptions, ControlsPanel
@@ -51,7 +52,7 @@ from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, Queue
 from gui.results_view import PassageDetail, VerdictBadge, verdict_words
 from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
 from gui.settings_dialog import SettingsDialog
-from gui.welcome import install_welcome
+from gui.welcome import Welcome, is_first_start, sample_path
 from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_ui(discover)
         self._connect()
-        self.welcome = install_welcome(self, settings)  # first start: the welcome page is in front
+        self.welcome = self._install_welcome()  # first start: the welcome page is in front
         self._set_tab_order()
         self._update_actions()
         self.statusBar().showMessage("Ready. Drop a manuscript or press Ctrl+O.")
@@ -491,6 +492,17 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
+    def _install_welcome(self) -> Welcome | None:
+        """On a first start (nothing queued, no manuscript ever opened) put the welcome page in front."""
+        if not is_first_start(self._settings) or self.queue_model.rowCount() > 0:
+            return None
+        welcome = Welcome(self.takeCentralWidget(), self._settings, self)
+        self.setCentralWidget(welcome.stack)
+        welcome.sampleRequested.connect(self.open_sample)
+        welcome.openRequested.connect(self.open_action.trigger)
+        self.queue_model.rowsInserted.connect(welcome.dismiss)
+        return welcome
+
     def _set_tab_order(self) -> None:
         """Tab follows the reading order: toolbar, queue and its options, text, heatmap, table, detail.
 
@@ -587,6 +599,19 @@ class MainWindow(QMainWindow):
                 on_return=self._on_documents_loaded,
                 on_fail=self.show_error,
             )
+
+    def open_sample(self) -> None:
+        """Queue the bundled sample manuscript with the embedded default model selected."""
+        try:
+            path = sample_path()
+        except AssetError:
+            self.show_error(
+                "The sample manuscript is missing from this installation; reinstall Verbatim, "
+                "or open a manuscript of your own."
+            )
+            return
+        self.picker.combo.setCurrentIndex(max(0, self.picker.model.row_of(None)))  # None: the embedded default
+        self.open_paths([path])
 
     def start_scan(self) -> None:
         """Scan the selected manuscript, then the queued ones not scanned yet."""
