@@ -8,12 +8,12 @@ the differing words marked on both sides. The result exports as a PDF with the m
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,62 +27,17 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from core.match import MatchResult, MatchSettings, MatchSpan, OutputRecord, difference_ranges
 from core.report.match_content import DIFF_BG, headline, where
-from gui import style
-from gui.results_view import _qt_pos
+from gui.text_pane import TextPane
 from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_FILTER = "Manuscripts (*.txt *.md *.markdown *.docx *.pdf *.epub *.odt *.rtf *.html *.htm)"
 COLUMNS = ("Manuscript", "Where", "Words", "Verbatim", "Similarity")
-
-
-class _SpanPane(QWidget):
-    """A titled read-only text with character ranges marked in the difference colour."""
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(title)
-        label.setObjectName("paneTitle")
-        self.text = QTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setFont(style.reading_font(10))
-        self.text.setAccessibleName(title)
-        self.text.setTabChangesFocus(True)
-        label.setBuddy(self.text)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-
-    def set_content(self, text: str, ranges: Sequence[tuple[int, int]] = ()) -> None:
-        self.text.setPlainText(text)
-        fmt = QTextCharFormat()
-        fmt.setBackground(QColor(DIFF_BG))
-        for a, b in ranges:
-            cursor = QTextCursor(self.text.document())
-            cursor.setPosition(_qt_pos(text, max(0, a)))
-            cursor.setPosition(_qt_pos(text, min(len(text), b)), QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-
-    def marked(self) -> list[str]:
-        """The marked fragments' text (for tests)."""
-        out = []
-        block = self.text.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                if frag.charFormat().background().style() != Qt.BrushStyle.NoBrush:
-                    out.append(frag.text())
-                it += 1
-            block = block.next()
-        return out
 
 
 class MatchDialog(QDialog):
@@ -178,8 +133,8 @@ class MatchDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.output_pane = _SpanPane("The model's output")
-        self.manuscript_pane = _SpanPane("The manuscript")
+        self.output_pane = TextPane("The model's output", mark=QColor(DIFF_BG))
+        self.manuscript_pane = TextPane("The manuscript", mark=QColor(DIFF_BG))
         self.figures = QLabel("Select a span to compare it with the manuscript.")
         self.figures.setObjectName("muted")
         self.figures.setWordWrap(True)
