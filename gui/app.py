@@ -44,7 +44,10 @@ def _application() -> Any:
 
     from gui.style import apply_style
 
-    app = QApplication.instance()
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        raise RuntimeError("a non-GUI QCoreApplication is running; the window needs a QApplication")
+    app = existing
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setOrganizationName(ORGANIZATION)

@@ -143,7 +143,8 @@ class MainWindow(QMainWindow):
         """On a first start (nothing queued, no manuscript ever opened) put the welcome page in front."""
         if not is_first_start(self._settings) or self.queue_model.rowCount() > 0:
             return None
-        welcome = Welcome(self.takeCentralWidget(), self._settings, self)
+        self.takeCentralWidget()  # the welcome's stack holds it now
+        welcome = Welcome(self.main_splitter, self._settings, self)
         self.setCentralWidget(welcome.stack)
         welcome.sampleRequested.connect(self.open_sample)
         welcome.openRequested.connect(self.open_action.trigger)

@@ -189,8 +189,8 @@ class ManuscriptView(QPlainTextEdit):
             cursor.setPosition(
                 max(0, min(self.qt_position(p.end_char), limit)), QTextCursor.MoveMode.KeepAnchor
             )
-            sel.cursor = cursor  # type: ignore[misc]
-            sel.format = fmt  # type: ignore[misc]
+            sel.cursor = cursor
+            sel.format = fmt
             selections.append(sel)
         self.setExtraSelections(selections)
 

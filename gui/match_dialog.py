@@ -60,7 +60,7 @@ class MatchDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Check a model's output")
         self.settings = settings or MatchSettings()
-        self.result: MatchResult | None = None
+        self.match_result: MatchResult | None = None
         """The last match, once one finished."""
         self._loaded: OutputRecord | None = None
         self._runner = TaskRunner(self)
@@ -241,7 +241,7 @@ class MatchDialog(QDialog):
 
     def show_result(self, result: MatchResult) -> None:
         """Fill the table with `result`'s spans and show the first."""
-        self.result = result
+        self.match_result = result
         self.table.setRowCount(len(result.spans))
         for row, sp in enumerate(result.spans):
             values = (Path(sp.manuscript).name, where(sp), f"{sp.words:,}", f"{sp.verbatim_words:,}",
@@ -285,12 +285,12 @@ class MatchDialog(QDialog):
 
     def export_pdf(self, path: str | Path) -> bool:
         """Write the result's PDF report (with the JSON inside); False and a message on failure."""
-        if self.result is None:
+        if self.match_result is None:
             return False
         from gui.report_pdf import export_match_report
 
         try:
-            export_match_report(self.result, path)
+            export_match_report(self.match_result, path)
         except (OSError, ValueError) as exc:
             self._say(f"Could not write the PDF: {describe_error(exc)}", error=True)
             return False
@@ -330,8 +330,8 @@ class MatchDialog(QDialog):
 
     def _on_table_item_selection_changed(self) -> None:
         rows = {i.row() for i in self.table.selectedItems()}
-        if self.result is not None and rows:
-            self.show_span(self.result.spans[min(rows)])
+        if self.match_result is not None and rows:
+            self.show_span(self.match_result.spans[min(rows)])
 
     def _on_job_yield(self, item: Any) -> None:
         self._say(f"{item}…" if str(item).startswith(("Indexing", "Matching")) else f"Reading {item}…")
@@ -355,7 +355,7 @@ class MatchDialog(QDialog):
         running = self.is_running()
         ready = bool(self.output_edit.toPlainText().strip()) and self.manuscript_list.count() > 0
         self.run_button.setEnabled(ready and not running)
-        self.export_button.setEnabled(self.result is not None and not running)
+        self.export_button.setEnabled(self.match_result is not None and not running)
         for w in (self.add_files_button, self.add_folder_button, self.remove_button, self.load_button):
             w.setEnabled(not running)
 
