@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
@@ -228,7 +228,7 @@ class PassageFilterProxy(QSortFilterProxyModel):
         return not (passage is not None and passage.common_phrase)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelChoice:
     """One entry of the model picker: what to pass to load_backend, and what to show."""
 
@@ -330,7 +330,11 @@ class ModelListModel(QAbstractListModel):
         return None
 
 
-@dataclass(frozen=True)
+QueueStatus = Literal["loading", "ready", "failed", "scanning", "scanned", "partial"]
+"""Where a queued manuscript stands (QueueEntry.status)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class QueueEntry:
     """A manuscript in the queue: its path, and once known its Document, error or ScanResult."""
 
@@ -343,7 +347,7 @@ class QueueEntry:
     scanning: bool = False
 
     @property
-    def status(self) -> str:
+    def status(self) -> QueueStatus:
         """A word for the queue: loading, ready, failed, scanning, scanned, partial."""
         if self.error:
             return "failed"
@@ -380,7 +384,7 @@ class QueueModel(QAbstractListModel):
             return row
         row = len(self._entries)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._entries.append(QueueEntry(path))
+        self._entries.append(QueueEntry(path=path))
         self.endInsertRows()
         return row
 

@@ -8,11 +8,11 @@ from gui.scan_queue import ScanQueue
 
 def _entries() -> list[QueueEntry]:
     return [
-        QueueEntry("a.txt", document=object()),
-        QueueEntry("b.txt", document=object(), result=object()),  # scanned already
-        QueueEntry("c.txt"),  # still being read
-        QueueEntry("d.txt", document=object()),
-        QueueEntry("e.pages", error="e.pages is an Apple Pages document."),
+        QueueEntry(path="a.txt", document=object()),
+        QueueEntry(path="b.txt", document=object(), result=object()),  # scanned already
+        QueueEntry(path="c.txt"),  # still being read
+        QueueEntry(path="d.txt", document=object()),
+        QueueEntry(path="e.pages", error="e.pages is an Apple Pages document."),
     ]
 
 
