@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,24 +16,24 @@ from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QWidget
 
-from core.catalogue import PairResult
 from core.ingest import Document, Location
 from core.results import ScanResult
 from core.settings import ScanSettings
 from gui.assets import AssetError
 from gui.compare import ModelChecklist, ModelMatrixDialog
+from gui.comparisons import Comparisons
 from gui.controller import BackendFactory, ScanController, ScanFunction, ScanOptions
 from gui.documents import MANUSCRIPT_SUFFIXES
-from gui.export import ExportUnavailable, comparisons_for, export_path, export_result
+from gui.export import ExportUnavailable, export_path, export_result
 from gui.intake import Intake
 from gui.match_dialog import MatchDialog
 from gui.model_picker import Discover, ModelPicker
 from gui.models import QueueEntry, QueueModel
 from gui.queue_pane import QueuePane
 from gui.results_pane import ResultsPane, empty_badge
-from gui.results_view import verdict_words
 from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
 from gui.scan_queue import ScanQueue
+from gui.scan_runner import ScanRunner
 from gui.settings_dialog import SettingsDialog
 from gui.status import LoadingDetail, ScanStatus, format_duration
 from gui.welcome import Welcome, is_first_start, sample_path
@@ -70,16 +69,13 @@ class MainWindow(QMainWindow):
         """Per-user data: checkpoints/ of unfinished scans, comparisons/ of several-model runs."""
         self.ask: Ask = message_box_ask(self)
         """Asks the user a yes/no question (tests replace it)."""
-        self._backend_factory = backend_factory
         self._resume_on_load: set[str] = set()
-        self.compare_dialog: ModelMatrixDialog | None = None
+        self.comparisons = Comparisons(backend_factory, self.data_dir / "comparisons", self)
         self.match_dialog: MatchDialog | None = None
         self.setAcceptDrops(False)
         self._settings = settings
         self.scan_settings = self._load_scan_settings()
         self.controller = ScanController(backend_factory, scan_function, self)
-        self._queue = ScanQueue()
-        self._scan_started = 0.0
         self.status = ScanStatus(lambda: self.controller.state, self)
         self.tab_chain: list[QWidget] = []
         """The widgets in keyboard (Tab) order."""
@@ -89,6 +85,10 @@ class MainWindow(QMainWindow):
         """Cancelling a scan that has run longer than this asks first (tests change it)."""
 
         self._build_ui(discover)
+        self.runner = ScanRunner(
+            self.controller, self.queue_model, options=self._scan_options, spec=self.picker.current_spec,
+            settings=lambda: self.scan_settings, ask=lambda title, question: self.ask(title, question), parent=self,
+        )
         self._connect()
         self.welcome = self._install_welcome()  # first start: the welcome page is in front
         self._set_tab_order()
@@ -194,11 +194,13 @@ class MainWindow(QMainWindow):
         c.plan.connect(self.status.set_plan)
         c.progress.connect(self.status.show_scan)
         c.controlsProgress.connect(self.status.show_controls)
-        c.resultReady.connect(self._on_controller_result_ready)
-        c.finished.connect(self._on_controller_finished)
-        c.cancelled.connect(self._on_controller_cancelled)
-        c.failed.connect(self._on_controller_failed)
-        c.resumeRefused.connect(self._on_controller_resume_refused)
+        self.runner.started.connect(self._on_runner_started)
+        self.runner.resultArrived.connect(self._on_runner_result_arrived)
+        self.runner.stopped.connect(self._on_runner_stopped)
+        self.runner.errorOccurred.connect(self.show_error)
+        self.comparisons.resultOpened.connect(self._on_comparisons_result_opened)
+        self.comparisons.errorOccurred.connect(self.show_error)
+        self.runner.announced.connect(self.announce)
 
     # ----- public API (menus, drops, tests, scripts) ----------------------------------------------
 
@@ -226,8 +228,7 @@ class MainWindow(QMainWindow):
         if current is None or refusal:
             self.show_error(refusal)
             return
-        self._queue.plan(current, self.queue_model.entries())
-        self._start_one(current.path)
+        self.runner.start_queue(current)
 
     def remove_current(self) -> bool:
         """Take the selected manuscript out of the queue (not while it is being scanned); True if removed."""
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         if entry is None or entry.scanning:
             return False
         row = self.queue_model.row_of(entry.path)
-        self._queue.discard(entry.path)
+        self.runner.discard(entry.path)
         self.queue_model.remove(entry.path)
         if self.queue_model.rowCount():
             self.queue_view.setCurrentIndex(self.queue_model.index(min(row, self.queue_model.rowCount() - 1), 0))
@@ -247,9 +248,7 @@ class MainWindow(QMainWindow):
 
     def cancel_scan(self) -> None:
         """Stop the running scan (its partial result is kept) and the rest of the queue."""
-        self._queue.clear()
-        if self.controller.busy:
-            self.controller.cancel()
+        if self.runner.cancel():
             self.statusBar().showMessage("Cancelling…")
 
     def current_entry(self) -> QueueEntry | None:
@@ -342,7 +341,12 @@ class MainWindow(QMainWindow):
 
     def comparisons_for(self, result: ScanResult) -> list[ScanResult]:
         """Results of the last several-model run for the same manuscript (for the PDF's section)."""
-        return comparisons_for(self.compare_dialog.rows if self.compare_dialog is not None else [], result)
+        return self.comparisons.results_for(result)
+
+    @property
+    def compare_dialog(self) -> ModelMatrixDialog | None:
+        """The several-models matrix, once a comparison was started."""
+        return self.comparisons.dialog
 
     def compare_models(self, specs: list[str | None], reference: str | None = None) -> None:
         """Scan the queued manuscripts with each model in `specs` and show the matrix.
@@ -353,15 +357,7 @@ class MainWindow(QMainWindow):
         if not paths:
             self.show_error("Open a manuscript first (Ctrl+O or drop a file on the window).")
             return
-        if self.compare_dialog is None:
-            from gui.controller import default_backend_factory
-
-            loader = self._backend_factory or default_backend_factory
-            self.compare_dialog = ModelMatrixDialog(loader, self.data_dir / "comparisons", self)
-            self.compare_dialog.pairActivated.connect(self._on_compare_dialog_pair_activated)
-        self.compare_dialog.start(paths, specs, self.scan_settings, reference)
-        self.compare_dialog.show()
-        self.compare_dialog.raise_()
+        self.comparisons.start(paths, specs, self.scan_settings, reference)
 
     def _scan_options(self, document: Document, fresh: bool | None) -> ScanOptions:
         """Checkpoint and controls for a scan; asks about an unfinished checkpoint when `fresh` is None."""
@@ -400,7 +396,7 @@ class MainWindow(QMainWindow):
                 continue
             if accepted or self.ask("Unfinished scan", f"{Path(path).name}: {resume_question(unfinished)}"):
                 self.queue_view.setCurrentIndex(self.queue_model.index(self.queue_model.row_of(path), 0))
-                self._start_one(path, fresh=False)
+                self.runner.start_one(path, fresh=False)
             return
 
     # ----- slots ------------------------------------------------------------------------------------
@@ -421,9 +417,9 @@ class MainWindow(QMainWindow):
     def _on_cancel_action_triggered(self) -> None:
         if not self.controller.busy or self.controller.state == "cancelling":
             return
-        running = time.monotonic() - self._scan_started
+        running = self.runner.running_s()
         if running >= self.confirm_cancel_after_s:
-            name = Path(self._queue.scanning).name if self._queue.scanning else "the manuscript"
+            name = Path(self.runner.scanning).name if self.runner.scanning else "the manuscript"
             question = (
                 f"The scan of {name} has been running for {format_duration(running)}. Stop it now? "
                 "What was scanned so far is kept and marked incomplete."
@@ -459,21 +455,14 @@ class MainWindow(QMainWindow):
         self.match_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.match_dialog.show()
 
-    def _on_compare_dialog_pair_activated(self, pair: PairResult) -> None:
-        from core.report.jsonio import ResultFormatError, read_json
-
-        try:
-            result = read_json(pair.json_path)
-        except (OSError, ResultFormatError) as exc:
-            self.show_error(f"Could not open that result: {describe_error(exc)}")
-            return
+    def _on_comparisons_result_opened(self, result: ScanResult, message: str) -> None:
         for row, entry in enumerate(self.queue_model.entries()):
             if entry.document is not None and entry.document.sha256 == result.manuscript.sha256:
                 self.queue_view.setCurrentIndex(self.queue_model.index(row, 0))
                 result = dataclasses.replace(result, text=entry.document.text)
                 break
         self.show_result(result)
-        self.statusBar().showMessage(f"Showing {pair.manuscript} with {pair.model}.", 8000)
+        self.statusBar().showMessage(message, 8000)
 
     def _on_queue_rows_changed(self, *args: object) -> None:
         self.drop_zone.set_compact(self.queue_model.rowCount() > 0)
@@ -500,84 +489,30 @@ class MainWindow(QMainWindow):
     def _on_controller_loading_detail(self, item: LoadingDetail) -> None:
         self.status.show_loading(item, self.picker.current_choice().name)
 
-    def _on_controller_result_ready(self, result: ScanResult) -> None:
-        """The manuscript's passages are known: show them now, the verdict provisional until the controls end."""
-        path = self._queue.scanning
-        if path is None:
-            return
-        self.queue_model.update(path, result=result)
-        current = self.current_entry()
-        if current is not None and current.path == path:
-            self.show_result(result)
-            self.badge.set_pending(CONTROLS_PENDING)
-        self.announce(f"Provisional verdict for {Path(path).name}: {verdict_words(result)}. The control texts are "
-                      "still being scanned.")
-
-    def _on_controller_finished(self, result: ScanResult) -> None:
-        path = self._queue.stop()
-        if path is not None:
-            self.queue_model.update(path, result=result, scanning=False)
-        current = self.current_entry()
-        if current is not None and current.path == path:
-            self.results.update_result(result, self.locations_for(result))
-            self._update_actions()
-        name = Path(path or result.manuscript.path).name
-        if result.complete:
-            self.announce(f"Scan of {name} finished: {verdict_words(result)}.")
-            following = self._queue.take_next()
-            if following is not None:
-                self._start_one(following)
-        else:
-            self._queue.clear()
-            self.announce(f"Scan of {name} cancelled; the partial result is shown, marked incomplete.")
-
-    def _on_controller_cancelled(self) -> None:
-        self._stop_marking_scan()
-        self._queue.clear()
-        self.announce("Scan cancelled before the model finished loading.")
-
-    def _on_controller_failed(self, message: str) -> None:
-        self._stop_marking_scan()
-        self._queue.clear()
-        self.show_error(message)
-        self.announce(f"The scan stopped: {message}")
-
-    def _on_controller_resume_refused(self, message: str) -> None:
-        path = self._queue.scanning
-        self._stop_marking_scan()
-        self.show_error(message)
-        if path is not None and self.ask("Cannot resume", f"{message}\n\nStart a fresh scan instead?"):
-            self._start_one(path, fresh=True)
-
-    # ----- helpers ----------------------------------------------------------------------------------
-
-    def _start_one(self, path: str, fresh: bool | None = None) -> None:
-        """Scan `path`; `fresh` None asks about an unfinished checkpoint, False resumes it, True discards it."""
-        entry = self.queue_model.entry(self.queue_model.row_of(path))
-        try:
-            options = self._scan_options(entry.document, fresh)
-            self.controller.start(entry.document, self.picker.current_spec(), self.scan_settings, options)
-        except ValueError as exc:
-            self.show_error(str(exc))
-            return
-        previous = self._queue.start(path)
-        if previous is not None:
-            self.queue_model.update(previous, scanning=False)
-        self.queue_model.update(path, scanning=True)
-        self._scan_started = time.monotonic()
+    def _on_runner_started(self, path: str) -> None:
         current = self.current_entry()
         if current is not None and current.path == path:
             self.clear_result()
         self.message_bar.hide()
         self.statusBar().showMessage(f"Scanning {Path(path).name}…")
 
-    def _stop_marking_scan(self) -> None:
-        path = self._queue.stop()
-        if path is not None:
-            self.queue_model.update(path, scanning=False)
-            current = self.current_entry()
-            if current is not None and current.path == path:
-                self._show_entry(current)
+    def _on_runner_result_arrived(self, path: str, result: ScanResult, final: bool) -> None:
+        current = self.current_entry()
+        if current is None or current.path != path:
+            return
+        if final:  # keeps the reader's place when only the controls' figures changed
+            self.results.update_result(result, self.locations_for(result))
+            self._update_actions()
+        else:  # the passages are known; the verdict is provisional until the controls end
+            self.show_result(result)
+            self.badge.set_pending(CONTROLS_PENDING)
+
+    def _on_runner_stopped(self, path: str) -> None:
+        current = self.current_entry()
+        if current is not None and current.path == path:
+            self._show_entry(current)
+
+    # ----- helpers ----------------------------------------------------------------------------------
 
     def _show_entry(self, entry: QueueEntry | None) -> None:
         self.setWindowTitle(f"{Path(entry.path).name} — Verbatim" if entry is not None else "Verbatim")
@@ -605,10 +540,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Cancel the scan and wait for every worker before the window goes."""
-        self._queue.clear()
-        self.controller.shutdown()
-        if self.compare_dialog is not None:
-            self.compare_dialog.shutdown()
+        self.runner.shutdown()
+        self.comparisons.shutdown()
         self.picker.shutdown()
         self.intake.wait()
         self._settings.setValue("window/geometry", self.saveGeometry())
