@@ -7,7 +7,7 @@ isolated process, so one bad file is one message and never a frozen or dead app.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,9 @@ from gui.status import plural
 from gui.worker import describe_error
 
 if TYPE_CHECKING:
-    from core.ingest import Document
+    from core.ingest import Document, Location
+    from core.results import ScanResult
+    from gui.models import QueueEntry
 
 MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
 MIN_MANUSCRIPT_CHARS = 200
@@ -54,6 +56,17 @@ def too_short_reason(path: str, document: Document) -> str:
         f"{Path(path).name} has only {plural(n, 'character')} of text; Verbatim needs at least "
         f"{MIN_MANUSCRIPT_CHARS} (about 40 words) to test a manuscript."
     )
+
+
+def locations_for(entries: Iterable[QueueEntry], result: ScanResult) -> tuple[Location, ...]:
+    """Where each stretch of the result's text came from (pages, chapters), if its document is queued."""
+    for entry in entries:
+        doc = entry.document
+        if doc is not None and doc.sha256 == result.manuscript.sha256 and doc.text_sha256 == (
+            result.manuscript.text_sha256
+        ):
+            return tuple(doc.locations)
+    return ()
 
 
 def load_documents_job(paths: list[str]) -> Generator[str, None, list[Loaded]]:

@@ -110,6 +110,21 @@ def export_result(
     raise ExportUnavailable(f"Cannot export to '{suffix or Path(path).name}': choose .pdf, .json or .csv.")
 
 
+def save_result(
+    result: ScanResult, path: str, *, comparisons: Sequence[ScanResult], locations: Sequence[Location]
+) -> str:
+    """Export `result` to `path` (format by suffix); "" when saved, else why not in one sentence."""
+    from gui.worker import describe_error
+
+    try:
+        export_result(result, path, comparisons=comparisons, locations=locations)
+    except ExportUnavailable as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - disk full, permissions: one sentence, window stays
+        return f"Could not save {Path(path).name}: {describe_error(exc)}"
+    return ""
+
+
 def comparisons_for(rows: Iterable[PairResult], result: ScanResult) -> list[ScanResult]:
     """The results among a several-model run's `rows` for the same manuscript (for the PDF's section).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gui.documents import MANUSCRIPT_SUFFIXES, Loaded, load_documents_job, unsupported_reason
 from gui.manuscript import expand_paths
@@ -66,6 +67,21 @@ class Intake(QObject):
             self._runner.start(
                 lambda: load_documents_job(new), on_return=self._on_loaded, on_fail=self.errorOccurred.emit
             )
+
+    def ask_files(self, parent: QWidget) -> None:
+        """Ask for manuscript files in a file dialog over `parent`, and open them."""
+        patterns = " ".join(f"*{s}" for s in MANUSCRIPT_SUFFIXES)
+        paths, _ = QFileDialog.getOpenFileNames(
+            parent, "Open manuscripts", "", f"Manuscripts ({patterns});;All files (*)"
+        )
+        if paths:
+            self.open(paths)
+
+    def ask_folder(self, parent: QWidget) -> None:
+        """Ask for a folder of manuscripts over `parent`, and open every manuscript in it."""
+        folder = QFileDialog.getExistingDirectory(parent, "Open a folder of manuscripts")
+        if folder:
+            self.open([folder])
 
     def wait(self) -> None:
         """Wait for the reading in progress to end (the window is closing)."""

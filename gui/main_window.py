@@ -8,39 +8,35 @@ a ResultsPane, the status bar's progress a ScanStatus. Slots move finished data 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from core.ingest import Document, Location
 from core.results import ScanResult
-from core.settings import ScanSettings
 from gui.assets import AssetError
 from gui.compare import ModelChecklist, ModelMatrixDialog
 from gui.comparisons import Comparisons
 from gui.controller import BackendFactory, ScanController, ScanFunction, ScanOptions
-from gui.documents import MANUSCRIPT_SUFFIXES
-from gui.export import ExportUnavailable, export_path, export_result
+from gui.documents import locations_for
+from gui.export import export_path, save_result
 from gui.intake import Intake
 from gui.match_dialog import MatchDialog
 from gui.model_picker import Discover, ModelPicker
 from gui.models import QueueEntry, QueueModel
 from gui.queue_pane import QueuePane
 from gui.results_pane import ResultsPane, empty_badge
-from gui.resume import Ask, default_data_dir, message_box_ask, resume_question
+from gui.resume import Ask, default_data_dir, message_box_ask, reopen_offer, resume_question
 from gui.scan_queue import ScanQueue
 from gui.scan_runner import ScanRunner
-from gui.settings_dialog import SettingsDialog
-from gui.status import LoadingDetail, ScanStatus, format_duration
+from gui.settings_dialog import SettingsDialog, load_scan_settings, save_scan_settings
+from gui.status import LoadingDetail, ScanStatus, announce
 from gui.welcome import Welcome, is_first_start, sample_path
 from gui.window_actions import build_actions, build_toolbar
-from gui.worker import describe_error
 
-SETTINGS_KEY = "scan/settings"
 CONTROLS_PENDING = (
     "Provisional: the control texts are still being scanned. The verdict rests on how often this model "
     "reproduces never-published text by chance, so it can change when they finish."
@@ -74,7 +70,7 @@ class MainWindow(QMainWindow):
         self.match_dialog: MatchDialog | None = None
         self.setAcceptDrops(False)
         self._settings = settings
-        self.scan_settings = self._load_scan_settings()
+        self.scan_settings = load_scan_settings(settings)
         self.controller = ScanController(backend_factory, scan_function, self)
         self.status = ScanStatus(lambda: self.controller.state, self)
         self.tab_chain: list[QWidget] = []
@@ -87,7 +83,8 @@ class MainWindow(QMainWindow):
         self._build_ui(discover)
         self.runner = ScanRunner(
             self.controller, self.queue_model, options=self._scan_options, spec=self.picker.current_spec,
-            settings=lambda: self.scan_settings, ask=lambda title, question: self.ask(title, question), parent=self,
+            settings=lambda: self.scan_settings, ask=lambda title, question: self.ask(title, question),
+            checkpoint_dir=self.checkpoint_dir, parent=self,
         )
         self._connect()
         self.welcome = self._install_welcome()  # first start: the welcome page is in front
@@ -164,7 +161,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.open_action.triggered.connect(self._on_open_action_triggered)
-        self.open_folder_action.triggered.connect(self._on_open_folder_action_triggered)
+        self.open_folder_action.triggered.connect(lambda: self.intake.ask_folder(self))
         self.scan_action.triggered.connect(self.start_scan)
         self.cancel_action.triggered.connect(self._on_cancel_action_triggered)
         self.export_action.triggered.connect(self._on_export_action_triggered)
@@ -181,7 +178,7 @@ class MainWindow(QMainWindow):
         self.intake.added.connect(lambda row: self.queue_view.setCurrentIndex(self.queue_model.index(row, 0)))
         self.intake.errorOccurred.connect(self.show_error)
         self.intake.statusMessage.connect(self.statusBar().showMessage)
-        self.intake.ready.connect(self._offer_resume_after_load)
+        self.intake.ready.connect(lambda paths: self.runner.offer_resume(paths, self._resume_on_load))
         self.queue_view.selectionModel().currentChanged.connect(self._on_queue_current_changed)
         self.drop_zone.pathsDropped.connect(self.open_paths)
         self.drop_zone.openRequested.connect(self._on_open_action_triggered)
@@ -197,6 +194,7 @@ class MainWindow(QMainWindow):
         self.runner.started.connect(self._on_runner_started)
         self.runner.resultArrived.connect(self._on_runner_result_arrived)
         self.runner.stopped.connect(self._on_runner_stopped)
+        self.runner.resuming.connect(self._select)
         self.runner.errorOccurred.connect(self.show_error)
         self.comparisons.resultOpened.connect(self._on_comparisons_result_opened)
         self.comparisons.errorOccurred.connect(self.show_error)
@@ -268,13 +266,7 @@ class MainWindow(QMainWindow):
 
     def locations_for(self, result: ScanResult) -> tuple[Location, ...]:
         """Where each stretch of the result's text came from (pages, chapters), if its document is queued."""
-        for entry in self.queue_model.entries():
-            doc = entry.document
-            if doc is not None and doc.sha256 == result.manuscript.sha256 and doc.text_sha256 == (
-                result.manuscript.text_sha256
-            ):
-                return tuple(doc.locations)
-        return ()
+        return locations_for(self.queue_model.entries(), result)
 
     def clear_result(self) -> None:
         """Back to "no result" for the shown manuscript; the badge says what can be done next."""
@@ -292,29 +284,18 @@ class MainWindow(QMainWindow):
         if result is None:
             self.show_error("There is no result to export yet; run a scan first.")
             return False
-        try:
-            export_result(
-                result, path, comparisons=self.comparisons_for(result), locations=self.locations_for(result)
-            )
-        except ExportUnavailable as exc:
-            self.show_error(str(exc))
-            return False
-        except Exception as exc:  # noqa: BLE001 - disk full, permissions: one sentence, window stays
-            self.show_error(f"Could not save {Path(path).name}: {describe_error(exc)}")
+        comparisons, locations = self.comparisons_for(result), self.locations_for(result)
+        error = save_result(result, path, comparisons=comparisons, locations=locations)
+        if error:
+            self.show_error(error)
             return False
         self.statusBar().showMessage(f"Saved {path}", 8000)
         return True
 
     def announce(self, text: str) -> None:
         """Tell the user something happened without moving focus: status bar, screen reader, taskbar."""
-        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-        from PySide6.QtWidgets import QApplication
-
         self.last_announcement = text
-        self.statusBar().showMessage(text, 10_000)
-        if QAccessible.isActive():
-            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.statusBar(), text))
-        QApplication.alert(self)  # flashes the taskbar entry when the window is in the background
+        announce(self, text)
 
     # ----- resume and several models ----------------------------------------------------------------
 
@@ -325,19 +306,12 @@ class MainWindow(QMainWindow):
 
     def offer_unfinished(self) -> bool:
         """At start: offer to reopen the manuscript of an unfinished scan and resume it; True if accepted."""
-        from core.store import find_unfinished
-
-        for unfinished in reversed(find_unfinished(self.checkpoint_dir) if self.checkpoint_dir.is_dir() else []):
-            path = unfinished.manuscript_path
-            if not Path(path).is_file():
-                continue
-            question = f"{Path(path).name}: {resume_question(unfinished)}"
-            if self.ask("Unfinished scan", question):
-                self._resume_on_load.add(path)
-                self.open_paths([path])
-                return True
+        offer = reopen_offer(self.checkpoint_dir)
+        if offer is None or not self.ask("Unfinished scan", offer[1]):
             return False
-        return False
+        self._resume_on_load.add(offer[0])
+        self.open_paths([offer[0]])
+        return True
 
     def comparisons_for(self, result: ScanResult) -> list[ScanResult]:
         """Results of the last several-model run for the same manuscript (for the PDF's section)."""
@@ -376,57 +350,17 @@ class MainWindow(QMainWindow):
             reference=self.reference_picker.spec(),
         )
 
-    def _offer_resume_after_load(self, paths: list[str]) -> None:
-        if self.controller.busy:
-            return
-        from core.checkpoints import unfinished_for
-
-        spec = self.picker.current_spec()
-        for path in paths:
-            entry = self.queue_model.entry(self.queue_model.row_of(path))
-            unfinished = unfinished_for(self.checkpoint_dir, entry.document, spec)
-            accepted = path in self._resume_on_load
-            self._resume_on_load.discard(path)
-            if unfinished is None:
-                if accepted:
-                    self.show_error(
-                        f"The unfinished scan of {Path(path).name} used another model; "
-                        "pick that model and press Scan to resume it."
-                    )
-                continue
-            if accepted or self.ask("Unfinished scan", f"{Path(path).name}: {resume_question(unfinished)}"):
-                self.queue_view.setCurrentIndex(self.queue_model.index(self.queue_model.row_of(path), 0))
-                self.runner.start_one(path, fresh=False)
-            return
-
     # ----- slots ------------------------------------------------------------------------------------
 
     def _on_open_action_triggered(self) -> None:
-        patterns = " ".join(f"*{s}" for s in MANUSCRIPT_SUFFIXES)
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Open manuscripts", "", f"Manuscripts ({patterns});;All files (*)"
-        )
-        if paths:
-            self.open_paths(paths)
-
-    def _on_open_folder_action_triggered(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of manuscripts")
-        if folder:
-            self.open_paths([folder])
+        self.intake.ask_files(self)
 
     def _on_cancel_action_triggered(self) -> None:
         if not self.controller.busy or self.controller.state == "cancelling":
             return
-        running = self.runner.running_s()
-        if running >= self.confirm_cancel_after_s:
-            name = Path(self.runner.scanning).name if self.runner.scanning else "the manuscript"
-            question = (
-                f"The scan of {name} has been running for {format_duration(running)}. Stop it now? "
-                "What was scanned so far is kept and marked incomplete."
-            )
-            if not self.ask("Stop the scan?", question):
-                return
-        self.cancel_scan()
+        question = self.runner.cancel_question(self.confirm_cancel_after_s)
+        if not question or self.ask("Stop the scan?", question):
+            self.cancel_scan()
 
     def _on_export_action_triggered(self) -> None:
         result = self.results.result
@@ -441,7 +375,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.scan_settings, self)
         if dialog.exec():
             self.scan_settings = dialog.settings()
-            self._settings.setValue(SETTINGS_KEY, json.dumps(self.scan_settings.to_dict()))
+            save_scan_settings(self._settings, self.scan_settings)
             self.statusBar().showMessage("Scan settings saved; they apply to the next scan.", 6000)
 
     def _on_compare_action_triggered(self) -> None:
@@ -512,7 +446,10 @@ class MainWindow(QMainWindow):
         if current is not None and current.path == path:
             self._show_entry(current)
 
-    # ----- helpers ----------------------------------------------------------------------------------
+    # ----- helpers ---------------------------------------------------------------------------------
+
+    def _select(self, path: str) -> None:
+        self.queue_view.setCurrentIndex(self.queue_model.index(self.queue_model.row_of(path), 0))
 
     def _show_entry(self, entry: QueueEntry | None) -> None:
         self.setWindowTitle(f"{Path(entry.path).name} — Verbatim" if entry is not None else "Verbatim")
@@ -528,15 +465,6 @@ class MainWindow(QMainWindow):
         self.remove_action.setEnabled(entry is not None and not entry.scanning)
         if self.results.result is None:
             self.badge.clear(*empty_badge(entry, self.controller.busy))
-
-    def _load_scan_settings(self) -> ScanSettings:
-        raw = self._settings.value(SETTINGS_KEY, "", type=str)
-        if isinstance(raw, str) and raw:
-            try:
-                return ScanSettings.from_dict(json.loads(raw))
-            except (ValueError, TypeError):
-                pass  # settings from an older version: fall back to defaults
-        return ScanSettings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Cancel the scan and wait for every worker before the window goes."""

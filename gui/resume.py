@@ -33,6 +33,17 @@ def message_box_ask(parent: QWidget) -> Ask:
     return ask
 
 
+def reopen_offer(checkpoint_dir: Path) -> tuple[str, str] | None:
+    """The newest unfinished scan whose manuscript is still there: its path and the question to ask."""
+    from core.store import find_unfinished
+
+    for unfinished in reversed(find_unfinished(checkpoint_dir) if checkpoint_dir.is_dir() else []):
+        path = unfinished.manuscript_path
+        if Path(path).is_file():
+            return path, f"{Path(path).name}: {resume_question(unfinished)}"
+    return None
+
+
 def resume_question(unfinished: Any) -> str:
     """The offer for a core.store.Unfinished checkpoint, in the app's words."""
     total = "?" if unfinished.batches_total is None else f"{unfinished.batches_total:,}"

@@ -9,7 +9,7 @@ window only decides what to show. The order itself is gui.scan_queue.ScanQueue, 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -20,11 +20,12 @@ from core.settings import ScanSettings
 from gui.controller import ScanController, ScanOptions
 from gui.models import QueueEntry, QueueModel
 from gui.results_view import verdict_words
+from gui.resume import Ask, resume_question
 from gui.scan_queue import ScanQueue
+from gui.status import format_duration
 
 OptionsFor = Callable[[Document, "bool | None"], ScanOptions]
 """A scan's options for a document; `fresh` None asks about an unfinished checkpoint."""
-Ask = Callable[[str, str], bool]
 
 
 class ScanRunner(QObject):
@@ -35,6 +36,7 @@ class ScanRunner(QObject):
         resultArrived(str, object, bool): path, ScanResult, and whether it is final (False: the
             manuscript's passages, the controls still running).
         stopped(str): the scan of this path ended without a result; its entry is unmarked.
+        resuming(str): the unfinished scan of this path is about to be resumed (to select it first).
         errorOccurred(str): one sentence on why a scan could not start or stopped.
         announced(str): something to tell the user without moving focus.
     """
@@ -42,6 +44,7 @@ class ScanRunner(QObject):
     started = Signal(str)
     resultArrived = Signal(str, object, bool)
     stopped = Signal(str)
+    resuming = Signal(str)
     errorOccurred = Signal(str)
     announced = Signal(str)
 
@@ -54,6 +57,7 @@ class ScanRunner(QObject):
         spec: Callable[[], str | None],
         settings: Callable[[], ScanSettings],
         ask: Ask,
+        checkpoint_dir: Path,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -63,6 +67,7 @@ class ScanRunner(QObject):
         self._spec = spec
         self._settings = settings
         self._ask = ask
+        self._checkpoint_dir = checkpoint_dir
         self._queue = ScanQueue()
         self._started = 0.0
         controller.resultReady.connect(self._on_controller_result_ready)
@@ -79,6 +84,17 @@ class ScanRunner(QObject):
     def running_s(self) -> float:
         """How long the current scan has been running, in seconds."""
         return time.monotonic() - self._started
+
+    def cancel_question(self, after_s: float) -> str:
+        """The question to ask before cancelling a scan that has run `after_s` or longer; "" to cancel at once."""
+        running = self.running_s()
+        if running < after_s:
+            return ""
+        name = Path(self.scanning).name if self.scanning else "the manuscript"
+        return (
+            f"The scan of {name} has been running for {format_duration(running)}. Stop it now? "
+            "What was scanned so far is kept and marked incomplete."
+        )
 
     def start_queue(self, current: QueueEntry) -> None:
         """Scan `current`, then the queued manuscripts that are ready and not scanned yet."""
@@ -100,6 +116,34 @@ class ScanRunner(QObject):
         self._queue_model.update(path, scanning=True)
         self._started = time.monotonic()
         self.started.emit(path)
+
+    def offer_resume(self, paths: Sequence[str], accepted: set[str]) -> None:
+        """Manuscripts were read: offer to resume the first with an unfinished scan by the chosen model.
+
+        Paths in `accepted` were accepted already (offered at start): they resume without asking again,
+        and leave the set.
+        """
+        if self._controller.busy:
+            return
+        from core.checkpoints import unfinished_for
+
+        spec = self._spec()
+        for path in paths:
+            entry = self._queue_model.entry(self._queue_model.row_of(path))
+            unfinished = unfinished_for(self._checkpoint_dir, entry.document, spec)
+            was_accepted = path in accepted
+            accepted.discard(path)
+            if unfinished is None:
+                if was_accepted:
+                    self.errorOccurred.emit(
+                        f"The unfinished scan of {Path(path).name} used another model; "
+                        "pick that model and press Scan to resume it."
+                    )
+                continue
+            if was_accepted or self._ask("Unfinished scan", f"{Path(path).name}: {resume_question(unfinished)}"):
+                self.resuming.emit(path)
+                self.start_one(path, fresh=False)
+            return
 
     def cancel(self) -> bool:
         """Drop the waiting manuscripts and stop the running scan (its partial result is kept); True if one ran."""

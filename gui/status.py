@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QWidget
 
 from core.scan.progress import Overall, OverallProgress, ScanProgress
 
@@ -49,6 +49,17 @@ def progress_text(o: Overall, elapsed_s: float | None = None) -> str:
     elif elapsed_s is not None:
         parts.append(f"measuring the model's speed… {format_duration(elapsed_s)}")
     return "  ·  ".join(parts)
+
+
+def announce(window: QMainWindow, text: str) -> None:
+    """Tell the user something happened without moving focus: status bar, screen reader, taskbar."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.statusBar().showMessage(text, 10_000)
+    if QAccessible.isActive():
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(window.statusBar(), text))
+    QApplication.alert(window)  # flashes the taskbar entry when the window is in the background
 
 
 class MessageBar(QFrame):
