@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from core.store import Unfinished
 
 Ask = Callable[[str, str], bool]
 """(title, question) -> the user's yes or no."""
@@ -44,7 +47,7 @@ def reopen_offer(checkpoint_dir: Path) -> tuple[str, str] | None:
     return None
 
 
-def resume_question(unfinished: Any) -> str:
-    """The offer for a core.store.Unfinished checkpoint, in the app's words."""
+def resume_question(unfinished: Unfinished) -> str:
+    """The offer for an unfinished checkpoint, in the app's words."""
     total = "?" if unfinished.batches_total is None else f"{unfinished.batches_total:,}"
     return f"Resume the unfinished scan ({unfinished.batches_done:,} of {total} batches done)?"

@@ -103,10 +103,12 @@ class ScanRunner(QObject):
 
     def start_one(self, path: str, fresh: bool | None = None) -> None:
         """Scan `path`; `fresh` None asks about an unfinished checkpoint, False resumes it, True discards it."""
-        entry = self._queue_model.entry(self._queue_model.row_of(path))
+        document = self._queue_model.entry(self._queue_model.row_of(path)).document
+        if document is None:  # only read manuscripts are planned or offered; nothing to scan yet
+            return
         try:
-            options = self._options(entry.document, fresh)
-            self._controller.start(entry.document, self._spec(), self._settings(), options)
+            options = self._options(document, fresh)
+            self._controller.start(document, self._spec(), self._settings(), options)
         except ValueError as exc:
             self.errorOccurred.emit(str(exc))
             return
@@ -129,8 +131,10 @@ class ScanRunner(QObject):
 
         spec = self._spec()
         for path in paths:
-            entry = self._queue_model.entry(self._queue_model.row_of(path))
-            unfinished = unfinished_for(self._checkpoint_dir, entry.document, spec)
+            document = self._queue_model.entry(self._queue_model.row_of(path)).document
+            if document is None:
+                continue
+            unfinished = unfinished_for(self._checkpoint_dir, document, spec)
             was_accepted = path in accepted
             accepted.discard(path)
             if unfinished is None:
