@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self.scan_settings = load_scan_settings(settings)
         self.controller = ScanController(backend_factory, scan_function, self)
-        self.status = ScanStatus(lambda: self.controller.state, self)
+        self.scan_status = ScanStatus(lambda: self.controller.state, self)
         self.tab_chain: list[QWidget] = []
         """The widgets in keyboard (Tab) order."""
         self.last_announcement = ""
@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = main
         self.setCentralWidget(main)
 
-        self.progress_label, self.progress_bar = self.status.label, self.status.bar
+        self.progress_label, self.progress_bar = self.scan_status.label, self.scan_status.bar
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress_bar)
 
@@ -188,9 +188,9 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.stateChanged.connect(self._on_controller_state_changed)
         c.loadingDetail.connect(self._on_controller_loading_detail)
-        c.plan.connect(self.status.set_plan)
-        c.progress.connect(self.status.show_scan)
-        c.controlsProgress.connect(self.status.show_controls)
+        c.plan.connect(self.scan_status.set_plan)
+        c.progress.connect(self.scan_status.show_scan)
+        c.controlsProgress.connect(self.scan_status.show_controls)
         self.runner.started.connect(self._on_runner_started)
         self.runner.resultArrived.connect(self._on_runner_result_arrived)
         self.runner.stopped.connect(self._on_runner_stopped)
@@ -417,11 +417,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model: {self.picker.current_choice().name}", 4000)
 
     def _on_controller_state_changed(self, state: str) -> None:
-        self.status.set_state(state)
+        self.scan_status.set_state(state)
         self._update_actions()
 
     def _on_controller_loading_detail(self, item: LoadingDetail) -> None:
-        self.status.show_loading(item, self.picker.current_choice().name)
+        self.scan_status.show_loading(item, self.picker.current_choice().name)
 
     def _on_runner_started(self, path: str) -> None:
         current = self.current_entry()
