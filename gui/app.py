@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from gui.controller import BackendFactory, ScanFunction
     from gui.main_window import MainWindow
@@ -38,13 +40,16 @@ def check_environment() -> str | None:
     return None
 
 
-def _application() -> Any:
+def _application() -> QApplication:
     """The QApplication, created and styled once."""
     from PySide6.QtWidgets import QApplication
 
     from gui.style import apply_style
 
-    app = QApplication.instance()
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        raise RuntimeError("a non-GUI QCoreApplication is running; the window needs a QApplication")
+    app = existing
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setOrganizationName(ORGANIZATION)
@@ -58,7 +63,7 @@ def _application() -> Any:
     return app
 
 
-def _icon() -> Any:
+def _icon() -> QIcon:
     """Verbatim's icon in every rendered size (assets/icons, drawn by scripts/make_icons.py)."""
     from PySide6.QtGui import QIcon
 
@@ -70,7 +75,7 @@ def _icon() -> Any:
     return icon
 
 
-def _screenshot_and_quit(app: Any, window: Any, path: str) -> None:
+def _screenshot_and_quit(app: QApplication, window: QWidget, path: str) -> None:
     """Smoke test of an installed app (VERBATIM_SMOKE_SCREENSHOT=PATH): screenshot the shown window, quit.
 
     Runs once the event loop has shown the window; closes it (joining its threads) and exits with

@@ -10,8 +10,8 @@ from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -51,7 +51,7 @@ def cell_text(row: PairResult) -> str:
 class ModelMatrixModel(QAbstractTableModel):
     """Manuscripts down, models across; each cell is a core.catalogue.PairResult."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._works: list[str] = []
         self._models: list[str] = []
@@ -328,7 +328,7 @@ class ModelMatrixDialog(QDialog):
             self._cancel.cancel()
         self._runner.wait_all()
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Closing the dialog stops the run."""
         self.cancel()
         super().closeEvent(event)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -48,7 +48,7 @@ class ControlsOptions(QWidget):
 
     changed = Signal()
 
-    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self.enabled = QCheckBox("Compare with &control texts")
@@ -56,7 +56,7 @@ class ControlsOptions(QWidget):
             "After the scan, run the same scan on texts this model cannot have seen, to measure how often "
             "the method reports memorization by chance."
         )
-        self.enabled.setChecked(settings.value(CONTROLS_KEY, True, type=bool))
+        self.enabled.setChecked(bool(settings.value(CONTROLS_KEY, True, type=bool)))
         self.user_list = QListWidget()
         self.user_list.setAccessibleName("Your control texts")
         self.user_list.setToolTip("Your own unpublished texts, or texts published after the model was trained.")
@@ -83,8 +83,9 @@ class ControlsOptions(QWidget):
         layout.addLayout(buttons)
         for key, kind in ((OWN_CONTROLS_KEY, "own"), (USER_CONTROLS_KEY, "user")):
             stored = settings.value(key, [])
-            self._add_items([str(x) for x in ([stored] if isinstance(stored, str) and stored else list(stored or []))],
-                            kind)
+            # QSettings gives one stored path back as a string, several as a list.
+            paths = [stored] if isinstance(stored, str) and stored else stored if isinstance(stored, list) else []
+            self._add_items([str(x) for x in paths], kind)
         self.user_list.setVisible(self.user_list.count() > 0)
         self.enabled.toggled.connect(self._on_enabled_toggled)
         self.add_button.clicked.connect(self._on_add_button_clicked)
@@ -162,7 +163,7 @@ class ControlTableModel(QAbstractTableModel):
 
     COLUMNS = ("Control text", "Source", "Tokens", "Longest run", "Verdict")
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._controls: tuple[ControlResult, ...] = ()
 

@@ -10,11 +10,17 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.ingest.document import Location
 from core.results import ScanResult
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from core.catalogue import PairResult
 
 CSV_FIELDS = (
     "start_char",
@@ -102,3 +108,51 @@ def export_result(
         export_report(result, path, comparisons=comparisons, locations=locations)
         return "pdf"
     raise ExportUnavailable(f"Cannot export to '{suffix or Path(path).name}': choose .pdf, .json or .csv.")
+
+
+def save_result(
+    result: ScanResult, path: str, *, comparisons: Sequence[ScanResult], locations: Sequence[Location]
+) -> str:
+    """Export `result` to `path` (format by suffix); "" when saved, else why not in one sentence."""
+    from gui.worker import describe_error
+
+    try:
+        export_result(result, path, comparisons=comparisons, locations=locations)
+    except ExportUnavailable as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - disk full, permissions: one sentence, window stays
+        return f"Could not save {Path(path).name}: {describe_error(exc)}"
+    return ""
+
+
+def comparisons_for(rows: Iterable[PairResult], result: ScanResult) -> list[ScanResult]:
+    """The results among a several-model run's `rows` for the same manuscript (for the PDF's section).
+
+    Rows without a result file, and files that cannot be read, are left out.
+    """
+    from core.report.jsonio import ResultFormatError, read_json
+
+    out = []
+    for row in rows:
+        if not row.json_path:
+            continue
+        try:
+            other = read_json(row.json_path)
+        except (OSError, ResultFormatError):
+            continue
+        if other.manuscript.sha256 == result.manuscript.sha256:
+            out.append(other)
+    return out
+
+
+def export_path(parent: QWidget, result: ScanResult) -> str | None:
+    """Ask where to save `result`; the chosen filter's suffix is added when the name has none."""
+    from PySide6.QtWidgets import QFileDialog
+
+    stem = Path(result.manuscript.path).stem or "verbatim-report"
+    path, selected = QFileDialog.getSaveFileName(parent, "Export result", f"{stem}-verbatim.pdf", FILTERS)
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += ".json" if "json" in selected.lower() else ".csv" if "csv" in selected.lower() else ".pdf"
+    return path

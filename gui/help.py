@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QV
 HELP_WIDTH, HELP_HEIGHT = 640, 560
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Topic:
     """One help page: the menu text, the dialog title and the page itself."""
 
@@ -26,9 +26,9 @@ class Topic:
 
 
 METHOD = Topic(
-    "How Verbatim &works",
-    "How Verbatim works",
-    """
+    menu_text="How Verbatim &works",
+    title="How Verbatim works",
+    html="""
 <h2>How Verbatim works</h2>
 <p><b>Verbatim gives the model the text before each passage of your manuscript and checks whether the
 model continues with your own words.</b> A model that memorized a text during training can recite it
@@ -64,9 +64,9 @@ probabilities (no extraction probability, coverage or membership scores), and th
 )
 
 LIMITATIONS = Topic(
-    "&Limitations",
-    "Limitations",
-    """
+    menu_text="&Limitations",
+    title="Limitations",
+    html="""
 <h2>Limitations</h2>
 <ul>
 <li><b>A small model memorizes little.</b> A clean result on the built-in 270-million-parameter model
@@ -86,9 +86,9 @@ quoted; passages of 32 tokens or more are never discounted.</li>
 )
 
 VERDICT = Topic(
-    "What a &verdict means (and does not)",
-    "What a verdict means (and does not)",
-    """
+    menu_text="What a &verdict means (and does not)",
+    title="What a verdict means (and does not)",
+    html="""
 <h2>What a verdict means (and does not)</h2>
 <p><b>memorized</b>: the model, prompted with your own preceding text, wrote at least one passage of
 32 tokens or more (about 24 words) exactly as you wrote it, or at least 5 % of your manuscript came out
@@ -119,9 +119,9 @@ def app_version() -> str:
 def about_topic() -> Topic:
     """The About page (built on demand: it names the installed version)."""
     return Topic(
-        "&About Verbatim",
-        "About Verbatim",
-        f"""
+        menu_text="&About Verbatim",
+        title="About Verbatim",
+        html=f"""
 <h2>Verbatim {app_version()}</h2>
 <p>Verbatim checks whether a local language model memorized a manuscript, and shows the passages it
 reproduces, with evidence another expert can replay.</p>

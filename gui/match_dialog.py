@@ -8,12 +8,12 @@ the differing words marked on both sides. The result exports as a PDF with the m
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,62 +27,17 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from core.match import MatchResult, MatchSettings, MatchSpan, OutputRecord, difference_ranges
 from core.report.match_content import DIFF_BG, headline, where
-from gui import style
-from gui.results_view import _qt_pos
+from gui.text_pane import TextPane
 from gui.worker import TaskRunner, describe_error
 
 MANUSCRIPT_FILTER = "Manuscripts (*.txt *.md *.markdown *.docx *.pdf *.epub *.odt *.rtf *.html *.htm)"
 COLUMNS = ("Manuscript", "Where", "Words", "Verbatim", "Similarity")
-
-
-class _SpanPane(QWidget):
-    """A titled read-only text with character ranges marked in the difference colour."""
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(title)
-        label.setObjectName("paneTitle")
-        self.text = QTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setFont(style.reading_font(10))
-        self.text.setAccessibleName(title)
-        self.text.setTabChangesFocus(True)
-        label.setBuddy(self.text)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-
-    def set_content(self, text: str, ranges: Sequence[tuple[int, int]] = ()) -> None:
-        self.text.setPlainText(text)
-        fmt = QTextCharFormat()
-        fmt.setBackground(QColor(DIFF_BG))
-        for a, b in ranges:
-            cursor = QTextCursor(self.text.document())
-            cursor.setPosition(_qt_pos(text, max(0, a)))
-            cursor.setPosition(_qt_pos(text, min(len(text), b)), QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-
-    def marked(self) -> list[str]:
-        """The marked fragments' text (for tests)."""
-        out = []
-        block = self.text.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                if frag.charFormat().background().style() != Qt.BrushStyle.NoBrush:
-                    out.append(frag.text())
-                it += 1
-            block = block.next()
-        return out
 
 
 class MatchDialog(QDialog):
@@ -105,7 +60,7 @@ class MatchDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Check a model's output")
         self.settings = settings or MatchSettings()
-        self.result: MatchResult | None = None
+        self.match_result: MatchResult | None = None
         """The last match, once one finished."""
         self._loaded: OutputRecord | None = None
         self._runner = TaskRunner(self)
@@ -178,8 +133,8 @@ class MatchDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.output_pane = _SpanPane("The model's output")
-        self.manuscript_pane = _SpanPane("The manuscript")
+        self.output_pane = TextPane("The model's output", mark=QColor(DIFF_BG))
+        self.manuscript_pane = TextPane("The manuscript", mark=QColor(DIFF_BG))
         self.figures = QLabel("Select a span to compare it with the manuscript.")
         self.figures.setObjectName("muted")
         self.figures.setWordWrap(True)
@@ -286,7 +241,7 @@ class MatchDialog(QDialog):
 
     def show_result(self, result: MatchResult) -> None:
         """Fill the table with `result`'s spans and show the first."""
-        self.result = result
+        self.match_result = result
         self.table.setRowCount(len(result.spans))
         for row, sp in enumerate(result.spans):
             values = (Path(sp.manuscript).name, where(sp), f"{sp.words:,}", f"{sp.verbatim_words:,}",
@@ -330,12 +285,12 @@ class MatchDialog(QDialog):
 
     def export_pdf(self, path: str | Path) -> bool:
         """Write the result's PDF report (with the JSON inside); False and a message on failure."""
-        if self.result is None:
+        if self.match_result is None:
             return False
         from gui.report_pdf import export_match_report
 
         try:
-            export_match_report(self.result, path)
+            export_match_report(self.match_result, path)
         except (OSError, ValueError) as exc:
             self._say(f"Could not write the PDF: {describe_error(exc)}", error=True)
             return False
@@ -375,8 +330,8 @@ class MatchDialog(QDialog):
 
     def _on_table_item_selection_changed(self) -> None:
         rows = {i.row() for i in self.table.selectedItems()}
-        if self.result is not None and rows:
-            self.show_span(self.result.spans[min(rows)])
+        if self.match_result is not None and rows:
+            self.show_span(self.match_result.spans[min(rows)])
 
     def _on_job_yield(self, item: Any) -> None:
         self._say(f"{item}…" if str(item).startswith(("Indexing", "Matching")) else f"Reading {item}…")
@@ -400,7 +355,7 @@ class MatchDialog(QDialog):
         running = self.is_running()
         ready = bool(self.output_edit.toPlainText().strip()) and self.manuscript_list.count() > 0
         self.run_button.setEnabled(ready and not running)
-        self.export_button.setEnabled(self.result is not None and not running)
+        self.export_button.setEnabled(self.match_result is not None and not running)
         for w in (self.add_files_button, self.add_folder_button, self.remove_button, self.load_button):
             w.setEnabled(not running)
 

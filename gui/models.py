@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QBrush
 
-from core.ingest.document import Location
+from core.ingest.document import Document, Location
 from core.report.cite import cite, passage_numbers
-from core.results import Passage
+from core.results import Passage, ScanResult
 from gui import style
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -87,7 +88,7 @@ class PassageTableModel(QAbstractTableModel):
     NUMBER, WHERE, TOKENS, SIMILARITY, P_EXTRACT, COMMON = range(6)
     """Column indexes; P_EXTRACT is the one a generate-only scan does not measure."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._passages: tuple[Passage, ...] = ()
         self._numbers: dict[tuple[int, int], int] = {}
@@ -204,7 +205,7 @@ class PassageTableModel(QAbstractTableModel):
 class PassageFilterProxy(QSortFilterProxyModel):
     """Sorts passages on raw values and can hide common phrases."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self._hide_common = False
@@ -228,7 +229,7 @@ class PassageFilterProxy(QSortFilterProxyModel):
         return not (passage is not None and passage.common_phrase)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelChoice:
     """One entry of the model picker: what to pass to load_backend, and what to show."""
 
@@ -283,7 +284,7 @@ EMBEDDED_DEFAULT = ModelChoice(
 class ModelListModel(QAbstractListModel):
     """The picker's rows: the embedded default first, then recent, browsed and discovered models."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._choices: list[ModelChoice] = [EMBEDDED_DEFAULT]
 
@@ -330,20 +331,24 @@ class ModelListModel(QAbstractListModel):
         return None
 
 
-@dataclass(frozen=True)
+QueueStatus = Literal["loading", "ready", "failed", "scanning", "scanned", "partial"]
+"""Where a queued manuscript stands (QueueEntry.status)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class QueueEntry:
     """A manuscript in the queue: its path, and once known its Document, error or ScanResult."""
 
     path: str
-    document: Any = None
-    """core.ingest.Document once loaded."""
+    document: Document | None = None
+    """The manuscript's text and record, once loaded."""
     error: str = ""
-    result: Any = None
-    """core.results.ScanResult once scanned."""
+    result: ScanResult | None = None
+    """Its scan's result, once scanned (provisional while the controls run)."""
     scanning: bool = False
 
     @property
-    def status(self) -> str:
+    def status(self) -> QueueStatus:
         """A word for the queue: loading, ready, failed, scanning, scanned, partial."""
         if self.error:
             return "failed"
@@ -357,7 +362,7 @@ class QueueEntry:
 class QueueModel(QAbstractListModel):
     """The manuscripts dropped or opened, in order."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._entries: list[QueueEntry] = []
 
@@ -380,7 +385,7 @@ class QueueModel(QAbstractListModel):
             return row
         row = len(self._entries)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._entries.append(QueueEntry(path))
+        self._entries.append(QueueEntry(path=path))
         self.endInsertRows()
         return row
 

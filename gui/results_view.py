@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 from gui import style
-from gui.manuscript import _ASTRAL
 from gui.models import NOT_MEASURED_TIP, format_probability
+from gui.text_pane import TextPane
 
 VERDICT_WORDS = {
     "memorized": "Memorized",
@@ -43,10 +41,6 @@ NOTICE_SHEET = (
     "QLabel#notice { background: #fff8e1; border: 1px solid #e0b252; border-radius: 4px; "
     "padding: 6px 8px; color: #1f2328; }"
 )
-
-
-def _qt_pos(text: str, i: int) -> int:
-    return i + len(_ASTRAL.findall(text, 0, i))
 
 
 def generate_only_notice(result: ScanResult) -> str:
@@ -210,50 +204,9 @@ def _coverage_at(coverage: dict[str, float], tau: float) -> float | None:
     return None
 
 
-class _Pane(QWidget):
-    def __init__(self, title: str, accessible: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        label = QLabel(title)
-        label.setObjectName("paneTitle")
-        self.text = QTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setFont(style.reading_font(10))
-        self.text.setAccessibleName(accessible)
-        self.text.setTabChangesFocus(True)
-        self.text.setMinimumHeight(40)  # a low minimum window (200 % scaling); the panes scroll
-        label.setBuddy(self.text)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-
-    def set_content(self, text: str, spans: Sequence[tuple[int, int]] = (), colour: str = "") -> None:
-        self.text.setPlainText(text)
-        if not spans:
-            return
-        fmt = QTextCharFormat()
-        fmt.setBackground(style.VERBATIM if not colour else style.COMMON)
-        doc = self.text.document()
-        for start, end in spans:
-            cursor = QTextCursor(doc)
-            cursor.setPosition(_qt_pos(text, max(0, start)))
-            cursor.setPosition(_qt_pos(text, min(len(text), end)), QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-
-    def highlighted_ranges(self) -> list[tuple[int, int]]:
-        """(start, end) Qt positions of highlighted fragments (for tests)."""
-        out = []
-        block = self.text.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                if frag.charFormat().background().style() != Qt.BrushStyle.NoBrush:
-                    out.append((frag.position(), frag.position() + frag.length()))
-                it += 1
-            block = block.next()
-        return out
+def _pane(title: str, accessible: str) -> TextPane:
+    # A low minimum window (200 % scaling): the panes scroll.
+    return TextPane(title, accessible, mark=style.VERBATIM, spacing=4, min_height=40)
 
 
 class PassageDetail(QWidget):
@@ -272,9 +225,9 @@ class PassageDetail(QWidget):
         layout.addWidget(self.summary_label)
         row = QHBoxLayout()
         row.setSpacing(10)
-        self.prompt = _Pane("Prompt given to the model", "Prompt")
-        self.original = _Pane("Author's text", "Author's text")
-        self.generated = _Pane("Model's output", "Model's output")
+        self.prompt = _pane("Prompt given to the model", "Prompt")
+        self.original = _pane("Author's text", "Author's text")
+        self.generated = _pane("Model's output", "Model's output")
         for pane in (self.prompt, self.original, self.generated):
             row.addWidget(pane, 1)
         layout.addLayout(row, 1)
@@ -305,10 +258,10 @@ class PassageDetail(QWidget):
             )
             self.summary_label.setToolTip("")
             return
-        grey = "common" if p.common_phrase else ""
+        mark = style.COMMON if p.common_phrase else style.VERBATIM
         self.prompt.set_content(p.prompt)
-        self.original.set_content(p.original, p.original_spans, grey)
-        self.generated.set_content(p.generated, p.generated_spans, grey)
+        self.original.set_content(p.original, p.original_spans, mark)
+        self.generated.set_content(p.generated, p.generated_spans, mark)
         figures = [
             f"<b>{p.verbatim_tokens}</b> tokens verbatim",
             f"similarity <b>{p.similarity:.1f}</b>",

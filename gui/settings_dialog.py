@@ -6,9 +6,11 @@ import ast
 import dataclasses
 import functools
 import inspect
+import json
 import textwrap
 from typing import Any
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +27,26 @@ from PySide6.QtWidgets import (
 )
 
 from core.settings import ScanSettings, Thresholds
+
+SETTINGS_KEY = "scan/settings"
+"""Where the scan settings are kept in the app's QSettings, as JSON."""
+
+
+def load_scan_settings(store: QSettings) -> ScanSettings:
+    """The scan settings saved in `store`; the defaults when none are, or they are from an older version."""
+    raw = store.value(SETTINGS_KEY, "", type=str)
+    if isinstance(raw, str) and raw:
+        try:
+            return ScanSettings.from_dict(json.loads(raw))
+        except (ValueError, TypeError):
+            pass  # settings from an older version: fall back to defaults
+    return ScanSettings()
+
+
+def save_scan_settings(store: QSettings, settings: ScanSettings) -> None:
+    """Keep `settings` in `store` for the next start."""
+    store.setValue(SETTINGS_KEY, json.dumps(settings.to_dict()))
+
 
 CHOICES = {
     "device": ("auto", "cpu", "cuda"),

@@ -1,23 +1,19 @@
 """The first-run welcome: what Verbatim does, and two ways to start (the sample, or your own manuscript).
 
-`install_welcome` puts the welcome page in front of the main view when the app starts with nothing
+`Welcome` puts the welcome page in front of the window's main view when the app starts with nothing
 queued and the user has never opened a manuscript; the first manuscript queued (from the welcome, the
-menu or a drop) switches to the main view for good.
+menu or a drop) switches to the main view for good. It only emits signals: the window decides what
+"try the sample" and "open" do, so this module never imports the window.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from gui.assets import AssetError, asset_path
+from gui.assets import asset_path
 from gui.help import show_help
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
 
 SEEN_KEY = "welcome/seen"
 SAMPLE = ("samples", "genesis-1-3-kjv.txt")
@@ -108,51 +104,50 @@ class WelcomeView(QWidget):
 
 
 class Welcome(QObject):
-    """Puts WelcomeView in front of the window's main view until a manuscript is queued. Signals: none."""
+    """Puts WelcomeView in front of the window's main view until `dismiss` is called.
 
-    def __init__(self, window: MainWindow, settings: QSettings) -> None:
-        super().__init__(window)
-        self._window = window
+    The window owns what the buttons do: it connects the signals below and calls `dismiss` when the
+    first manuscript is queued. The welcome never reaches into the window.
+
+    Signals:
+        sampleRequested(): the user asked for the sample manuscript.
+        openRequested(): the user asked to open a manuscript of their own.
+    """
+
+    sampleRequested = Signal()
+    openRequested = Signal()
+
+    def __init__(self, main: QWidget, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._settings = settings
+        self._main = main
         self.view = WelcomeView()
-        self._main = window.takeCentralWidget()
         self.stack = QStackedWidget()
+        """The window's central widget while the welcome is installed: the welcome page, then `main`."""
         self.stack.addWidget(self.view)
-        self.stack.addWidget(self._main)
-        window.setCentralWidget(self.stack)
-        self.view.sampleRequested.connect(self.open_sample)
-        self.view.openRequested.connect(window.open_action.trigger)
+        self.stack.addWidget(main)
+        self.view.sampleRequested.connect(self.sampleRequested)
+        self.view.openRequested.connect(self.openRequested)
         self.view.helpRequested.connect(self._on_view_help_requested)
-        window.queue_model.rowsInserted.connect(self._on_queue_rows_inserted)
 
     def is_showing(self) -> bool:
         """Whether the welcome page is in front."""
         return self.stack.currentWidget() is self.view
 
-    def open_sample(self) -> None:
-        """Queue the bundled sample manuscript with the embedded default model selected."""
-        try:
-            path = asset_path(*SAMPLE)
-        except AssetError:
-            self._window.show_error(
-                "The sample manuscript is missing from this installation; reinstall Verbatim, "
-                "or open a manuscript of your own."
-            )
-            return
-        picker = self._window.picker
-        picker.combo.setCurrentIndex(max(0, picker.model.row_of(None)))  # None: the embedded default
-        self._window.open_paths([str(path)])
-
-    def _on_view_help_requested(self) -> None:
-        show_help(self._window, "method")
-
-    def _on_queue_rows_inserted(self, *args: object) -> None:
+    def dismiss(self) -> None:
+        """Show the main view for good: this and later starts skip the welcome."""
         self._settings.setValue(SEEN_KEY, True)
         self.stack.setCurrentWidget(self._main)
 
+    def _on_view_help_requested(self) -> None:
+        show_help(self.stack.window(), "method")
 
-def install_welcome(window: MainWindow, settings: QSettings) -> Welcome | None:
-    """Show the welcome page if this is a first start (nothing queued, no manuscript ever opened)."""
-    if settings.value(SEEN_KEY, False, type=bool) or window.queue_model.rowCount() > 0:
-        return None
-    return Welcome(window, settings)
+
+def is_first_start(settings: QSettings) -> bool:
+    """Whether the welcome page was never dismissed (no manuscript was ever queued)."""
+    return not settings.value(SEEN_KEY, False, type=bool)
+
+
+def sample_path() -> str:
+    """The bundled sample manuscript's path; AssetError when this installation lacks it."""
+    return str(asset_path(*SAMPLE))

@@ -34,7 +34,7 @@ def test_the_dialog_finds_the_pasted_paragraph_and_marks_the_changed_words(qtbot
     with qtbot.waitSignal(dialog.matched, timeout=60_000) as blocker:
         qtbot.mouseClick(dialog.run_button, qtbot_left())
     result = blocker.args[0]
-    assert dialog.result is result and len(result.spans) == 1
+    assert dialog.match_result is result and len(result.spans) == 1
     assert dialog.table.rowCount() == 1
     assert dialog.table.item(0, 0).text() == "john.epub"
     assert dialog.table.item(0, 4).text() == "96.2"
@@ -79,7 +79,7 @@ def test_bad_input_is_one_sentence_in_the_dialog(qtbot, tmp_path) -> None:  # ty
     with qtbot.waitSignal(dialog.failed, timeout=30_000) as blocker:
         dialog.run()
     assert "contains no manuscripts" in blocker.args[0] and blocker.args[0].endswith(".")
-    assert dialog.status() == blocker.args[0] and dialog.result is None
+    assert dialog.status() == blocker.args[0] and dialog.match_result is None
     junk = tmp_path / "junk.docx"
     junk.write_bytes(b"\x00\x01 not a document" * 50)
     assert not dialog.load_output(junk)

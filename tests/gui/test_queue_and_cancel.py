@@ -7,7 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.main_window import MIN_MANUSCRIPT_CHARS, plural
+from gui.documents import MIN_MANUSCRIPT_CHARS
+from gui.status import plural
 from tests.gui.test_window import open_and_wait, show_active
 
 
