@@ -28,6 +28,8 @@ CSV_FIELDS = (
     "start_token",
     "end_token",
     "verbatim_tokens",
+    "near_verbatim_tokens",
+    "near_verbatim_edits",
     "similarity",
     "longest_common_chars",
     "p_extract",

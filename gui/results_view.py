@@ -264,6 +264,9 @@ class PassageDetail(QWidget):
         self.generated.set_content(p.generated, p.generated_spans, mark)
         figures = [
             f"<b>{p.verbatim_tokens}</b> tokens verbatim",
+            *([f"<b>{p.near_verbatim_tokens}</b> near-verbatim ({p.near_verbatim_edits} token"
+               f"{'s differ' if p.near_verbatim_edits != 1 else ' differs'}; not counted toward the verdict)"]
+              if p.near_verbatim_tokens > p.verbatim_tokens else []),
             f"similarity <b>{p.similarity:.1f}</b>",
             f"longest common run <b>{p.longest_common_chars}</b> characters",
         ]
