@@ -9,7 +9,7 @@ transformers without the scan noticing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -91,7 +91,7 @@ _FIELDS = ("greedy", "logp", "logp_topk", "gap", "mean_logp", "std_logp")
 
 
 class Backend(Protocol):
-    """What the scan needs from a model."""
+    """What the scan needs from a model: every member it reads is declared here (BaseBackend has defaults)."""
 
     info: ModelInfo
 
@@ -102,6 +102,28 @@ class Backend(Protocol):
         None when the tokenizer puts none, even if the model defines a BOS token (Qwen's tokenizers add
         none, Gemma's and Llama's do).
         """
+        ...
+
+    @property
+    def can_score(self) -> bool:
+        """Whether `score` works: False for a server that returns no log-probabilities of given text.
+
+        The scan then runs the generate-and-compare sweep (core/scan/sweep.py).
+        """
+        ...
+
+    @property
+    def load_seconds(self) -> float | None:
+        """How long loading took, for the report's timings; None when nothing was loaded (the fake)."""
+        ...
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        ...
+
+    def suggest_batch_size(self, row_tokens: int) -> int | None:
+        """Rows of `row_tokens` tokens that fit in the device's free memory; None where there is no limit."""
         ...
 
     def tokenize(self, text: str) -> Tokens:
@@ -125,6 +147,20 @@ class Backend(Protocol):
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
         """Greedy continuations, shape (B, max_new_tokens), for a (B, P) batch of equal-length prompts."""
         ...
+
+
+class BaseBackend:
+    """Defaults for the Backend members a backend may leave out; each backend overrides what it knows."""
+
+    can_score: bool = True
+    load_seconds: float | None = None
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        return {"method": "argmax", "ties": "lowest token id"}
+
+    def suggest_batch_size(self, row_tokens: int) -> int | None:
+        return None
 
 
 def scores_from_logits(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) -> WindowScores:
@@ -173,8 +209,9 @@ def numeric_precision(info: ModelInfo) -> str:
     """How finely the model's logits are computed; Thresholds.near_tie picks the near-tie threshold by it.
 
     "fp32" throughout (transformers with fp32 weights, or the fake), "half" (bf16/fp16 weights, fp32
-    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown).
+    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown; the
+    generate-only fake stands for such a server).
     """
-    if info.backend in ("transformers", "fake"):
+    if info.backend in ("transformers", "fake") and not info.backend_note:
         return "fp32" if info.dtype == "float32" else "half"
     return "quantized"

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from core.model.backend import IntArray, Tokens, WindowScores, added_prefix
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores, added_prefix
 from core.results import ModelFile, ModelInfo
 
 # Logit slices are bounded to this many elements (B x positions x vocab) to cap memory:
@@ -93,7 +93,7 @@ def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:
     return target
 
 
-class TransformersBackend:
+class TransformersBackend(BaseBackend):
     """A causal LM loaded with transformers, scoring with sliced fp32 log-softmax."""
 
     def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, load_seconds: float,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.model.backend import IntArray, Tokens, WindowScores
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
 from core.results import ModelFile, ModelInfo
 
 # Logit slices are bounded to this many elements (positions x vocab), as in core.model.hf.
@@ -30,7 +30,7 @@ _LOGIT_ELEMENTS = 32 * 1024 * 1024
 DEFAULT_N_CTX = 2048
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(BaseBackend):
     """A GGUF model run by llama.cpp on the CPU, one window at a time."""
 
     def __init__(self, llm: Any, info: ModelInfo, load_seconds: float) -> None:
@@ -334,5 +334,6 @@ def load_vocab(path: Path) -> LlamaCppBackend:
     params = llama_cpp.llama_model_default_params()
     params.vocab_only = True
     model = LlamaModel(path_model=str(path), params=params, verbose=False)
-    info = ModelInfo(name=Path(path).stem, path=str(path), format="gguf", backend="llama.cpp (vocabulary only)")
+    info = ModelInfo(name=Path(path).stem, path=str(path), format="gguf", backend="llama.cpp",
+                     backend_note=" (vocabulary only)")
     return LlamaCppBackend(_VocabOnly(model), info, 0.0)

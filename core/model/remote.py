@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.model.backend import IntArray, Tokens, WindowScores
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
 from core.results import ModelFile, ModelInfo
 
 DEFAULT_LOGPROBS = 20
@@ -159,7 +159,7 @@ class ServerTokenizer:
         return str(self.http.request("/extras/detokenize", {"tokens": tokens})["text"])
 
 
-class RemoteBackend:
+class RemoteBackend(BaseBackend):
     """Scores and generates through a server; tokenizes locally when the server's GGUF is on this machine.
 
     `can_score` is False for a server that returns no prompt log-probabilities: then only `generate` works.
@@ -399,9 +399,9 @@ def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120
         name=model,
         path=base,
         format="gguf" if files else "remote",
-        backend=f"remote (top-{logprobs} log-probabilities)" if echoes
-        else f"remote, generate-only (the {'Ollama ' if ollama else ''}server returns no log-probabilities of "
-        "given text)",
+        backend="remote",
+        backend_note=f" (top-{logprobs} log-probabilities)" if echoes
+        else f", generate-only (the {'Ollama ' if ollama else ''}server returns no log-probabilities of given text)",
         files=files,
         device="remote",
         dtype="server",

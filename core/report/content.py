@@ -266,7 +266,7 @@ def _identity(result: ScanResult, layout: Layout) -> str:
         [
             ("Model", e(mod.name)),
             ("Kind", f"{e(model_kind)}, {e(wording.parameters(mod.parameters))} parameters"),
-            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend)})"),
+            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend_label)})"),
             ("SHA-256", _mono(mod.sha256 or "not recorded")),
         ],
         layout,
@@ -759,7 +759,7 @@ def provenance_section(result: ScanResult, layout: Layout) -> str:
         ("Path", e(mod.path)),
         ("Format, quantization", f"{e(mod.format)}, {e(mod.quantization or 'not quantized')}"),
         ("Parameters", f"{mod.parameters:,}" if mod.parameters else "unknown"),
-        ("Backend, tokenizer", f"{e(mod.backend)}, {e(mod.tokenizer or 'not recorded')}"),
+        ("Backend, tokenizer", f"{e(mod.backend_label)}, {e(mod.tokenizer or 'not recorded')}"),
         ("Device, dtype", f"{e(mod.device)}, {e(mod.dtype)}"),
     ]
     model += [

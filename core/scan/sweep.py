@@ -48,13 +48,13 @@ PROBE = "generate-only"
 
 def can_score(backend: Backend) -> bool:
     """Whether the backend returns log-probabilities of given text (False: only the sweep applies)."""
-    return bool(getattr(backend, "can_score", True))
+    return bool(backend.can_score)
 
 
 def is_generate_only(result: ScanResult) -> bool:
     """Whether a result came from the sweep (results written before the "probe" record say so in the backend)."""
     probe = result.provenance.get("probe")
-    return probe == PROBE if probe is not None else "generate-only" in result.model.backend
+    return probe == PROBE if probe is not None else "generate-only" in result.model.backend_label
 
 
 def limitation(settings: ScanSettings) -> str:

@@ -83,7 +83,7 @@ def test_remote_scores_agree_with_local_llama_cpp(server):
 
     remote = load_backend(server, ScanSettings(), backend="remote")
     local = load_backend("smollm2", ScanSettings(device="cpu"), backend="llama.cpp")
-    assert remote.info.backend.startswith("remote (top-20")
+    assert remote.info.backend_label.startswith("remote (top-20")
     text = kjv_chapter("Genesis", 1)
     assert (remote.tokenize(text).ids == local.tokenize(text).ids).all()
     ids = local.tokenize(text).ids
