@@ -10,12 +10,7 @@ tie goes to the lowest token id, as in the teacher-forced pass.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +18,12 @@ import numpy as np
 import torch
 
 from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores, added_prefix
+from core.model.batching import RowBudget, rows_that_fit
+from core.model.convert import convert_gguf, default_cache_dir
 from core.model.logits import LOGIT_ELEMENTS, blocked_stats, fp32_product, streamed_stats, to_window_scores
 from core.results import ModelFile, ModelInfo
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model")
-
-
-def default_cache_dir() -> Path:
-    """Where converted GGUF models live: $VERBATIM_CACHE, else $XDG_CACHE_HOME/verbatim, else ~/.cache."""
-    env = os.environ.get("VERBATIM_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verbatim" / "models"
 
 
 def pick_device(device: str) -> str:
@@ -56,39 +44,6 @@ def _hash_files(paths: list[Path]) -> tuple[ModelFile, ...]:
     from core.model.safety import sha256_file
 
     return tuple(ModelFile(str(p), sha256_file(p), p.stat().st_size) for p in paths)
-
-
-def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:
-    """Dequantize a GGUF with transformers once and save it as safetensors under its SHA-256.
-
-    The first conversion of a 270M model takes about a minute and 3 GB; later loads read the cache.
-    """
-    from safetensors.torch import save_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    target = cache_dir / sha256
-    if (target / "complete").is_file():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=cache_dir))
-    try:
-        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-        # transformers marks the model as GGUF-quantized and will not save it; the tensors are plain fp32.
-        save_model(model, str(tmp / "model.safetensors"))
-        config = model.config.to_dict()
-        config.pop("quantization_config", None)
-        config["architectures"] = [type(model).__name__]
-        (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        tok.save_pretrained(str(tmp))
-        (tmp / "complete").write_text(json.dumps({"gguf": str(gguf), "sha256": sha256}))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 class TransformersBackend(BaseBackend):
@@ -349,52 +304,8 @@ def ignored_generation_config(model: Any) -> dict[str, Any]:
     return {k: diff[k] for k in _DECODING_FIELDS if diff.get(k) is not None}
 
 
-def rows_that_fit(free_bytes: int, row_bytes: int, reserve: float = 0.2, most: int = 1024) -> int:
-    """How many rows fit in `free_bytes`, keeping `reserve` of it free for the allocator (at least 1)."""
-    return max(1, min(most, int(free_bytes * (1 - reserve)) // max(1, row_bytes)))
-
-
 def _is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, torch.OutOfMemoryError)
-
-
-class RowBudget:
-    """Runs a batch in parts small enough for the device; after an out-of-memory error, in smaller ones.
-
-    The largest part that worked is remembered per row length, so one failure costs one retry. Rows
-    are independent and of equal length (no padding), so splitting a batch does not change any result.
-    """
-
-    def __init__(self, out_of_memory: Callable[[BaseException], bool], on_shrink: Callable[[], None]) -> None:
-        self._oom = out_of_memory
-        self._shrink = on_shrink
-        self.cap: dict[int, int] = {}
-        """Rows per part, per row length, once an out-of-memory error set one."""
-        self.retries = 0
-
-    def run(self, rows: IntArray, fn: Callable[[IntArray], Any], length: int | None = None) -> list[Any]:
-        """`fn` over consecutive parts of `rows`, in order; halves the part size on out-of-memory."""
-        length = int(rows.shape[1]) if length is None else length
-        out: list[Any] = []
-        i = 0
-        while i < rows.shape[0]:
-            size = min(rows.shape[0] - i, self.cap.get(length, rows.shape[0]))
-            try:
-                out.append(fn(rows[i : i + size]))
-            except Exception as error:
-                if not self._oom(error):
-                    raise
-                self._shrink()
-                if size == 1:
-                    raise MemoryError(
-                        f"Out of GPU memory for a single window of {length} tokens: use a smaller --chunk, "
-                        "or --device cpu."
-                    ) from error
-                self.cap[length] = size // 2
-                self.retries += 1
-                continue
-            i += size
-        return out
 
 
 def _contiguous_offsets(offsets: IntArray, n_chars: int) -> IntArray:
