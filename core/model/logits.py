@@ -34,9 +34,8 @@ vocabulary makes full logits of one 512-token window 0.5 GB in fp32."""
 
 def to_window_scores(stats: dict[str, Any]) -> WindowScores:
     """WindowScores from arrays named as STATS (numpy, any dtype)."""
-    return WindowScores(*(
-        np.asarray(stats[name]).astype(np.int64 if name == "greedy" else np.float32) for name in STATS
-    ))
+    greedy, *floats = (np.asarray(stats[name]) for name in STATS)
+    return WindowScores(greedy.astype(np.int64), *(f.astype(np.float32) for f in floats))
 
 
 # -- numpy --------------------------------------------------------------------------------------------
