@@ -45,7 +45,7 @@ CLOSING = (
 
 def llama_server(alias: str) -> AbstractContextManager[str]:
     """llama-server serving the embedded SmolLM2 under `alias` on a free loopback port; yields its URL."""
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
 
     binary = binary_path()
     if not binary.is_file():
@@ -196,7 +196,7 @@ def test_cli_scan_through_llama_server_says_generate_only(server_url, remote, tm
 
 def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local_store(tmp_path, monkeypatch, local):
     """Ollama's server has no /tokenize: the model's name is looked up in Ollama's store on this machine."""
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
     from core.model.remote import load_remote
     from tests.core.model.test_discovery import ollama_model
 
@@ -260,7 +260,7 @@ class _OllamaStandIn(JsonHandler):
 
 def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(server_url, remote, tmp_path,
                                                                               monkeypatch):
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
     from core.model.remote import load_remote
     from tests.core.model.test_discovery import ollama_model
 
