@@ -94,7 +94,7 @@ def main() -> None:
     held_hist = pooled_histogram([c.run_histogram for _, _, c in held])
 
     lines = [
-        f"### {backend.info.name} ({backend.info.backend}, {backend.info.dtype})",
+        f"### {backend.info.name} ({backend.info.backend_label}, {backend.info.dtype})",
         "",
         f"Chance model fitted on {null.tokens:,} scored tokens ({null.texts} texts: tuning + bundled controls): "
         f"k0 = {null.k0}, r = {null.rate:.4g} per token (upper {null.rate_upper:.4g}), q = {null.q:.3f} "
