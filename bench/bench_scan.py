@@ -99,7 +99,7 @@ def main() -> None:
     settings = ScanSettings(device="cpu", common_phrase_check=True)
     backend = load_backend(args.model, settings, backend=args.backend)
     lines = [
-        f"Model: {backend.info.name} ({backend.info.quantization or backend.info.format}, {backend.info.backend}, "
+        f"Model: {backend.info.name} ({backend.info.quantization or backend.info.format}, {backend.info.backend_label}, "
         f"{backend.info.dtype} on {backend.info.device}); torch threads {torch.get_num_threads()}; "
         f"machine: {platform.machine()}, {platform.platform()}; medians of {args.repeats} interleaved rounds",
         "",

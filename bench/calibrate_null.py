@@ -107,7 +107,7 @@ def main() -> None:
             if r is None:
                 continue
             if not model_line:
-                model_line.append(f"### {r.model.name} ({r.model.backend}, {r.model.dtype})")
+                model_line.append(f"### {r.model.name} ({r.model.backend_label}, {r.model.dtype})")
             out.append((d, r, control_from_scan(r, d, kind_of_control)))
         return out
 

@@ -174,7 +174,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     _status(f"Loading model {model or '(embedded default)'}…", args.quiet)
     backend = load_backend(model, settings, backend=args.backend)
-    _status(f"Model {backend.info.name} loaded in {getattr(backend, 'load_seconds', 0):.1f} s.", args.quiet)
+    _status(f"Model {backend.info.name} loaded in {backend.load_seconds or 0:.1f} s.", args.quiet)
     _note_generate_only(backend, settings)
     reference = _load_reference(args.reference, settings, args) if args.reference else None
     if reference is not None and reference.info.sha256 and reference.info.sha256 == backend.info.sha256:
@@ -341,7 +341,7 @@ def format_summary(result: Any) -> str:
     s = result.summary
     lines = [
         f"Manuscript : {result.manuscript.path} ({result.manuscript.tokens:,} tokens)",
-        f"Model      : {result.model.name} [{result.model.format}, {result.model.backend}]",
+        f"Model      : {result.model.name} [{result.model.format}, {result.model.backend_label}]",
         f"Verdict    : {s.verdict.upper()} — {s.reason}",
         f"Longest verbatim run : {s.longest_verbatim_tokens} tokens",
         f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",

@@ -18,7 +18,7 @@ PROBE = "generate-only"
 def is_generate_only(result: ScanResult) -> bool:
     """Whether a result came from the sweep (results written before the "probe" record say so in the backend)."""
     probe = result.provenance.get("probe")
-    return probe == PROBE if probe is not None else "generate-only" in result.model.backend
+    return probe == PROBE if probe is not None else "generate-only" in result.model.backend_label
 
 
 def limitation(settings: ScanSettings) -> str:

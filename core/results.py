@@ -16,6 +16,10 @@ OLD_SCHEMAS = ("verbatim.scan/1",)
 
 Verdict = Literal["memorized", "inconclusive", "no-evidence", "not-determined"]
 
+BackendId = Literal["transformers", "llama.cpp", "remote", "fake"]
+"""Which code ran the model (core.model.<hf, llamacpp, remote, fake>)."""
+BACKEND_IDS: tuple[BackendId, ...] = ("transformers", "llama.cpp", "remote", "fake")
+
 
 @dataclass(frozen=True)
 class ManuscriptInfo:
@@ -52,19 +56,34 @@ class ModelInfo:
     path: str
     format: str
     """"gguf", "safetensors" or "fake"."""
-    backend: str
-    """"transformers", "llama.cpp", "remote" or "fake"."""
+    backend: BackendId
     parameters: int | None = None
     quantization: str | None = None
     files: tuple[ModelFile, ...] = ()
     device: str = "cpu"
     dtype: str = "float32"
     tokenizer: str = ""
+    backend_note: str = ""
+    """What a reader needs to know about the backend, written right after its id in `backend_label`:
+    " (top-20 log-probabilities)", ", generate-only"; "" for none."""
 
     @property
     def sha256(self) -> str:
         """The main file's hash (GGUF file or first weights file)."""
         return self.files[0].sha256 if self.files else ""
+
+    @property
+    def backend_label(self) -> str:
+        """The backend as reports show it and the JSON records it: "remote (top-20 log-probabilities)"."""
+        return self.backend + self.backend_note
+
+
+def split_backend_label(label: str) -> tuple[BackendId, str]:
+    """The inverse of ModelInfo.backend_label: ("remote", " (top-20 log-probabilities)"); ValueError if unknown."""
+    for backend in sorted(BACKEND_IDS, key=len, reverse=True):
+        if label.startswith(backend):
+            return backend, label[len(backend) :]
+    raise ValueError(f"unknown backend {label!r}")
 
 
 @dataclass(frozen=True)

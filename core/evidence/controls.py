@@ -64,7 +64,7 @@ many blocks (thresholds.block_tokens each); shorter, it is pooled with the other
 def _cache_key(doc: Document, backend: Backend, settings: ScanSettings) -> str:
     blob = json.dumps(
         # The backend too: a generate-only server's scan of the same file measures less than a full one.
-        [CACHE_VERSION, doc.text_sha256, backend.info.sha256, backend.info.dtype, backend.info.backend,
+        [CACHE_VERSION, doc.text_sha256, backend.info.sha256, backend.info.dtype, backend.info.backend_label,
          settings.to_dict()],
         sort_keys=True,
     )

@@ -174,7 +174,7 @@ def _model_record(model: ModelInfo) -> dict[str, Any]:
         "name": model.name,
         "path": model.path,
         "format": model.format,
-        "backend": model.backend,
+        "backend": model.backend_label,
         "parameters": model.parameters,
         "quantization": model.quantization,
         "tokenizer": model.tokenizer,

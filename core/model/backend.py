@@ -8,8 +8,8 @@ transformers without the scan noticing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -58,40 +58,18 @@ class WindowScores:
         """The same statistics without the first `first` columns (for backends that computed them all)."""
         if first <= 0:
             return self
-        return WindowScores(
-            greedy=self.greedy[:, first:],
-            logp=self.logp[:, first:],
-            logp_topk=self.logp_topk[:, first:],
-            gap=self.gap[:, first:],
-            mean_logp=self.mean_logp[:, first:],
-            std_logp=self.std_logp[:, first:],
-        )
+        return WindowScores(*(getattr(self, f.name)[:, first:] for f in fields(self)))
 
     @classmethod
     def concat(cls, parts: list[WindowScores]) -> WindowScores:
         """Rows of several batches stacked into one (batches scored in parts)."""
         if len(parts) == 1:
             return parts[0]
-        return cls(*(np.concatenate([getattr(p, f) for p in parts], axis=0) for f in _FIELDS))
-
-    @classmethod
-    def from_stats(cls, stats: dict[str, npt.NDArray[np.generic]]) -> WindowScores:
-        """From arrays named greedy, logp, logp_topk, gap, mean, std (as backends compute them)."""
-        return cls(
-            greedy=stats["greedy"].astype(np.int64),
-            logp=stats["logp"].astype(np.float32),
-            logp_topk=stats["logp_topk"].astype(np.float32),
-            gap=stats["gap"].astype(np.float32),
-            mean_logp=stats["mean"].astype(np.float32),
-            std_logp=stats["std"].astype(np.float32),
-        )
-
-
-_FIELDS = ("greedy", "logp", "logp_topk", "gap", "mean_logp", "std_logp")
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts], axis=0) for f in fields(cls)))
 
 
 class Backend(Protocol):
-    """What the scan needs from a model."""
+    """What the scan needs from a model: every member it reads is declared here (BaseBackend has defaults)."""
 
     info: ModelInfo
 
@@ -102,6 +80,28 @@ class Backend(Protocol):
         None when the tokenizer puts none, even if the model defines a BOS token (Qwen's tokenizers add
         none, Gemma's and Llama's do).
         """
+        ...
+
+    @property
+    def can_score(self) -> bool:
+        """Whether `score` works: False for a server that returns no log-probabilities of given text.
+
+        The scan then runs the generate-and-compare sweep (core/scan/sweep.py).
+        """
+        ...
+
+    @property
+    def load_seconds(self) -> float | None:
+        """How long loading took, for the report's timings; None when nothing was loaded (the fake)."""
+        ...
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        ...
+
+    def suggest_batch_size(self, row_tokens: int) -> int | None:
+        """Rows of `row_tokens` tokens that fit in the device's free memory; None where there is no limit."""
         ...
 
     def tokenize(self, text: str) -> Tokens:
@@ -127,36 +127,18 @@ class Backend(Protocol):
         ...
 
 
-def scores_from_logits(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) -> WindowScores:
-    """Reference implementation of WindowScores from raw logits (numpy, used by the fake and in tests).
+class BaseBackend:
+    """Defaults for the Backend members a backend may leave out; each backend overrides what it knows."""
 
-    logits: (B, T-1, V) predictions; targets: (B, T-1) the actual next tokens.
-    """
-    x = logits.astype(np.float64)
-    m = x.max(axis=-1, keepdims=True)
-    lse = m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
-    logprobs = x - lse
-    probs = np.exp(logprobs)
-    greedy = x.argmax(axis=-1)  # the first maximum of the raw logits: the lowest id on an exact tie
-    logp = np.take_along_axis(logprobs, targets[..., None], axis=-1)[..., 0]
-    k = min(top_k, x.shape[-1])
-    part = np.sort(logprobs, axis=-1)[..., ::-1]
-    top = part[..., :k]
-    kth = top[..., -1]
-    top_lse = np.log(np.exp(top).sum(axis=-1))
-    in_topk = logp >= kth
-    logp_topk = np.where(in_topk, logp - top_lse, -np.inf)
-    gap = part[..., 0] - part[..., 1] if x.shape[-1] > 1 else np.full(logp.shape, np.inf)
-    mean = (probs * logprobs).sum(axis=-1)
-    var = (probs * logprobs**2).sum(axis=-1) - mean**2
-    return WindowScores(
-        greedy=greedy.astype(np.int64),
-        logp=logp.astype(np.float32),
-        logp_topk=logp_topk.astype(np.float32),
-        gap=gap.astype(np.float32),
-        mean_logp=mean.astype(np.float32),
-        std_logp=np.sqrt(np.maximum(var, 0.0)).astype(np.float32),
-    )
+    can_score: bool = True
+    load_seconds: float | None = None
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        return {"method": "argmax", "ties": "lowest token id"}
+
+    def suggest_batch_size(self, row_tokens: int) -> int | None:
+        return None
 
 
 def added_prefix(with_special: list[int], plain: list[int]) -> int | None:
@@ -173,8 +155,9 @@ def numeric_precision(info: ModelInfo) -> str:
     """How finely the model's logits are computed; Thresholds.near_tie picks the near-tie threshold by it.
 
     "fp32" throughout (transformers with fp32 weights, or the fake), "half" (bf16/fp16 weights, fp32
-    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown).
+    output head), or "quantized" (llama.cpp's kernels, and a server whose precision is unknown; the
+    generate-only fake stands for such a server).
     """
-    if info.backend in ("transformers", "fake"):
+    if info.backend in ("transformers", "fake") and not info.backend_note:
         return "fp32" if info.dtype == "float32" else "half"
     return "quantized"

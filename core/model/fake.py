@@ -15,14 +15,14 @@ import time
 
 import numpy as np
 
-from core.model.backend import IntArray, Tokens, WindowScores
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
 from core.results import ModelFile, ModelInfo
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _P_HIT = 0.9
 
 
-class FakeBackend:
+class FakeBackend(BaseBackend):
     """Word-level model that memorized `memorized` texts (n-gram order `order`).
 
     With `can_score=False` it behaves like a server that returns log-probabilities only for generated
@@ -47,7 +47,8 @@ class FakeBackend:
             name=f"fake-ngram-{order}",
             path="(built in)",
             format="fake",
-            backend="fake" if can_score else "fake, generate-only",
+            backend="fake",
+            backend_note="" if can_score else ", generate-only",
             parameters=len(self._table),
             files=(ModelFile(path="(memory)", sha256=digest, size_bytes=0),),
             tokenizer="whitespace words",

@@ -10,34 +10,20 @@ tie goes to the lowest token id, as in the teacher-forced pass.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
 
-from core.model.backend import IntArray, Tokens, WindowScores, added_prefix
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores, added_prefix
+from core.model.batching import RowBudget, rows_that_fit
+from core.model.convert import convert_gguf, default_cache_dir
+from core.model.logits import LOGIT_ELEMENTS, blocked_stats, fp32_product, streamed_stats, to_window_scores
 from core.results import ModelFile, ModelInfo
 
-# Logit slices are bounded to this many elements (B x positions x vocab) to cap memory:
-# Gemma's 262k vocabulary makes full logits of one 512-token window 0.5 GB in fp32.
-_LOGIT_ELEMENTS = 32 * 1024 * 1024
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model")
-
-
-def default_cache_dir() -> Path:
-    """Where converted GGUF models live: $VERBATIM_CACHE, else $XDG_CACHE_HOME/verbatim, else ~/.cache."""
-    env = os.environ.get("VERBATIM_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verbatim" / "models"
 
 
 def pick_device(device: str) -> str:
@@ -60,40 +46,7 @@ def _hash_files(paths: list[Path]) -> tuple[ModelFile, ...]:
     return tuple(ModelFile(str(p), sha256_file(p), p.stat().st_size) for p in paths)
 
 
-def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:
-    """Dequantize a GGUF with transformers once and save it as safetensors under its SHA-256.
-
-    The first conversion of a 270M model takes about a minute and 3 GB; later loads read the cache.
-    """
-    from safetensors.torch import save_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    target = cache_dir / sha256
-    if (target / "complete").is_file():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sha256[:12]}-", dir=cache_dir))
-    try:
-        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
-        # transformers marks the model as GGUF-quantized and will not save it; the tensors are plain fp32.
-        save_model(model, str(tmp / "model.safetensors"))
-        config = model.config.to_dict()
-        config.pop("quantization_config", None)
-        config["architectures"] = [type(model).__name__]
-        (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        tok.save_pretrained(str(tmp))
-        (tmp / "complete").write_text(json.dumps({"gguf": str(gguf), "sha256": sha256}))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
-class TransformersBackend:
+class TransformersBackend(BaseBackend):
     """A causal LM loaded with transformers, scoring with sliced fp32 log-softmax."""
 
     def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, load_seconds: float,
@@ -222,10 +175,10 @@ class TransformersBackend:
             cap = getattr(self.model.config, "final_logit_softcapping", None)
             # Vocabulary blocks as wide as memory allows (fewer, larger matrix products run faster).
             cols = max(1, b * (t - 1 - first))
-            block = max(4096, min(65536, _LOGIT_ELEMENTS * 4 // cols))
+            block = max(4096, min(65536, LOGIT_ELEMENTS * 4 // cols))
             stats = streamed_stats(hidden, head.weight, head.bias, targets, top_k, softcap=cap, vocab_block=block)
             cat = {k: v.cpu().numpy() for k, v in stats.items()}
-            return WindowScores.from_stats(cat)
+            return to_window_scores(cat)
         if self._sliced:
             hidden = self._hidden(ids)[:, first:-1]
         else:
@@ -234,14 +187,14 @@ class TransformersBackend:
         def logits_of(s: int, e: int) -> torch.Tensor:
             return self._head(hidden[:, s:e]) if self._sliced else full[:, s:e]
         vocab = int(head.weight.shape[0])
-        step = max(1, _LOGIT_ELEMENTS // max(1, b * vocab))
+        step = max(1, LOGIT_ELEMENTS // max(1, b * vocab))
         width = t - 1 - first
         parts: list[dict[str, torch.Tensor]] = []
         for s in range(0, width, step):
             e = min(width, s + step)
-            parts.append(_stats(logits_of(s, e).float(), targets[:, s:e], top_k))
+            parts.append(blocked_stats(logits_of(s, e).float(), targets[:, s:e], top_k))
         cat = {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
-        return WindowScores.from_stats(cat)
+        return to_window_scores(cat)
 
     # -- generation ----------------------------------------------------------------------------
     def _next_logits(self, ids: torch.Tensor, past: Any) -> tuple[torch.Tensor, Any]:
@@ -351,213 +304,8 @@ def ignored_generation_config(model: Any) -> dict[str, Any]:
     return {k: diff[k] for k in _DECODING_FIELDS if diff.get(k) is not None}
 
 
-def rows_that_fit(free_bytes: int, row_bytes: int, reserve: float = 0.2, most: int = 1024) -> int:
-    """How many rows fit in `free_bytes`, keeping `reserve` of it free for the allocator (at least 1)."""
-    return max(1, min(most, int(free_bytes * (1 - reserve)) // max(1, row_bytes)))
-
-
 def _is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, torch.OutOfMemoryError)
-
-
-class RowBudget:
-    """Runs a batch in parts small enough for the device; after an out-of-memory error, in smaller ones.
-
-    The largest part that worked is remembered per row length, so one failure costs one retry. Rows
-    are independent and of equal length (no padding), so splitting a batch does not change any result.
-    """
-
-    def __init__(self, out_of_memory: Callable[[BaseException], bool], on_shrink: Callable[[], None]) -> None:
-        self._oom = out_of_memory
-        self._shrink = on_shrink
-        self.cap: dict[int, int] = {}
-        """Rows per part, per row length, once an out-of-memory error set one."""
-        self.retries = 0
-
-    def run(self, rows: IntArray, fn: Callable[[IntArray], Any], length: int | None = None) -> list[Any]:
-        """`fn` over consecutive parts of `rows`, in order; halves the part size on out-of-memory."""
-        length = int(rows.shape[1]) if length is None else length
-        out: list[Any] = []
-        i = 0
-        while i < rows.shape[0]:
-            size = min(rows.shape[0] - i, self.cap.get(length, rows.shape[0]))
-            try:
-                out.append(fn(rows[i : i + size]))
-            except Exception as error:
-                if not self._oom(error):
-                    raise
-                self._shrink()
-                if size == 1:
-                    raise MemoryError(
-                        f"Out of GPU memory for a single window of {length} tokens: use a smaller --chunk, "
-                        "or --device cpu."
-                    ) from error
-                self.cap[length] = size // 2
-                self.retries += 1
-                continue
-            i += size
-        return out
-
-
-class TopK(NamedTuple):
-    """Values (descending) and indices of the k largest entries along the last axis."""
-
-    values: torch.Tensor
-    indices: torch.Tensor
-
-
-def blocked_topk(x: torch.Tensor, k: int, block: int = 512) -> TopK:
-    """Exact top-k over a large last axis, much faster than torch.topk on a CPU for 100k+ vocabularies.
-
-    The k largest entries lie in the k blocks with the largest block maxima, so one max pass over
-    the vocabulary and a top-k over k * block candidates replace a top-k over the whole vocabulary.
-    """
-    v = x.shape[-1]
-    if v <= 4 * k * block:
-        t = torch.topk(x, k, dim=-1)
-        return TopK(t.values, t.indices)
-    pad = (-v) % block
-    xp = torch.nn.functional.pad(x, (0, pad), value=float("-inf")) if pad else x
-    blocks = xp.reshape(*x.shape[:-1], -1, block)
-    best_blocks = blocks.amax(-1).topk(k, dim=-1).indices  # (..., k)
-    cand = torch.gather(blocks, -2, best_blocks.unsqueeze(-1).expand(*best_blocks.shape, block))
-    vals, pos = cand.reshape(*x.shape[:-1], k * block).topk(k, dim=-1)
-    idx = torch.gather(best_blocks, -1, pos // block) * block + pos % block
-    return TopK(vals, idx)
-
-
-def fp32_product(h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """H @ weight.T with fp32 products, fp32 accumulation and an fp32 result, whatever the dtypes.
-
-    With bf16/fp16 weights on a GPU the product of two half-precision numbers is exact in fp32, so a
-    half-precision matrix product that accumulates and returns fp32 (`torch.mm(..., out_dtype=float32)`)
-    computes exactly what casting both to fp32 would, at the tensor cores' speed. Where that is not
-    available (a CPU, an older torch) both are cast to fp32.
-    """
-    if h.is_cuda and h.dtype == weight.dtype and h.dtype in (torch.bfloat16, torch.float16):
-        try:
-            return torch.mm(h, weight.T, out_dtype=torch.float32)  # type: ignore[call-arg]
-        except (TypeError, RuntimeError):
-            pass
-    return h.float() @ weight.float().T
-
-
-def streamed_stats(
-    hidden: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None,
-    targets: torch.Tensor,
-    top_k: int,
-    softcap: float | None = None,
-    vocab_block: int = 16384,
-) -> dict[str, torch.Tensor]:
-    """The same statistics as `_stats`, computed block by block over the vocabulary (online softmax).
-
-    The product with the head is computed in fp32 (hidden states and weights cast), so bf16 weights
-    round nothing after the last layer; the greedy token is the first maximum (the lowest id on a tie).
-
-    hidden (B, T, H), weight (V, H), targets (B, T). Running sums Z = sum e, A1 = sum e*s and
-    A2 = sum e*s^2, with e = exp(s) and s = logit - running max, are carried to each new maximum
-    exactly; top-k candidates are merged block by block. Memory is O(B * T * vocab_block), and the
-    output head is read once (slicing positions instead re-reads it for every slice).
-    """
-    shape = targets.shape
-    h = hidden.reshape(-1, hidden.shape[-1])  # the output head runs in fp32 whatever the weights' dtype
-    tgt = targets.reshape(-1)
-    k = min(max(top_k, 2), weight.shape[0])
-    m = z = a1 = a2 = t_logit = top_v = best = None
-    for v0 in range(0, weight.shape[0], vocab_block):
-        x = fp32_product(h, weight[v0 : v0 + vocab_block])
-        if bias is not None:
-            x += bias[v0 : v0 + vocab_block].float()
-        if softcap:
-            x = torch.tanh(x / softcap) * softcap
-        width = x.shape[1]
-        bt = torch.topk(x, min(k, width), dim=-1)
-        # The greedy token is the first maximum (lowest id on an exact tie); topk orders ties arbitrarily.
-        first_max = torch.argmax(x, dim=-1) + v0
-        in_block = (tgt >= v0) & (tgt < v0 + width)
-        here = x.gather(1, (tgt - v0).clamp(0, width - 1).unsqueeze(1)).squeeze(1)
-        if m is None:
-            m_new = bt.values[:, 0]
-            top_v, best = bt.values, first_max
-            t_logit = torch.where(in_block, here, torch.full_like(here, float("-inf")))
-        else:
-            assert top_v is not None and best is not None and t_logit is not None
-            m_new = torch.maximum(m, bt.values[:, 0])
-            best = torch.where(bt.values[:, 0] > m, first_max, best)  # a tie keeps the earlier, lower id
-            keep = torch.topk(torch.cat([top_v, bt.values], dim=1), k, dim=-1)
-            top_v = keep.values
-            t_logit = torch.where(in_block, here, t_logit)
-        x -= m_new.unsqueeze(1)  # s, relative to the new running maximum
-        e = x.exp()
-        zb = e.sum(1)
-        es = e.mul_(x)
-        a1b = es.sum(1)
-        a2b = torch.einsum("rv,rv->r", es, x)
-        if m is None:
-            z, a1, a2 = zb, a1b, a2b
-        else:
-            assert z is not None and a1 is not None and a2 is not None
-            d = m - m_new  # <= 0: old s becomes s + d, old e becomes e * exp(d)
-            c = torch.exp(d)
-            z, a1, a2 = (
-                c * z + zb,
-                c * (a1 + d * z) + a1b,
-                c * (a2 + 2 * d * a1 + d * d * z) + a2b,
-            )
-        m = m_new
-    assert m is not None and z is not None and a1 is not None and a2 is not None
-    assert top_v is not None and best is not None and t_logit is not None
-    log_z = z.log()
-    mean_s = a1 / z
-    n_top = min(top_k, k)
-    logp = t_logit - m - log_z
-    in_topk = t_logit >= top_v[:, n_top - 1]
-    out = {
-        "greedy": best,
-        "logp": logp,
-        "logp_topk": torch.where(
-            in_topk, t_logit - torch.logsumexp(top_v[:, :n_top], dim=-1), torch.full_like(logp, float("-inf"))
-        ),
-        "gap": top_v[:, 0] - top_v[:, 1],
-        "mean": mean_s - log_z,
-        "std": (a2 / z - mean_s.square()).clamp_min(0).sqrt(),
-    }
-    return {key: value.reshape(shape) for key, value in out.items()}
-
-
-def _stats(logits: torch.Tensor, targets: torch.Tensor, top_k: int) -> dict[str, torch.Tensor]:
-    """Per-position statistics from fp32 logits (B, T, V) and targets (B, T); modifies `logits`.
-
-    Works on s = logits - max (so exp never overflows) and uses var_p(log p) = var_p(s), which needs
-    only two dot products over the vocabulary: about half the memory traffic of a full log-softmax.
-    """
-    k = min(max(top_k, 2), logits.shape[-1])
-    greedy = torch.argmax(logits, dim=-1)  # the first maximum: the lowest id on an exact tie
-    top = blocked_topk(logits, k)
-    top_s = top.values - top.values[..., :1]
-    target_logit = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1)
-    s = logits.sub_(top.values[..., :1])
-    e = s.exp()
-    z = e.sum(-1)
-    log_z = z.log()
-    mean_s = torch.einsum("...v,...v->...", e, s) / z
-    mean_s2 = torch.einsum("...v,...v->...", e.mul_(s), s) / z
-    s_t = target_logit - top.values[..., 0]
-    logp = s_t - log_z
-    n_top = min(top_k, k)
-    in_topk = target_logit >= top.values[..., n_top - 1]
-    return {
-        "greedy": greedy,
-        "logp": logp,
-        "logp_topk": torch.where(
-            in_topk, s_t - torch.logsumexp(top_s[..., :n_top], dim=-1), torch.full_like(logp, float("-inf"))
-        ),
-        "gap": top.values[..., 0] - top.values[..., 1],
-        "mean": mean_s - log_z,
-        "std": (mean_s2 - mean_s.square()).clamp_min(0).sqrt(),
-    }
 
 
 def _contiguous_offsets(offsets: IntArray, n_chars: int) -> IntArray:

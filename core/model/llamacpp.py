@@ -1,7 +1,7 @@
 """llama.cpp backend: GGUF files scored at their native quantization through llama-cpp-python.
 
 Loads in about a second where transformers first dequantizes the whole GGUF. Every window is
-evaluated with `logits_all`, and the statistics of core.model.hf are computed from an fp32
+evaluated with `logits_all`, and the statistics (core.model.logits.numpy_stats) are computed from an fp32
 log-softmax over llama.cpp's logits in bounded numpy slices. Generation is an explicit argmax loop,
 so it is exactly the greedy decoding that teacher forcing predicts (up to llama.cpp's numerics); both
 take the first maximum of the raw logits, the lowest token id on an exact tie. A BOS goes before a text
@@ -22,15 +22,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.model.backend import IntArray, Tokens, WindowScores
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
+from core.model.logits import LOGIT_ELEMENTS, numpy_stats, to_window_scores
 from core.results import ModelFile, ModelInfo
 
-# Logit slices are bounded to this many elements (positions x vocab), as in core.model.hf.
-_LOGIT_ELEMENTS = 32 * 1024 * 1024
 DEFAULT_N_CTX = 2048
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(BaseBackend):
     """A GGUF model run by llama.cpp on the CPU, one window at a time."""
 
     def __init__(self, llm: Any, info: ModelInfo, load_seconds: float) -> None:
@@ -112,19 +111,19 @@ class LlamaCppBackend:
 
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         b, t = windows.shape
-        step = max(1, _LOGIT_ELEMENTS // max(1, self._n_vocab))
+        step = max(1, LOGIT_ELEMENTS // max(1, self._n_vocab))
         rows: list[dict[str, npt.NDArray[Any]]] = []
         for row in range(b):
             self._eval(windows[row])
             logits = self.llm.scores  # (n_ctx, V); row c predicts token c+1
             parts = [
-                logit_stats(np.asarray(logits[s : min(t - 1, s + step)], dtype=np.float32),
+                numpy_stats(np.asarray(logits[s : min(t - 1, s + step)], dtype=np.float32),
                             windows[row, s + 1 : min(t, s + 1 + step)], top_k)
                 for s in range(first, t - 1, step)
             ]
             rows.append({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
         cat = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
-        return WindowScores.from_stats(cat)
+        return to_window_scores(cat)
 
     # -- generation ----------------------------------------------------------------------------
     def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
@@ -155,36 +154,6 @@ def greedy_token(logits: npt.NDArray[np.float32]) -> int:
     transformers backend.
     """
     return int(np.argmax(logits))
-
-
-def logit_stats(logits: npt.NDArray[np.float32], targets: IntArray, top_k: int) -> dict[str, npt.NDArray[Any]]:
-    """Per-position statistics from fp32 logits (R, V) and targets (R,); numpy twin of core.model.hf._stats."""
-    greedy = np.argmax(logits, axis=-1)  # on the raw logits, as greedy_token: the lowest id on an exact tie
-    x = np.array(logits, dtype=np.float32, copy=True)
-    x -= x.max(axis=-1, keepdims=True)
-    x -= np.log(np.exp(x).sum(axis=-1, keepdims=True, dtype=np.float32))  # x is now log p
-    r, v = x.shape
-    k = min(max(top_k, 2), v)
-    top = np.partition(x, v - k, axis=-1)[:, v - k :]
-    top = -np.sort(-top, axis=-1)  # descending
-    logp = x[np.arange(r), targets]
-    kth = top[:, top_k - 1] if top_k <= k else top[:, -1]
-    head = top[:, :top_k]
-    hm = head[:, :1]
-    top_lse = (hm + np.log(np.exp(head - hm).sum(axis=-1, keepdims=True)))[:, 0]
-    p = np.exp(x)
-    mean = np.einsum("ij,ij->i", p, x)
-    p *= x
-    second = np.einsum("ij,ij->i", p, x)
-    var = second - mean * mean
-    return {
-        "greedy": greedy,
-        "logp": logp,
-        "logp_topk": np.where(logp >= kth, logp - top_lse, -np.inf).astype(np.float32),
-        "gap": top[:, 0] - top[:, 1],
-        "mean": mean,
-        "std": np.sqrt(np.maximum(var, 0.0)),
-    }
 
 
 # -- offsets (pure functions, tested with plain strings) --------------------------------------------
@@ -334,5 +303,6 @@ def load_vocab(path: Path) -> LlamaCppBackend:
     params = llama_cpp.llama_model_default_params()
     params.vocab_only = True
     model = LlamaModel(path_model=str(path), params=params, verbose=False)
-    info = ModelInfo(name=Path(path).stem, path=str(path), format="gguf", backend="llama.cpp (vocabulary only)")
+    info = ModelInfo(name=Path(path).stem, path=str(path), format="gguf", backend="llama.cpp",
+                     backend_note=" (vocabulary only)")
     return LlamaCppBackend(_VocabOnly(model), info, 0.0)

@@ -34,7 +34,7 @@ def load_backend(spec: str | None, settings: ScanSettings | None = None, backend
 
     entry = resolve_model(spec)
     if entry.expected_sha256 and entry.source == "ollama":
-        from core.model.discovery import verify_ollama_blob
+        from core.model.sources import verify_ollama_blob
 
         verify_ollama_blob(entry.path, entry.expected_sha256)  # a blob is named by its content hash
     if entry.format == "gguf" and backend != "transformers":

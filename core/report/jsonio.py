@@ -31,6 +31,7 @@ from core.results import (
     Passage,
     ScanResult,
     Summary,
+    split_backend_label,
 )
 
 T = TypeVar("T")
@@ -64,6 +65,8 @@ def _passage_dict(p: Passage) -> dict[str, Any]:
 
 def _model_dict(m: ModelInfo) -> dict[str, Any]:
     data = _record(m)
+    data["backend"] = m.backend_label  # the id and its note in one string, as the JSON has always had it
+    del data["backend_note"]
     data["sha256"] = m.sha256
     data["files"] = [_record(f) for f in m.files]
     return data
@@ -157,6 +160,12 @@ def _model(data: Any) -> ModelInfo:
     def files(value: Any) -> tuple[ModelFile, ...]:
         return tuple(_build(ModelFile, f, f"model.files[{i}]") for i, f in enumerate(value))
 
+    if isinstance(data, dict) and isinstance(data.get("backend"), str):
+        try:
+            backend, note = split_backend_label(data["backend"])
+        except ValueError as exc:
+            raise ResultFormatError(f"'model' in the scan result names an {exc}.") from exc
+        data = {**data, "backend": backend, "backend_note": note}
     return _build(ModelInfo, data, "model", {"files": files})
 
 

@@ -60,7 +60,7 @@ def provenance_section(result: ScanResult, layout: Layout) -> str:
         ("Path", e(mod.path)),
         ("Format, quantization", f"{e(mod.format)}, {e(mod.quantization or 'not quantized')}"),
         ("Parameters", f"{mod.parameters:,}" if mod.parameters else "unknown"),
-        ("Backend, tokenizer", f"{e(mod.backend)}, {e(mod.tokenizer or 'not recorded')}"),
+        ("Backend, tokenizer", f"{e(mod.backend_label)}, {e(mod.tokenizer or 'not recorded')}"),
         ("Device, dtype", f"{e(mod.device)}, {e(mod.dtype)}"),
     ]
     model += [

@@ -132,7 +132,7 @@ def _identity(result: ScanResult, layout: Layout) -> str:
         [
             ("Model", e(mod.name)),
             ("Kind", f"{e(model_kind)}, {e(wording.parameters(mod.parameters))} parameters"),
-            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend)})"),
+            ("Run on", f"{e(mod.device)}, {e(mod.dtype)} ({e(mod.backend_label)})"),
             ("SHA-256", mono(mod.sha256 or "not recorded")),
         ],
         layout,

@@ -83,13 +83,11 @@ def coverage(
 def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
     """The settings with batch sizes raised to what a GPU's free memory holds (never lowered).
 
-    A backend that can say how many rows fit (`suggest_batch_size`, None on a CPU) is asked once per
-    row length. A batch that still does not fit is split by the backend after an out-of-memory error,
-    so this only keeps a GPU busy: rows are of equal length and unpadded, so no result depends on it.
+    The backend says how many rows fit (`suggest_batch_size`, None on a CPU), once per row length. A
+    batch that still does not fit is split by the backend after an out-of-memory error, so this only
+    keeps a GPU busy: rows are of equal length and unpadded, so no result depends on it.
     """
-    suggest = getattr(backend, "suggest_batch_size", None)
-    if suggest is None:
-        return settings
+    suggest = backend.suggest_batch_size
     triage_rows = suggest(settings.chunk_tokens + 1)
     if triage_rows is None:
         return settings
@@ -278,7 +276,7 @@ def scan(
         "decoding": decoding(backend, precision, near_tie),
         **environment(backend),
     }
-    load_s = getattr(backend, "load_seconds", None)
+    load_s = backend.load_seconds
     if load_s is not None:
         provenance["timings"]["model_load_s"] = round(float(load_s), 3)
     return ScanResult(

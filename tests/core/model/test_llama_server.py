@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.model.backend import IntArray, Tokens
+from core.model.backend import BaseBackend, IntArray, Tokens
 from core.model.remote import RemoteError
 from core.scan.engine import run_scan
 from core.scan.sweep import PROBE, sweep
@@ -45,7 +45,7 @@ CLOSING = (
 
 def llama_server(alias: str) -> AbstractContextManager[str]:
     """llama-server serving the embedded SmolLM2 under `alias` on a free loopback port; yields its URL."""
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
 
     binary = binary_path()
     if not binary.is_file():
@@ -77,7 +77,7 @@ def local():
     return load_backend("smollm2", ScanSettings(device="cpu"), backend="llama.cpp")
 
 
-class GenerateOnly:
+class GenerateOnly(BaseBackend):
     """The local model with its scoring hidden: the same sweep as through the server, without a server."""
 
     can_score = False
@@ -132,7 +132,7 @@ def served_text(remote: Any) -> tuple[str, int]:
 
 def test_llama_server_is_generate_only_and_tokenizes_like_the_file(remote, local):
     assert remote.can_score is False
-    assert remote.info.backend.startswith("remote, generate-only")
+    assert remote.info.backend_label.startswith("remote, generate-only")
     assert remote.info.tokenizer == "server (llama-server)" and remote.info.name == "smollm2-served"
     text = OPENING + CLOSING
     theirs, ours = remote.tokenize(text), local.tokenize(text)
@@ -196,7 +196,7 @@ def test_cli_scan_through_llama_server_says_generate_only(server_url, remote, tm
 
 def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local_store(tmp_path, monkeypatch, local):
     """Ollama's server has no /tokenize: the model's name is looked up in Ollama's store on this machine."""
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
     from core.model.remote import load_remote
     from tests.core.model.test_discovery import ollama_model
 
@@ -260,7 +260,7 @@ class _OllamaStandIn(JsonHandler):
 
 def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(server_url, remote, tmp_path,
                                                                               monkeypatch):
-    from core.model.discovery import embedded_smollm2_path
+    from core.model.embedded import embedded_smollm2_path
     from core.model.remote import load_remote
     from tests.core.model.test_discovery import ollama_model
 
@@ -274,7 +274,7 @@ def test_through_ollamas_api_the_sweep_generates_raw_and_finds_the_served_text(s
     try:
         ollama = load_remote(f"http://127.0.0.1:{stand_in.server_address[1]}")
         assert ollama.can_score is False and ollama.ollama
-        assert ollama.info.backend == "remote, generate-only (the Ollama server returns no log-probabilities of given text)"
+        assert ollama.info.backend_label == "remote, generate-only (the Ollama server returns no log-probabilities of given text)"
         text, begins = served_text(remote)
         result = run_scan(document(text, "lighthouse.txt"), ollama, ScanSettings())
     finally:

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from core.model.backend import scores_from_logits
-from core.model.llamacpp import align_pieces, byte_to_char, logit_stats, offsets_from_pieces
+from core.model.llamacpp import align_pieces, byte_to_char, offsets_from_pieces
+from core.model.logits import numpy_stats as logit_stats
+from core.model.logits import scores_from_logits
 from core.scan.triage import with_bos
 from core.scan.windows import leading_matches
 from core.settings import Thresholds

@@ -4,8 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from core.model.backend import scores_from_logits  # noqa: E402
-from core.model.hf import blocked_topk, streamed_stats  # noqa: E402
+from core.model.logits import blocked_topk, scores_from_logits, streamed_stats  # noqa: E402
 
 
 @pytest.mark.parametrize("softcap", [None, 30.0])

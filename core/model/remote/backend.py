@@ -1,0 +1,205 @@
+"""The remote Backend: scoring and generating through a server's `/v1/completions`, and connecting to one.
+
+Requests go one at a time, in order, with greedy settings; what the answers mean is read by
+core.model.remote.openai, the tokenizer comes from core.model.remote.tokenizers, and Ollama's own API
+from core.model.remote.ollama.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+from typing import Any
+
+import numpy as np
+
+from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
+from core.model.remote import ollama, openai
+from core.model.remote.tokenizers import Tokenizer, tokenizer_for
+from core.model.remote.transport import Http, RemoteError
+from core.results import ModelInfo
+
+DEFAULT_LOGPROBS = 20
+"""How many alternatives per position are asked for; vLLM refuses more than its --max-logprobs (20)."""
+_PROBES = 3
+"""Plain completions spent on telling an echo's pairing (openai.pairing_from_probe) before assuming OpenAI's."""
+
+_Answer = tuple[dict[str, Any], bool]
+"""A completion and whether its prompt was sent as token ids."""
+
+
+class RemoteBackend(BaseBackend):
+    """Scores and generates through a server; tokenizes locally when the server's GGUF is on this machine.
+
+    `can_score` is False for a server that returns no prompt log-probabilities: then only `generate` works.
+    """
+
+    def __init__(self, http: Http, model: str, tokenizer: Tokenizer, info: ModelInfo, load_seconds: float,
+                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True, ollama: bool = False) -> None:
+        self.can_score = can_score
+        self.ollama = ollama
+        self.http = http
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.load_seconds = load_seconds
+        self.logprobs = logprobs
+        self._ids_ok = True  # send prompts as token ids until the server refuses them
+        self._pairings: dict[bool, int] = {}  # per "the window begins with BOS": the echo's pairing
+        self._probes = 0
+        self._key_ids: dict[str, int] = {}
+
+    @property
+    def bos_id(self) -> int | None:
+        return self.tokenizer.bos_id
+
+    @property
+    def decoding(self) -> dict[str, Any]:
+        """The effective decoding, as a report states it (provenance["decoding"])."""
+        return {
+            "method": "the server's greedy decoding (temperature 0, top_k 1)",
+            "ties": "as the server breaks them",
+            "output_head": "the server's",
+            "bos_token_id": self.bos_id,
+        }
+
+    def tokenize(self, text: str) -> Tokens:
+        return self.tokenizer.tokenize(text)
+
+    def decode(self, ids: IntArray | list[int]) -> str:
+        return self.tokenizer.decode(ids)
+
+    def _decode_list(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids)
+
+    def _render(self, ids: IntArray | list[int]) -> str:
+        """A prompt as text, special tokens (BOS, ...) written out, for servers that take text."""
+        render = getattr(self.tokenizer, "decode_special", self.tokenizer.decode)  # llama.cpp vocabularies have it
+        return str(render(ids))
+
+    # -- requests ------------------------------------------------------------------------------
+    def _complete(self, prompt: IntArray, **params: Any) -> _Answer:
+        """The server's completion of `prompt`, and whether the prompt went as token ids (else as text)."""
+        body: dict[str, Any] = {"model": self.model, "temperature": 0.0, "top_k": 1, "seed": 0,
+                                "return_tokens_as_token_ids": True, **params}
+        if self._ids_ok:
+            try:
+                out: dict[str, Any] = self.http.request("/v1/completions", {**body, "prompt": [int(t) for t in prompt]})
+                return out, True
+            except urllib.error.HTTPError:
+                # vLLM takes token ids; llama-cpp-python's server answers 500 to anything but text.
+                self._ids_ok = False
+        try:
+            out = self.http.request("/v1/completions", {**body, "prompt": self._render(prompt)})
+        except urllib.error.HTTPError as e:
+            raise RemoteError(f"The server at {self.http.base} refused a completion (HTTP {e.code}).") from e
+        return out, False
+
+    def _tokens_of(self, generated: str) -> list[int]:
+        """Generated text back to ids by re-tokenizing (a server that returns no ids; the last may differ)."""
+        return [int(i) for i in self.tokenizer.tokenize(generated).ids]
+
+    def _key_id(self, key: str) -> int:
+        """The token an alternative's key names: its "token_id:N", else the one token its text is, else -1."""
+        parsed = openai.token_id(key)
+        if parsed >= 0 or not key:
+            return parsed
+        if key not in self._key_ids:
+            ids = [int(i) for i in self.tokenizer.tokenize(key).ids]
+            self._key_ids[key] = ids[0] if len(ids) == 1 and self.tokenizer.decode(ids) == key else -1
+        return self._key_ids[key]
+
+    def _pairing(self, window: IntArray, lp: dict[str, Any], skip: int, n: int) -> int:
+        """Which prediction the echo's entries carry (openai module docstring), probed once per kind of window."""
+        key = bool(window.shape[0] and int(window[0]) == self.bos_id)
+        if key in self._pairings:
+            return self._pairings[key]
+        if window.shape[0] < 3:
+            return 0
+        out, _ = self._complete(window[:-1], logprobs=n, max_tokens=1)
+        probe = openai.first_alternatives(out)
+        found = openai.pairing_from_probe(lp, window, skip, probe) if probe else None
+        self._probes += 1
+        if found is not None or self._probes >= _PROBES:
+            self._pairings[key] = found or 0
+        return found or 0
+
+    def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
+        if not self.can_score:
+            raise RemoteError(openai.NO_ECHO.format(base=self.http.base))
+        b, t = windows.shape
+        nan = np.full((b, t - 1), np.nan, dtype=np.float32)
+        greedy = np.full((b, t - 1), -1, dtype=np.int64)
+        logp, logp_topk, gap = nan.copy(), nan.copy(), nan.copy()
+        n = min(top_k, self.logprobs)
+        # One request at a time, in order: a server's numerics can depend on what it batches together and
+        # on which prompt its cache holds, and a scan must not depend on either.
+        for row in range(b):
+            out, ids_sent = self._complete(windows[row], echo=True, logprobs=n, max_tokens=1)
+            lp = openai.echoed(out)
+            if lp is None:
+                raise RemoteError(openai.NO_ECHO.format(base=self.http.base))
+            window = windows[row]
+            skip = 0 if ids_sent else openai.echo_offset(list(lp.get("tokens") or []), window, self._decode_list,
+                                                         len(lp["token_logprobs"]))
+            pairing = 0 if ids_sent else self._pairing(window, lp, skip, n)
+            entries = openai.entries(lp, window, skip, self._decode_list, pairing)
+            greedy[row], logp[row], logp_topk[row], gap[row] = openai.row_scores(entries, window, n, self._key_id)
+        return WindowScores(greedy=greedy, logp=logp, logp_topk=logp_topk, gap=gap, mean_logp=nan.copy(),
+                            std_logp=nan.copy()).columns_from(first)
+
+    def generate(self, prompts: IntArray, max_new_tokens: int) -> IntArray:
+        result = np.full((prompts.shape[0], max_new_tokens), -1, dtype=np.int64)
+        if max_new_tokens <= 0:
+            return result
+        for row in range(prompts.shape[0]):
+            if self.ollama:
+                ids = [int(t) for t in prompts[row]]
+                if ids and ids[0] == self.bos_id and getattr(self.tokenizer, "adds_bos", False):
+                    ids = ids[1:]  # Ollama puts BOS before the text itself for such a model: not twice
+                ids = self._tokens_of(ollama.generate_raw(self.http, self.model, self._render(ids), max_new_tokens))
+            else:
+                out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
+                choice = out["choices"][0]
+                ids = openai.generated_ids(choice.get("logprobs") or {})
+                if not ids or min(ids) < 0:  # tokens given as text
+                    ids = self._tokens_of(str(choice.get("text") or ""))
+            ids = ids[:max_new_tokens]
+            result[row, : len(ids)] = ids
+        return result
+
+
+def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120.0) -> RemoteBackend:
+    """Connect to an OpenAI-compatible server; generate-only when it does not echo prompt log-probabilities."""
+    t0 = time.perf_counter()
+    base = url.rstrip("/").removesuffix("/v1")
+    http = Http(base, timeout=timeout)
+    try:
+        models = http.request("/v1/models")
+        model = str(models["data"][0]["id"])
+    except urllib.error.HTTPError as e:
+        raise RemoteError(f"The server at {base} has no OpenAI-compatible /v1/models (HTTP {e.code}).") from e
+    except (KeyError, IndexError, TypeError) as e:
+        raise RemoteError(f"The server at {base} lists no model under /v1/models.") from e
+    try:
+        probe = http.request("/v1/completions", {"model": model, "prompt": "The quick brown fox", "echo": True,
+                                                 "logprobs": 1, "max_tokens": 1, "temperature": 0.0})
+    except urllib.error.HTTPError as e:
+        raise RemoteError(f"The server at {base} refused a completion request (HTTP {e.code}).") from e
+    echoes = openai.echoed(probe) is not None
+    is_ollama = not echoes and ollama.is_ollama(http)
+    tokenizer, files, tok_name = tokenizer_for(http, model)
+    info = ModelInfo(
+        name=model,
+        path=base,
+        format="gguf" if files else "remote",
+        backend="remote",
+        backend_note=f" (top-{logprobs} log-probabilities)" if echoes
+        else f", generate-only (the {'Ollama ' if is_ollama else ''}server returns no log-probabilities of given text)",
+        files=files,
+        device="remote",
+        dtype="server",
+        tokenizer=tok_name,
+    )
+    return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs, can_score=echoes,
+                         ollama=is_ollama)
