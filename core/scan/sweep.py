@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,12 +34,10 @@ from core.model.backend import Backend, IntArray
 from core.results import ScanResult
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
-from core.scan.triage import BatchScores, TokenTrace
+from core.scan.triage import TokenTrace
 from core.scan.windows import plan_chunks
+from core.scores import BatchScores, BatchStore
 from core.settings import ScanSettings
-
-if TYPE_CHECKING:
-    from core.store import ScanStore
 
 PROBE = "generate-only"
 """provenance["probe"] of a scan made by this sweep ("teacher-forced" otherwise)."""
@@ -73,7 +70,7 @@ def sweep(
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
     """Probe the text by greedy generation every candidate_run_tokens; return the hits it proved.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -17,10 +16,8 @@ import numpy.typing as npt
 from core.model.backend import Backend, IntArray
 from core.scan.progress import CancelToken, ScanProgress
 from core.scan.windows import Chunk, plan_chunks
+from core.scores import BatchScores, BatchStore
 from core.settings import ScanSettings
-
-if TYPE_CHECKING:
-    from core.store import ScanStore
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,19 +44,6 @@ def with_bos(rows: IntArray, bos_id: int | None) -> IntArray:
     if bos_id is None:
         return rows
     return np.concatenate([np.full((rows.shape[0], 1), bos_id, dtype=np.int64), rows], axis=1)
-
-
-@dataclass(frozen=True, eq=False)
-class BatchScores:
-    """One triage batch's statistics at the positions it scored: the unit a checkpoint commits."""
-
-    pos: npt.NDArray[np.int64]
-    hit: npt.NDArray[np.bool_]
-    logp: npt.NDArray[np.float32]
-    logp_topk: npt.NDArray[np.float32]
-    gap: npt.NDArray[np.float32]
-    mean_logp: npt.NDArray[np.float32]
-    std_logp: npt.NDArray[np.float32]
 
 
 def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int) -> BatchScores:
@@ -95,7 +79,7 @@ def triage(
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
     rows_per_pass: int | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
     """Score every position of `ids` in equal-length overlapping chunks; yield progress per pass.
@@ -161,13 +145,4 @@ def triage(
 def _positions_of(scores: BatchScores, batch: list[Chunk]) -> BatchScores:
     """The part of a pass's scores that belongs to one checkpoint batch (its chunks' scoring positions)."""
     lo, hi = batch[0].score_from, batch[-1].end
-    keep = (scores.pos >= lo) & (scores.pos < hi)
-    return BatchScores(
-        pos=scores.pos[keep],
-        hit=scores.hit[keep],
-        logp=scores.logp[keep],
-        logp_topk=scores.logp_topk[keep],
-        gap=scores.gap[keep],
-        mean_logp=scores.mean_logp[keep],
-        std_logp=scores.std_logp[keep],
-    )
+    return scores.select((scores.pos >= lo) & (scores.pos < hi))
