@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import core
+from core.errors import UserError
 from core.ingest import Document
 from core.results import ModelInfo
 from core.scores import COLUMNS, BatchScores
@@ -45,7 +46,7 @@ CREATE TABLE batch (
 """
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError):
     """A checkpoint file that cannot be used; the message is one sentence for the user."""
 
 

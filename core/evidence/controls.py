@@ -25,6 +25,7 @@ from typing import Any
 
 from core.ingest import Document, load_document
 from core.model.backend import Backend
+from core.paths import asset_dir, controls_cache
 from core.results import ControlResult, ScanResult
 from core.scan.engine import run_scan
 from core.scan.progress import CancelToken
@@ -33,7 +34,7 @@ from core.stats.blocks import block_test, rate_interval
 from core.stats.null import NullModel
 from core.stats.verdict import block_shares, decide, judge
 
-CONTROLS_DIR = Path(__file__).resolve().parents[2] / "assets" / "controls"
+CONTROLS_DIR = asset_dir("controls")
 
 
 def bundled_controls() -> list[Document]:
@@ -41,13 +42,6 @@ def bundled_controls() -> list[Document]:
     if not CONTROLS_DIR.is_dir():
         raise FileNotFoundError(f"the bundled control texts are missing from {CONTROLS_DIR}.")
     return [load_document(p) for p in sorted(CONTROLS_DIR.glob("*.txt"))]
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("VERBATIM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"), "verbatim"
-    )
-    return Path(base) / "controls"
 
 
 CACHE_VERSION = 2
@@ -99,7 +93,7 @@ def scan_control(
         raise ValueError(f"unknown control kind {kind!r}")
     bundled = kind == "bundled"
     key = _cache_key(doc, backend, settings)
-    cached = _cache_dir() / f"{key}.json"
+    cached = controls_cache() / f"{key}.json"
     if bundled and cached.is_file():
         data = json.loads(cached.read_text(encoding="utf-8"))
         c = data["control"]

@@ -32,12 +32,10 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_m
 
 
 def default_cache_dir() -> Path:
-    """Where converted GGUF models live: $VERBATIM_CACHE, else $XDG_CACHE_HOME/verbatim, else ~/.cache."""
-    env = os.environ.get("VERBATIM_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verbatim" / "models"
+    """Where converted GGUF models live: core.paths.models_cache() (under $VERBATIM_CACHE when set)."""
+    from core.paths import models_cache
+
+    return models_cache()
 
 
 def pick_device(device: str) -> str:

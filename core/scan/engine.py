@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.errors import UserError
 from core.ingest import Document
 from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
@@ -130,7 +131,7 @@ def scan(
     n = len(tokens)
     timings["tokenize_s"] = time.perf_counter() - t
     if n < 2:
-        raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
+        raise UserError("The manuscript is too short to scan (fewer than 2 tokens).")
     # Tokens the model could copy from its context (a chorus, a refrain) are never evidence of memory.
     copied = context_copy_mask(ids, settings.chunk_tokens, settings.thresholds.context_copy_ngram)
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
