@@ -36,7 +36,7 @@ from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.triage import TokenTrace
 from core.scan.windows import plan_chunks
-from core.scores import BatchScores, BatchStore
+from core.scores import STATISTICS, BatchScores, BatchStore
 from core.settings import ScanSettings
 
 PROBE = "generate-only"
@@ -123,8 +123,8 @@ def sweep(
         )
     if cancel is None or not cancel.cancelled:
         yield from _find_run_starts(ids, backend, settings, cancel, scored, hit, starts, first, context)
-    nan = np.full(n, np.nan, dtype=np.float32)
-    return TokenTrace(scored, hit, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), time.perf_counter() - t0)
+    unmeasured = {name: np.full(n, np.nan, dtype=np.float32) for name in STATISTICS}  # no log-probabilities
+    return TokenTrace(scored=scored, hit=hit, **unmeasured, seconds=time.perf_counter() - t0)
 
 
 def chunk_context(ids: IntArray, settings: ScanSettings) -> Callable[[int], IntArray]:
@@ -142,8 +142,8 @@ def _proved(n: int, outcomes: list[tuple[int, int, int]]) -> BatchScores:
     for r, verbatim, asked in outcomes:
         _record(scored, hit, r, verbatim, asked)
     pos = np.flatnonzero(scored).astype(np.int64)
-    nan = np.full(pos.shape, np.nan, dtype=np.float32)
-    return BatchScores(pos=pos, hit=hit[pos], logp=nan, logp_topk=nan, gap=nan, mean_logp=nan, std_logp=nan)
+    return BatchScores(pos=pos, hit=hit[pos], **{name: np.full(pos.shape, np.nan, dtype=np.float32)
+                                                 for name in STATISTICS})
 
 
 def _record(scored: np.ndarray, hit: np.ndarray, r: int, verbatim: int, asked: int) -> None:

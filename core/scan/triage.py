@@ -16,13 +16,16 @@ import numpy.typing as npt
 from core.model.backend import Backend, IntArray
 from core.scan.progress import CancelToken, ScanProgress
 from core.scan.windows import Chunk, plan_chunks
-from core.scores import BatchScores, BatchStore
+from core.scores import STATISTICS, BatchScores, BatchStore
 from core.settings import ScanSettings
 
 
 @dataclass(frozen=True, eq=False)
 class TokenTrace:
-    """Per-position triage statistics (arrays of length n; NaN/False where not scored)."""
+    """Per-position triage statistics (arrays of length n; NaN/False where not scored).
+
+    The five float arrays are core.scores.STATISTICS, by the same names.
+    """
 
     scored: npt.NDArray[np.bool_]
     hit: npt.NDArray[np.bool_]
@@ -66,11 +69,7 @@ def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int)
     return BatchScores(
         pos=pos.astype(np.int64),
         hit=s.greedy[r, col] == ids[pos],
-        logp=s.logp[r, col],
-        logp_topk=s.logp_topk[r, col],
-        gap=s.gap[r, col],
-        mean_logp=s.mean_logp[r, col],
-        std_logp=s.std_logp[r, col],
+        **{name: getattr(s, name)[r, col] for name in STATISTICS},
     )
 
 
@@ -89,10 +88,9 @@ def triage(
     still commits them one by one, so a checkpoint resumes on any device.
     """
     n = int(ids.shape[0])
-    nan = np.full(n, np.nan, dtype=np.float32)
     scored = np.zeros(n, dtype=bool)
     hit = np.zeros(n, dtype=bool)
-    logp, logp_topk, gap, mean, std = (nan.copy() for _ in range(5))
+    stats = {name: np.full(n, np.nan, dtype=np.float32) for name in STATISTICS}
     chunks = plan_chunks(n, settings.chunk_tokens, settings.overlap_tokens)
     size = settings.batch_size
     starts = range(0, len(chunks), size)
@@ -121,8 +119,9 @@ def triage(
                 fresh += len(p.pos)
         for _, p in parts:
             pos = p.pos
-            hit[pos], logp[pos], logp_topk[pos], gap[pos] = p.hit, p.logp, p.logp_topk, p.gap
-            mean[pos], std[pos] = p.mean_logp, p.std_logp
+            hit[pos] = p.hit
+            for name in STATISTICS:
+                stats[name][pos] = getattr(p, name)
             scored[pos] = True
             done += len(pos)
         index += len(parts)
@@ -139,7 +138,7 @@ def triage(
             eta_s=remaining / rate if rate > 0 else None,
             message=f"Scoring every position: {done:,} of {n:,}",
         )
-    return TokenTrace(scored, hit, logp, logp_topk, gap, mean, std, time.perf_counter() - t0)
+    return TokenTrace(scored=scored, hit=hit, **stats, seconds=time.perf_counter() - t0)
 
 
 def _positions_of(scores: BatchScores, batch: list[Chunk]) -> BatchScores:
