@@ -146,7 +146,7 @@ def test_reference_model_is_recorded_in_the_json_and_the_summary(tmp_path, capsy
     # The scanned model cannot be its own reference.
     assert main(["scan", str(work), "--model", str(a), "--reference", str(a), "--no-bundled-controls",
                  "--quiet"]) == 2
-    assert "the reference model is the model being scanned" in capsys.readouterr().err
+    assert "the reference model is the model being scanned" in capsys.readouterr().err.lower()
 
 
 @pytest.mark.slow
