@@ -34,13 +34,14 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 import core
 from core.ingest import Document, IngestError, Location, load_document
+from core.paths import MANUSCRIPT_SUFFIXES
 from core.report.atomic import atomic_path
 
 SCHEMA = "verbatim.match/1"
 INDEX_SCHEMA = "verbatim.match-index/1"
 """The index cache: numpy arrays and one JSON record in an .npz (no pickle, so a cache file runs no code)."""
 
-SUFFIXES = frozenset({".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm"})
+SUFFIXES = frozenset(MANUSCRIPT_SUFFIXES)
 """Files a folder given with --against contributes (the formats core.ingest reads)."""
 
 _WORD = re.compile(r"[^\W_]+")
