@@ -7,8 +7,7 @@ runs it through a `TaskRunner` and translates its items into signals for the win
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -47,29 +46,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ScanOptions:
-    """What a GUI scan does besides the scan itself (core.job.JobOptions, as the window fills it in)."""
-
-    controls: bool = False
-    """Scan the bundled control texts (and the user's) after the manuscript, with the same model."""
-    user_controls: tuple[str, ...] = ()
-    """Paths of the user's control texts, read in a worker process like manuscripts."""
-    own_unpublished: tuple[str, ...] = ()
-    """Paths of the author's own unpublished writing: controls used first for the chance model."""
-    checkpoint: Path | None = None
-    """Checkpoint file (core.store) to resume from and commit to; None: no checkpoint."""
-    fresh: bool = True
-    """Discard an existing checkpoint instead of resuming it."""
-    reference: str | None = None
-    """A reference model for the common-phrase test (core.evidence.reference): its spec, "default" for the
-    embedded model; None for none."""
-
-    def job_options(self) -> JobOptions:
-        """The core job's options: the app deletes a checkpoint once its scan finished."""
-        return JobOptions(reference=self.reference, checkpoint=self.checkpoint, fresh=self.fresh,
-                          remove_finished_checkpoint=True, controls=self.controls,
-                          own_unpublished=self.own_unpublished, user_controls=self.user_controls)
+ScanOptions = JobOptions
+"""The window fills in core's job options; the controller adds that a finished scan's checkpoint goes."""
 
 
 class ScanController(QObject):
@@ -146,7 +124,7 @@ class ScanController(QObject):
         cancel = CancelToken()
         factory, scan_function = self._backend_factory, self._scan_function
         self._cancel = cancel
-        job_options = options.job_options()
+        job_options = dataclasses.replace(options, remove_finished_checkpoint=True)  # the app's own folder
         self._job_id = self._runner.start(
             lambda: scan_job(document, spec, settings, cancel, job_options, load=factory,
                              scan_function=scan_function),
