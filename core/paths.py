@@ -45,8 +45,10 @@ def asset_dir(*parts: str) -> Path:
 
     Does not check that the path exists; callers say what is missing in their own words.
     """
+    # A checkout (or a PyInstaller bundle) has assets/ beside core/; checked by its contents, since an
+    # unrelated package may have left a folder of that name in site-packages.
     source = Path(__file__).resolve().parents[1] / "assets"
-    if source.is_dir():
+    if (source / "controls").is_dir():
         return source.joinpath(*parts)
     import importlib.util
 
