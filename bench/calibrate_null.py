@@ -28,16 +28,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from core.evidence.blocks import block_test, rate_interval  # noqa: E402
 from core.evidence.controls import bundled_controls, control_from_scan, fit_null  # noqa: E402
-from core.evidence.null import pooled_histogram  # noqa: E402
-from core.evidence.verdict import block_shares, judge  # noqa: E402
 from core.ingest import Document  # noqa: E402
 from core.model.loader import load_backend  # noqa: E402
 from core.report.jsonio import read_json, write_json  # noqa: E402
 from core.results import ScanResult  # noqa: E402
 from core.scan.engine import run_scan  # noqa: E402
 from core.settings import ScanSettings  # noqa: E402
+from core.stats.blocks import block_test, rate_interval  # noqa: E402
+from core.stats.null import pooled_histogram  # noqa: E402
+from core.stats.verdict import block_shares, judge  # noqa: E402
 
 UNPUBLISHED = REPO / "tests" / "fixtures" / "unpublished"
 LENGTHS = (4, 6, 8, 10, 12, 16, 20, 24, 32)

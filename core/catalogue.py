@@ -13,18 +13,20 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.evidence.control_scan import attach_controls, scan_control_texts
+from core.errors import UserError
 from core.evidence.controls import bundled_controls
-from core.evidence.reference import check_reference, reference_record
+from core.evidence.reference import reference_record
 from core.ingest import Document, load_document
+from core.job import JobOptions, after_scan, same_model, scan_control_set
 from core.model.backend import Backend
+from core.paths import MANUSCRIPT_SUFFIXES
 from core.report.jsonio import ResultFormatError, read_json, write_json
 from core.results import ScanResult
 from core.scan.engine import scan
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.settings import ScanSettings
 
-SUFFIXES = {".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm"}
+SUFFIXES = frozenset(MANUSCRIPT_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def manuscripts_in(path: Path) -> list[Path]:
         found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                        and not p.name.startswith("."))
         if not found:
-            raise ValueError(f"{path} contains no manuscripts ({', '.join(sorted(SUFFIXES))}).")
+            raise UserError(f"{path} contains no manuscripts ({', '.join(sorted(SUFFIXES))}).")
         return found
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
@@ -136,15 +138,15 @@ def run_catalogue(
         backend = ref_backend if ref_backend is not None and _key(spec) == _key(reference) else load(spec)
         model_name = backend.info.name
         # The reference model is not checked against itself (it would set aside everything it found).
-        checker = None if ref_backend is None or _same_model(backend, ref_backend) else ref_backend
+        checker = None if ref_backend is None or same_model(backend, ref_backend) else ref_backend
         reference_sha = checker.info.sha256 if checker is not None else None
         # Each model's never-published controls are scanned once (bundled ones come from the cache): the
         # chance model every verdict of this model rests on.
         control_docs = list(controls) if controls is not None else bundled_controls()
         users = 0 if controls is None else (len(control_docs) - own_unpublished if user_controls is None
                                             else user_controls)
-        scanned_controls, control_scores = finish(scan_control_texts(
-            control_docs, backend, settings, cancel, user_controls=users, own_unpublished=own_unpublished))
+        scanned = finish(scan_control_set(control_docs, backend, settings, cancel, user_controls=users,
+                                          own_unpublished=own_unpublished))
         for path in manuscripts:
             if cancel is not None and cancel.cancelled:
                 break
@@ -162,12 +164,9 @@ def run_catalogue(
                 continue
             yield f"{path.name} x {model_name}: scanning"
             result = yield from scan(doc, backend, settings, cancel)
-            if checker is not None and result.complete:
-                # Progress only (stage "reference"): status lines mark one line per pair for front ends.
-                result = yield from check_reference(result, checker, settings, cancel)
-            if result.complete:
-                result = attach_controls(result, scanned_controls, control_scores, settings,
-                                         planned=len(control_docs))
+            # Progress only (stage "reference"): status lines mark one line per pair for front ends.
+            result = yield from _progress_only(after_scan(result, backend, checker, settings, cancel,
+                                                          JobOptions(), scanned_controls=scanned))
             finished = result.complete and not _reference_cancelled(result)
             if finished:
                 write_json(result, target)
@@ -181,10 +180,16 @@ def _key(spec: str | None) -> str:
     return "default" if text.lower() in ("", "default") else text
 
 
-def _same_model(a: Backend, b: Backend) -> bool:
-    if a is b:
-        return True
-    return bool(a.info.sha256) and a.info.sha256 == b.info.sha256
+def _progress_only(gen: Generator[object, None, ScanResult]) -> Generator[ScanProgress, None, ScanResult]:
+    """Relay a job step's ScanProgress; its own status lines are dropped (one status line per pair)."""
+    while True:
+        try:
+            item = next(gen)
+        except StopIteration as stop:
+            result: ScanResult = stop.value
+            return result
+        if isinstance(item, ScanProgress):
+            yield item
 
 
 def _reference_cancelled(result: ScanResult) -> bool:

@@ -129,7 +129,7 @@ class Passage:
     (-1 in results read from schema 1, which had no such field; the reader fills in verbatim_tokens)."""
     chance_p: float | None = None
     """Probability (upper bound) that a run of evidence_tokens arises by chance anywhere in a never-seen
-    work of this length for this model (core/evidence/null.py); None without a chance model."""
+    work of this length for this model (core/stats/null.py); None without a chance model."""
     contested: bool = False
     """The declared reference model reproduced this long passage too: the declaration is in doubt."""
     contested_reason: str = ""
@@ -262,5 +262,5 @@ class ScanResult:
     block_min_k_pp: tuple[float, ...] = ()
     """Min-K%++ (k=20 %) per block of thresholds.block_tokens tokens: the unit of the membership test."""
     null_model: dict[str, Any] | None = None
-    """The chance model the verdict used (core/evidence/null.py NullModel.to_dict), None without controls."""
+    """The chance model the verdict used (core/stats/null.py NullModel.to_dict), None without controls."""
     schema: str = SCHEMA

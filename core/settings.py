@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import UserError
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -192,18 +194,18 @@ class ScanSettings:
         return cls(thresholds=thresholds, **data)
 
     def validate(self) -> None:
-        """Raise ValueError with one sentence when settings cannot work together."""
+        """Raise UserError (a ValueError) with one sentence when settings cannot work together."""
         if self.overlap_tokens < 0 or self.chunk_tokens <= self.overlap_tokens:
-            raise ValueError("chunk_tokens must be larger than overlap_tokens, and overlap_tokens at least 0.")
+            raise UserError("chunk_tokens must be larger than overlap_tokens, and overlap_tokens at least 0.")
         if self.prefix_tokens < 1 or self.suffix_tokens < 1:
-            raise ValueError("prefix_tokens and suffix_tokens must be at least 1.")
+            raise UserError("prefix_tokens and suffix_tokens must be at least 1.")
         if self.top_k < 1:
-            raise ValueError("top_k must be at least 1.")
+            raise UserError("top_k must be at least 1.")
         if self.confirm_by not in ("draft", "generate"):
-            raise ValueError('confirm_by must be "draft" or "generate".')
+            raise UserError('confirm_by must be "draft" or "generate".')
         if self.batch_size < 1 or self.confirm_batch_size < 1:
-            raise ValueError("batch sizes must be at least 1.")
+            raise UserError("batch sizes must be at least 1.")
         if self.near_verbatim_extra_tokens < 0:
-            raise ValueError("near_verbatim_extra_tokens must be at least 0.")
+            raise UserError("near_verbatim_extra_tokens must be at least 0.")
         if not 0.0 <= self.near_verbatim_tolerance < 1.0:
-            raise ValueError("near_verbatim_tolerance must be at least 0 and below 1.")
+            raise UserError("near_verbatim_tolerance must be at least 0 and below 1.")

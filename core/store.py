@@ -20,21 +20,14 @@ from typing import Any
 import numpy as np
 
 import core
+from core.errors import UserError
 from core.ingest import Document
 from core.results import ModelInfo
-from core.scan.triage import BatchScores
+from core.scores import COLUMNS, BatchScores
 from core.settings import ScanSettings
 
 FORMAT = 1
-_ARRAYS = (  # BatchScores field -> dtype of its BLOB
-    ("pos", np.int64),
-    ("hit", np.bool_),
-    ("logp", np.float32),
-    ("logp_topk", np.float32),
-    ("gap", np.float32),
-    ("mean_logp", np.float32),
-    ("std_logp", np.float32),
-)
+_ARRAYS = COLUMNS  # BatchScores field -> dtype of its BLOB
 _SCHEMA = f"""
 CREATE TABLE scan (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -53,7 +46,7 @@ CREATE TABLE batch (
 """
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError):
     """A checkpoint file that cannot be used; the message is one sentence for the user."""
 
 

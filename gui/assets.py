@@ -1,14 +1,17 @@
 """The one way to find bundled assets (fonts, controls, samples) and to register the bundled fonts.
 
-assets/ sits at the repository root, beside the packages, not inside one; a missing folder or file
-is one clear error naming the path, never a silent fallback to a system font.
+assets/ sits at the repository root, beside the packages (installed as the package verbatim_assets;
+core.paths.asset_dir finds either); a missing folder or file is one clear error naming the path, never
+a silent fallback to a system font.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+from core.paths import asset_dir
+
+ASSETS_DIR = asset_dir()
 
 FONT_FILES = (
     "DejaVuSans.ttf",

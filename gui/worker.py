@@ -15,20 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from core.errors import describe as describe_error
+
 log = logging.getLogger(__name__)
 
+__all__ = ["GeneratorWorker", "Job", "TaskRunner", "describe_error"]
+
 Job = Callable[[], Generator[Any, None, Any]]
-
-
-def describe_error(exc: BaseException) -> str:
-    """One plain sentence for the user; ValueError subclasses (IngestError, settings) already are one."""
-    text = str(exc).strip()
-    if isinstance(exc, ValueError | OSError) and text:
-        return text if text.endswith((".", "!", "?")) else text + "."
-    if isinstance(exc, MemoryError):
-        return "The computer ran out of memory; try a smaller model or chunk size."
-    name = type(exc).__name__
-    return f"Unexpected error ({name}): {text or 'no details'}."
 
 
 class GeneratorWorker(QObject):

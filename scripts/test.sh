@@ -16,4 +16,5 @@ python -m tests.helpers.llama_server
 export QT_QPA_PLATFORM=offscreen
 lint-imports
 ruff check .
+mypy  # strict, on the packages pyproject.toml's [tool.mypy] lists
 python -m pytest "$@"

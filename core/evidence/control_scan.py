@@ -1,8 +1,10 @@
-"""Controls one at a time: `with_controls` as a generator that reports progress per control text.
+"""Controls one at a time: scan the control texts with progress per text, then attach what they say.
 
-A front end shows "Scanning control texts… (3 of 8)" and cancels between controls. The result is the
-same as `with_controls` gives, plus where the manuscript's and the controls' window scores lie, so a
-reader sees the membership score beside the control distribution, never alone.
+A front end shows "Scanning control texts… (3 of 8)" and cancels between controls (`scan_controls`);
+`with_controls` runs the same to its end. The result also holds where the manuscript's and the
+controls' window scores lie, so a reader sees the membership score beside the control distribution,
+never alone. The pure parts (one control's scan, the chance model, the statistics) are in
+core.evidence.controls, which this module drives.
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ def attach_controls(
     `planned` is how many controls were asked for (more than given: cancelled).
     """
     from core.evidence.controls import control_statistics, fit_null, leave_one_out_verdicts, reference_group
-    from core.evidence.verdict import judge
     from core.scan.sweep import is_generate_only
+    from core.stats.verdict import judge
 
     t = settings.thresholds
     judged_controls = leave_one_out_verdicts(controls, t, settings.seed)
@@ -134,3 +136,22 @@ def scan_controls(
     controls, scores = yield from scan_control_texts(docs, backend, settings, cancel, user_controls,
                                                      own_unpublished)
     return attach_controls(result, controls, scores, settings, planned=len(docs))
+
+
+def with_controls(
+    result: ScanResult,
+    docs: Sequence[Document],
+    backend: Backend,
+    settings: ScanSettings,
+    cancel: CancelToken | None = None,
+    user_controls: int = 0,
+    own_unpublished: int = 0,
+) -> ScanResult:
+    """Scan the controls and attach the chance model, the verdict under it, and the statistics.
+
+    `docs` holds the author's own unpublished writing first (`own_unpublished` texts), then the user's
+    other controls (`user_controls`), then the bundled ones.
+    """
+    from core.scan.progress import finish
+
+    return finish(scan_controls(result, docs, backend, settings, cancel, user_controls, own_unpublished))

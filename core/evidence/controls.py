@@ -3,9 +3,9 @@
 Three kinds: the author's own unpublished writing (the strongest control: same style and subject),
 other texts the user supplies (work published after the model's training cutoff), and texts bundled with
 Verbatim, written for it in November 2026 and never published. From them: the chance model the verdict
-rests on (core/evidence/null.py), the false-positive rate of the verdict rule with its exact interval
+rests on (core/stats/null.py), the false-positive rate of the verdict rule with its exact interval
 (each control judged with a chance model fitted on the others), and block permutation tests of the
-manuscript against them (core/evidence/blocks.py).
+manuscript against them (core/stats/blocks.py).
 
 Bundled control results are cached per (model hash, settings, control hash), so the cost is paid once
 per model.
@@ -23,17 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.evidence.blocks import block_test, rate_interval
-from core.evidence.null import NullModel
-from core.evidence.verdict import block_shares, decide, judge
 from core.ingest import Document, load_document
 from core.model.backend import Backend
+from core.paths import asset_dir, controls_cache
 from core.results import ControlResult, ScanResult
 from core.scan.engine import run_scan
 from core.scan.progress import CancelToken
 from core.settings import ScanSettings, Thresholds
+from core.stats.blocks import block_test, rate_interval
+from core.stats.null import NullModel
+from core.stats.verdict import block_shares, decide, judge
 
-CONTROLS_DIR = Path(__file__).resolve().parents[2] / "assets" / "controls"
+CONTROLS_DIR = asset_dir("controls")
 
 
 def bundled_controls() -> list[Document]:
@@ -41,13 +42,6 @@ def bundled_controls() -> list[Document]:
     if not CONTROLS_DIR.is_dir():
         raise FileNotFoundError(f"the bundled control texts are missing from {CONTROLS_DIR}.")
     return [load_document(p) for p in sorted(CONTROLS_DIR.glob("*.txt"))]
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("VERBATIM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"), "verbatim"
-    )
-    return Path(base) / "controls"
 
 
 CACHE_VERSION = 2
@@ -99,7 +93,7 @@ def scan_control(
         raise ValueError(f"unknown control kind {kind!r}")
     bundled = kind == "bundled"
     key = _cache_key(doc, backend, settings)
-    cached = _cache_dir() / f"{key}.json"
+    cached = controls_cache() / f"{key}.json"
     if bundled and cached.is_file():
         data = json.loads(cached.read_text(encoding="utf-8"))
         c = data["control"]
@@ -210,26 +204,6 @@ def control_statistics(
         "test": membership["test"] + ", on Min-K%++ (k=20 %)",
         "p_value": membership["p_value"],
     }
-
-
-def with_controls(
-    result: ScanResult,
-    docs: Sequence[Document],
-    backend: Backend,
-    settings: ScanSettings,
-    cancel: CancelToken | None = None,
-    user_controls: int = 0,
-    own_unpublished: int = 0,
-) -> ScanResult:
-    """Scan the controls and attach the chance model, the verdict under it, and the statistics.
-
-    `docs` holds the author's own unpublished writing first (`own_unpublished` texts), then the user's
-    other controls (`user_controls`), then the bundled ones.
-    """
-    from core.evidence.control_scan import scan_controls
-    from core.scan.progress import finish
-
-    return finish(scan_controls(result, docs, backend, settings, cancel, user_controls, own_unpublished))
 
 
 def rejudge(result: ScanResult, thresholds: Thresholds, seed: int = 0) -> ScanResult:

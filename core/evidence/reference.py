@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import UserError
 from core.model.backend import Backend, IntArray
 from core.results import ModelInfo, Passage, ScanResult
 from core.scan import probes
@@ -254,12 +255,12 @@ def check_reference(
     against the recorded hash). Cancelled midway, only the passages checked so far are decided.
     """
     if PROVENANCE_KEY in result.provenance:
-        raise ValueError("This result was already checked against a reference model.")
+        raise UserError("This result was already checked against a reference model.")
     text = result.text if text is None else text
     if not text:
-        raise ValueError("The reference-model test needs the scanned text; this result does not hold it.")
+        raise UserError("The reference-model test needs the scanned text; this result does not hold it.")
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != result.manuscript.text_sha256:
-        raise ValueError("The text given for the reference-model test is not the text that was scanned.")
+        raise UserError("The text given for the reference-model test is not the text that was scanned.")
     settings = settings or ScanSettings.from_dict(result.settings)
     started = time.perf_counter()
     gen = reference_outcomes(text, result.passages, reference, settings, cancel)

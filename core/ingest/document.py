@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from core.errors import UserError
 
-class IngestError(ValueError):
+
+class IngestError(UserError):
     """A manuscript that cannot be read; the message is one sentence for the user."""
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 from core.ingest import Document, IngestError, load_document
 from core.match.results import OutputRecord
 from core.match.words import WORD
+from core.paths import MANUSCRIPT_SUFFIXES
 
-SUFFIXES = frozenset({".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm"})
+SUFFIXES = frozenset(MANUSCRIPT_SUFFIXES)
 """Files a folder given with --against contributes (the formats core.ingest reads)."""
 
 

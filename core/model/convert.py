@@ -15,12 +15,10 @@ from pathlib import Path
 
 
 def default_cache_dir() -> Path:
-    """Where converted GGUF models live: $VERBATIM_CACHE, else $XDG_CACHE_HOME/verbatim, else ~/.cache."""
-    env = os.environ.get("VERBATIM_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verbatim" / "models"
+    """Where converted GGUF models live: core.paths.models_cache() (under $VERBATIM_CACHE when set)."""
+    from core.paths import models_cache
+
+    return models_cache()
 
 
 def convert_gguf(gguf: Path, sha256: str, cache_dir: Path) -> Path:

@@ -16,13 +16,12 @@ import time
 from collections.abc import Generator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from core.evidence.membership import block_min_k_pp, membership_scores, window_min_k_pp
-from core.evidence.verdict import summarize
+from core.errors import UserError
 from core.ingest import Document
 from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
@@ -33,7 +32,6 @@ from core.scan.provenance import decoding, environment
 from core.scan.sweep import PROBE, can_score, sweep
 from core.scan.triage import TokenTrace, triage
 from core.scan.windows import (
-    block_bounds,
     char_span,
     context_copy_mask,
     covered_tokens,
@@ -45,10 +43,11 @@ from core.scan.windows import (
     token_mask_to_char_share,
     window_sums,
 )
+from core.scores import BatchStore
 from core.settings import ScanSettings
-
-if TYPE_CHECKING:
-    from core.store import ScanStore
+from core.stats.blocks import block_bounds
+from core.stats.membership import block_min_k_pp, membership_scores, window_min_k_pp
+from core.stats.verdict import summarize
 
 COVERAGE_TAUS = {"0.1%": 0.001, "1%": 0.01, "10%": 0.1, "50%": 0.5}
 HEATMAP_BINS = 400
@@ -109,7 +108,7 @@ def scan(
     backend: Backend,
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
 ) -> Generator[ScanProgress, None, ScanResult]:
     """Scan one manuscript with one model; yield progress, return the result.
 
@@ -131,7 +130,7 @@ def scan(
     n = len(tokens)
     timings["tokenize_s"] = time.perf_counter() - t
     if n < 2:
-        raise ValueError("The manuscript is too short to scan (fewer than 2 tokens).")
+        raise UserError("The manuscript is too short to scan (fewer than 2 tokens).")
     # Tokens the model could copy from its context (a chorus, a refrain) are never evidence of memory.
     copied = context_copy_mask(ids, settings.chunk_tokens, settings.thresholds.context_copy_ngram)
     yield _progress("tokenize", 1, 1, 0, n, f"{n:,} tokens")
@@ -314,7 +313,7 @@ def run_scan(
     backend: Backend,
     settings: ScanSettings | None = None,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
 ) -> ScanResult:
     """Run `scan` to completion, discarding progress."""
     return finish(scan(document, backend, settings, cancel, store))

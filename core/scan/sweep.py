@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,12 +37,10 @@ from core.generate_only import limitation as limitation
 from core.model.backend import Backend, IntArray
 from core.scan import probes
 from core.scan.progress import CancelToken, ScanProgress, finish
-from core.scan.triage import BatchScores, TokenTrace
+from core.scan.triage import TokenTrace
 from core.scan.windows import plan_chunks
+from core.scores import STATISTICS, BatchScores, BatchStore
 from core.settings import ScanSettings
-
-if TYPE_CHECKING:
-    from core.store import ScanStore
 
 
 def can_score(backend: Backend) -> bool:
@@ -56,7 +53,7 @@ def sweep(
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
     """Probe the text by greedy generation every candidate_run_tokens; return the hits it proved.
 
@@ -109,8 +106,8 @@ def sweep(
         )
     if cancel is None or not cancel.cancelled:
         yield from _find_run_starts(ids, backend, settings, cancel, scored, hit, starts, first, context)
-    nan = np.full(n, np.nan, dtype=np.float32)
-    return TokenTrace(scored, hit, nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), time.perf_counter() - t0)
+    unmeasured = {name: np.full(n, np.nan, dtype=np.float32) for name in STATISTICS}  # no log-probabilities
+    return TokenTrace(scored=scored, hit=hit, **unmeasured, seconds=time.perf_counter() - t0)
 
 
 def chunk_context(ids: IntArray, settings: ScanSettings) -> Callable[[int], IntArray]:
@@ -128,8 +125,8 @@ def _proved(n: int, outcomes: list[tuple[int, int, int]]) -> BatchScores:
     for r, verbatim, asked in outcomes:
         _record(scored, hit, r, verbatim, asked)
     pos = np.flatnonzero(scored).astype(np.int64)
-    nan = np.full(pos.shape, np.nan, dtype=np.float32)
-    return BatchScores(pos=pos, hit=hit[pos], logp=nan, logp_topk=nan, gap=nan, mean_logp=nan, std_logp=nan)
+    return BatchScores(pos=pos, hit=hit[pos], **{name: np.full(pos.shape, np.nan, dtype=np.float32)
+                                                 for name in STATISTICS})
 
 
 def _record(scored: np.ndarray, hit: np.ndarray, r: int, verbatim: int, asked: int) -> None:

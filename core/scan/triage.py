@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -17,15 +16,16 @@ import numpy.typing as npt
 from core.model.backend import Backend, IntArray
 from core.scan.progress import CancelToken, ScanProgress
 from core.scan.windows import Chunk, plan_chunks
+from core.scores import STATISTICS, BatchScores, BatchStore
 from core.settings import ScanSettings
-
-if TYPE_CHECKING:
-    from core.store import ScanStore
 
 
 @dataclass(frozen=True, eq=False)
 class TokenTrace:
-    """Per-position triage statistics (arrays of length n; NaN/False where not scored)."""
+    """Per-position triage statistics (arrays of length n; NaN/False where not scored).
+
+    The five float arrays are core.scores.STATISTICS, by the same names.
+    """
 
     scored: npt.NDArray[np.bool_]
     hit: npt.NDArray[np.bool_]
@@ -49,19 +49,6 @@ def with_bos(rows: IntArray, bos_id: int | None) -> IntArray:
     return np.concatenate([np.full((rows.shape[0], 1), bos_id, dtype=np.int64), rows], axis=1)
 
 
-@dataclass(frozen=True, eq=False)
-class BatchScores:
-    """One triage batch's statistics at the positions it scored: the unit a checkpoint commits."""
-
-    pos: npt.NDArray[np.int64]
-    hit: npt.NDArray[np.bool_]
-    logp: npt.NDArray[np.float32]
-    logp_topk: npt.NDArray[np.float32]
-    gap: npt.NDArray[np.float32]
-    mean_logp: npt.NDArray[np.float32]
-    std_logp: npt.NDArray[np.float32]
-
-
 def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int) -> BatchScores:
     """Score one batch of equal-length chunks and keep each chunk's own scoring positions."""
     bos = backend.bos_id
@@ -82,11 +69,7 @@ def score_batch(batch: list[Chunk], ids: IntArray, backend: Backend, top_k: int)
     return BatchScores(
         pos=pos.astype(np.int64),
         hit=s.greedy[r, col] == ids[pos],
-        logp=s.logp[r, col],
-        logp_topk=s.logp_topk[r, col],
-        gap=s.gap[r, col],
-        mean_logp=s.mean_logp[r, col],
-        std_logp=s.std_logp[r, col],
+        **{name: getattr(s, name)[r, col] for name in STATISTICS},
     )
 
 
@@ -95,7 +78,7 @@ def triage(
     backend: Backend,
     settings: ScanSettings,
     cancel: CancelToken | None = None,
-    store: ScanStore | None = None,
+    store: BatchStore | None = None,
     rows_per_pass: int | None = None,
 ) -> Generator[ScanProgress, None, TokenTrace]:
     """Score every position of `ids` in equal-length overlapping chunks; yield progress per pass.
@@ -105,10 +88,9 @@ def triage(
     still commits them one by one, so a checkpoint resumes on any device.
     """
     n = int(ids.shape[0])
-    nan = np.full(n, np.nan, dtype=np.float32)
     scored = np.zeros(n, dtype=bool)
     hit = np.zeros(n, dtype=bool)
-    logp, logp_topk, gap, mean, std = (nan.copy() for _ in range(5))
+    stats = {name: np.full(n, np.nan, dtype=np.float32) for name in STATISTICS}
     chunks = plan_chunks(n, settings.chunk_tokens, settings.overlap_tokens)
     size = settings.batch_size
     starts = range(0, len(chunks), size)
@@ -137,8 +119,9 @@ def triage(
                 fresh += len(p.pos)
         for _, p in parts:
             pos = p.pos
-            hit[pos], logp[pos], logp_topk[pos], gap[pos] = p.hit, p.logp, p.logp_topk, p.gap
-            mean[pos], std[pos] = p.mean_logp, p.std_logp
+            hit[pos] = p.hit
+            for name in STATISTICS:
+                stats[name][pos] = getattr(p, name)
             scored[pos] = True
             done += len(pos)
         index += len(parts)
@@ -155,19 +138,10 @@ def triage(
             eta_s=remaining / rate if rate > 0 else None,
             message=f"Scoring every position: {done:,} of {n:,}",
         )
-    return TokenTrace(scored, hit, logp, logp_topk, gap, mean, std, time.perf_counter() - t0)
+    return TokenTrace(scored=scored, hit=hit, **stats, seconds=time.perf_counter() - t0)
 
 
 def _positions_of(scores: BatchScores, batch: list[Chunk]) -> BatchScores:
     """The part of a pass's scores that belongs to one checkpoint batch (its chunks' scoring positions)."""
     lo, hi = batch[0].score_from, batch[-1].end
-    keep = (scores.pos >= lo) & (scores.pos < hi)
-    return BatchScores(
-        pos=scores.pos[keep],
-        hit=scores.hit[keep],
-        logp=scores.logp[keep],
-        logp_topk=scores.logp_topk[keep],
-        gap=scores.gap[keep],
-        mean_logp=scores.mean_logp[keep],
-        std_logp=scores.std_logp[keep],
-    )
+    return scores.select((scores.pos >= lo) & (scores.pos < hi))

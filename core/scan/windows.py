@@ -174,16 +174,3 @@ def longest_run_within(mask: npt.NDArray[np.bool_], start: int, end: int) -> int
     """Length of the longest run of True inside [start, end)."""
     runs = hit_runs(mask[max(0, start) : max(start, end)], 1)
     return max((e - s for s, e in runs), default=0)
-
-
-def block_bounds(n_tokens: int, block: int) -> list[tuple[int, int]]:
-    """Split n_tokens into floor(n / block) equal blocks (one block when shorter): the unit of the tests.
-
-    Neighbouring tokens, and neighbouring 50-token windows, are strongly correlated; blocks of about
-    `block` tokens are treated as independent (the last one absorbs the remainder).
-    """
-    if n_tokens <= 0:
-        return []
-    k = max(1, n_tokens // max(1, block))
-    edges = [round(i * n_tokens / k) for i in range(k + 1)]
-    return [(edges[i], edges[i + 1]) for i in range(k)]

@@ -146,7 +146,7 @@ def test_reference_model_is_recorded_in_the_json_and_the_summary(tmp_path, capsy
     # The scanned model cannot be its own reference.
     assert main(["scan", str(work), "--model", str(a), "--reference", str(a), "--no-bundled-controls",
                  "--quiet"]) == 2
-    assert "the reference model is the model being scanned" in capsys.readouterr().err
+    assert "the reference model is the model being scanned" in capsys.readouterr().err.lower()
 
 
 @pytest.mark.slow
@@ -186,7 +186,7 @@ def test_summary_prints_the_controls_rate_with_its_interval_and_the_chance_model
     """One control: the false-positive rate comes with its exact interval; a generate-only scan says what it
     did not test."""
     from cli.main import format_summary
-    from core.evidence.controls import with_controls
+    from core.evidence.control_scan import with_controls
     from core.model.fake import FakeBackend
     from core.scan.engine import run_scan
     from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL

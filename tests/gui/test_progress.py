@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
 
+from core.job import PREPARING
 from core.scan.progress import STAGE_WORDS
-from gui.controller import PREPARING
 from tests.gui.conftest import fake_factory
 from tests.gui.test_window import open_and_wait
 
@@ -100,7 +100,7 @@ def test_the_preparation_probe_never_fails_the_load(tmp_path: Path, monkeypatch)
     """The loader's thread may be half-way through importing core.model.hf when the probe looks."""
     import sys
 
-    from gui.controller import _converting_since
+    from core.job import _converting_since
 
     monkeypatch.setitem(sys.modules, "core.model.hf", SimpleNamespace())  # no functions yet
     assert _converting_since(0.0) is False

@@ -190,8 +190,8 @@ def test_control_table_model(qtmodeltester) -> None:
 
 
 def test_scan_controls_matches_with_controls() -> None:
-    from core.evidence.control_scan import scan_controls
-    from core.evidence.controls import bundled_controls, with_controls
+    from core.evidence.control_scan import scan_controls, with_controls
+    from core.evidence.controls import bundled_controls
     from tests.helpers.docs import document
     from tests.helpers.results import SAMPLE_TEXT
 

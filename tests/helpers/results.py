@@ -20,7 +20,7 @@ from core.results import (
 from core.settings import ScanSettings
 
 if TYPE_CHECKING:
-    from core.evidence.null import NullModel
+    from core.stats.null import NullModel
 
 # An original text written for these tests (no copyright issue, no model has seen it).
 SAMPLE_TEXT = """\
@@ -297,7 +297,7 @@ def quiet_null(tokens: int = 20_000, q: float = 0.4) -> NullModel:
 
     For tests of what happens after controls without scanning any: fitted on an exact geometric histogram.
     """
-    from core.evidence.null import NullModel
+    from core.stats.null import NullModel
 
     hist = {n: round(0.3 * tokens * (1 - q) * q ** (n - 1)) for n in range(1, 200)}
     return NullModel.fit([{n: c for n, c in hist.items() if c > 0}], tokens=tokens, source="test: geometric")
@@ -305,7 +305,7 @@ def quiet_null(tokens: int = 20_000, q: float = 0.4) -> NullModel:
 
 def judged(result: ScanResult, null: NullModel | None = None) -> ScanResult:
     """`result` judged under a chance model (quiet_null by default), as after a control scan."""
-    from core.evidence.verdict import judge
+    from core.stats.verdict import judge
 
     settings = ScanSettings.from_dict(result.settings)
     return judge(result, settings.thresholds, null or quiet_null())

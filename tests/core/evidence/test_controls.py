@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.evidence.controls import bundled_controls, with_controls
+from core.evidence.control_scan import with_controls
+from core.evidence.controls import bundled_controls
 from core.model.fake import FakeBackend
 from core.scan.engine import run_scan
 from core.settings import ScanSettings

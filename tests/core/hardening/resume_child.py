@@ -16,7 +16,7 @@ import numpy as np
 
 from core.model.fake import FakeBackend
 from core.scan.engine import run_scan
-from core.scan.triage import BatchScores
+from core.scores import BatchScores
 from core.settings import ScanSettings
 from core.store import ScanPlan, ScanStore
 from tests.helpers.docs import document

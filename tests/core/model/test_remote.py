@@ -7,9 +7,9 @@ from http.server import ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from core.evidence.membership import membership_scores
 from core.model.remote import RemoteError, load_remote
 from core.scan.triage import with_bos
+from core.stats.membership import membership_scores
 from tests.helpers.servers import JsonHandler, free_port, serving
 from tests.helpers.texts import kjv_chapter
 

@@ -114,7 +114,7 @@ def test_the_fake_refuses_to_score_when_generate_only():
 
 
 def test_report_and_controls_say_what_a_generate_only_scan_did_not_measure(tmp_path):
-    from core.evidence.controls import with_controls
+    from core.evidence.control_scan import with_controls
     from core.report.content import report_html
     from core.report.method import method_section
     from core.report.passages import passages_section

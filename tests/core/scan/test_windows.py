@@ -108,7 +108,8 @@ def test_context_copy_marks_repeats_within_the_lookback_only():
 
 
 def test_run_histogram_longest_run_and_blocks():
-    from core.scan.windows import block_bounds, longest_run_within, run_length_histogram
+    from core.scan.windows import longest_run_within, run_length_histogram
+    from core.stats.blocks import block_bounds
 
     mask = np.array([1, 1, 0, 1, 1, 1, 0, 0, 1], dtype=bool)
     assert run_length_histogram(mask) == {1: 1, 2: 1, 3: 1}

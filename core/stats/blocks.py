@@ -3,7 +3,7 @@
 Neighbouring tokens and neighbouring 50-token windows are strongly correlated (a chorus repeats, a
 memorized page is memorized throughout), so counting thousands of windows as independent observations
 gives false significance. Here each document is cut into blocks of about `block_tokens` tokens
-(core.scan.windows.block_bounds) and the blocks are the observations: a one-sided permutation test of
+(block_bounds) and the blocks are the observations: a one-sided permutation test of
 the manuscript's blocks against the controls' blocks (exact when the number of arrangements is small,
 otherwise seeded Monte Carlo), the difference of means as the effect size with a seeded bootstrap
 interval, and exact binomial intervals for rates over a handful of control texts.
@@ -18,7 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from core.evidence.null import CONFIDENCE, proportion_bounds
+from core.stats.null import CONFIDENCE, proportion_bounds
+
+
+def block_bounds(n_tokens: int, block: int) -> list[tuple[int, int]]:
+    """Split n_tokens into floor(n / block) equal blocks (one block when shorter): the unit of the tests.
+
+    Neighbouring tokens, and neighbouring 50-token windows, are strongly correlated; blocks of about
+    `block` tokens are treated as independent (the last one absorbs the remainder).
+    """
+    if n_tokens <= 0:
+        return []
+    k = max(1, n_tokens // max(1, block))
+    edges = [round(i * n_tokens / k) for i in range(k + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(k)]
 
 EXACT_LIMIT = 20_000
 """Up to this many arrangements the permutation test enumerates them all."""

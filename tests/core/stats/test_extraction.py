@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from core.evidence.extraction import QUERIES, curve, discoverable, work_share
+from core.stats.extraction import QUERIES, curve, discoverable, work_share
 
 
 def test_one_sample_is_p_z_itself_and_more_samples_raise_the_odds():

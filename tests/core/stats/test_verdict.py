@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from core.evidence.null import NullModel
-from core.evidence.verdict import decide
 from core.settings import Thresholds
+from core.stats.null import NullModel
+from core.stats.verdict import decide
 
 T = Thresholds()
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from core.evidence.blocks import block_test, difference_interval, permutation_p, rate_interval
+from core.stats.blocks import block_test, difference_interval, permutation_p, rate_interval
 
 
 def test_permutation_p_is_exact_for_small_designs():

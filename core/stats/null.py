@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import UserError
+
 MIN_RUNS = 20
 """k0 is the longest run length reached by at least this many control runs."""
 
@@ -115,7 +117,7 @@ class NullModel:
         """Fit r and q to pooled run histograms over `tokens` scored never-published tokens."""
         hist = pooled_histogram(histograms)
         if tokens <= 0:
-            raise ValueError("A chance model needs never-published text: no control tokens were scored.")
+            raise UserError("A chance model needs never-published text: no control tokens were scored.")
         longest = max(hist, default=0)
         k0 = 1
         for k in range(1, longest + 1):

@@ -27,10 +27,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.evidence.null import NullModel
 from core.results import SCHEMA, Passage, ScanResult, Summary, Verdict
-from core.scan.windows import block_bounds
 from core.settings import Thresholds
+from core.stats.blocks import block_bounds
+from core.stats.null import NullModel
 
 
 def verbatim_token_mask(passages: Sequence[Passage], n_tokens: int) -> np.ndarray:

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from core.evidence.null import MIN_RUNS, NullModel, poisson_bounds, proportion_bounds
+from core.stats.null import MIN_RUNS, NullModel, poisson_bounds, proportion_bounds
 
 
 def _geometric_histogram(runs: int, q: float, seed: int = 0) -> dict[int, int]:
