@@ -57,6 +57,8 @@ def format_summary(result: ScanResult) -> str:
         flag = " [common phrase]" if p.common_phrase else " [contested]" if p.contested else ""
         chance = "" if p.chance_p is None else f", chance {p.chance_p:.2g}"
         copies = f", {p.context_copy_tokens} copied from context" if p.context_copy_tokens else ""
+        if p.near_verbatim_tokens > p.verbatim_tokens:
+            copies += f", near-verbatim {p.near_verbatim_tokens} ({p.near_verbatim_edits} differ)"
         snippet = " ".join(p.original.split())[:90]
         lines.append(f"  {i}. chars {p.start_char}-{p.end_char}: {p.evidence} tokens{copies}{chance}{flag}: “{snippet}…”")
     return "\n".join(lines)

@@ -205,3 +205,19 @@ def test_summary_prints_the_controls_rate_with_its_interval_and_the_chance_model
         assert any(x.startswith("Chance model") and "fitted on" in x for x in summary)
         assert any(x.startswith("Rule") and "alpha = 0.001" in x for x in summary)
         assert (result.statistics["p_value"] is None) is not can_score
+
+
+def test_summary_states_a_near_verbatim_stretch_beside_the_exact_count():
+    from cli.main import format_summary
+    from core.model.fake import FakeBackend
+    from core.scan.engine import run_scan
+    from tests.core.scan.test_engine_fake import FRESH, MEMORIZED, SMALL
+    from tests.helpers.docs import document
+
+    changed = MEMORIZED.replace("three geese", "four geese")
+    settings = dataclasses.replace(SMALL, suffix_tokens=30)
+    result = run_scan(document(FRESH * 3 + changed + " " + FRESH * 2), FakeBackend(memorized=(MEMORIZED,)), settings)
+    near = [p for p in result.passages if p.near_verbatim_tokens > p.verbatim_tokens]
+    assert near, "the passage before the changed word goes on near-verbatim"
+    p = near[0]
+    assert f"near-verbatim {p.near_verbatim_tokens} ({p.near_verbatim_edits} differ)" in format_summary(result)
