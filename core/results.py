@@ -263,4 +263,8 @@ class ScanResult:
     """Min-K%++ (k=20 %) per block of thresholds.block_tokens tokens: the unit of the membership test."""
     null_model: dict[str, Any] | None = None
     """The chance model the verdict used (core/stats/null.py NullModel.to_dict), None without controls."""
+    extraction: dict[str, Any] = field(default_factory=dict)
+    """Extraction risk under sampling for the whole work (core/stats/extraction.py): `decoding`,
+    `window_tokens`, `windows`, and `share` {n: expected share of the work's characters that n samples per
+    window reproduce}; {} when p_z was not measured (generate-only scans, older reports)."""
     schema: str = SCHEMA

@@ -111,7 +111,22 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
     )
     return table([f"<tr>{cells}</tr>"], layout, pad=6) + (
         f'<p class="caption">Coverage at each threshold τ (share of characters under some 50-token window the '
-        f"model reproduces with probability at least τ): {cov_text}.</p>"
+        f"model reproduces with probability at least τ): {cov_text}.{_extraction_sentence(result)}</p>"
+    )
+
+
+def _extraction_sentence(result: ScanResult) -> str:
+    """" Sampling: x % of the text is expected to come out in 1 sample per window, …" ("" when not measured)."""
+    ex = result.extraction
+    share = ex.get("share") if isinstance(ex, dict) else None
+    if not share:
+        return ""
+    parts = [f"{wording.percent(float(v))} within {int(k):,} sample{'s' if int(k) != 1 else ''}"
+             for k, v in share.items() if int(k) in (1, 100, 10_000)]
+    return (
+        f" Extraction by sampling ({e(str(ex.get('decoding', '')))}, each {ex.get('window_tokens')}-token "
+        f"stretch prompted with the author's preceding text): of the work's characters, {', '.join(parts)} "
+        "per stretch are expected to come out word for word. Other prompts or settings may do better or worse."
     )
 
 

@@ -27,6 +27,7 @@ from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
 from core.scan.near_verbatim import near_verbatim
+from core.stats.extraction import DECODING, QUERIES, work_share
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import decoding, environment
 from core.scan.sweep import PROBE, can_score, sweep
@@ -77,6 +78,31 @@ def coverage(
         ok = log_pz >= math.log(tau)
         out[name] = round(token_mask_to_char_share(covered_tokens(ok, min(width, n), n), offsets, n_chars), 6)
     return out
+
+
+def extraction_risk(
+    trace: TokenTrace, offsets: IntArray, width: int, copied: npt.NDArray[np.bool_]
+) -> dict[str, Any]:
+    """The work's expected extractable share under sampling, from the triage pass's p_z of tiled windows.
+
+    The text is cut into consecutive `width`-token windows (the last partial one left out); each window's
+    p_z is the product of its tokens' top-k probabilities under the triage context (at least
+    overlap_tokens of the author's text, as coverage@tau), and a window holding a context copy counts 0.
+    """
+    n = int(offsets.shape[0])
+    if n < width:
+        return {}
+    usable = trace.scored & ~copied
+    log_pz = window_sums(np.where(usable, trace.logp_topk, -np.inf).astype(np.float64), width)
+    starts = range(0, n - width + 1, width)
+    tiles = [(int(offsets[s + width - 1, 1] - offsets[s, 0]), float(np.exp(log_pz[s]))) for s in starts]
+    share = work_share(tiles, QUERIES)
+    return {
+        "decoding": DECODING,
+        "window_tokens": width,
+        "windows": len(tiles),
+        "share": {str(k): round(v, 6) for k, v in share.items()},
+    }
 
 
 def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
@@ -305,6 +331,7 @@ def scan(
         run_histogram={str(k): v for k, v in run_length_histogram(trace.hit & trace.scored & ~copied).items()},
         block_min_k_pp=block_min_k_pp(logp, trace.mean_logp, trace.std_logp,
                                       block_bounds(n, settings.thresholds.block_tokens)),
+        extraction=extraction_risk(trace, offsets, settings.suffix_tokens, copied) if scores else {},
     )
 
 

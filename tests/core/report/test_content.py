@@ -159,3 +159,13 @@ def test_near_verbatim_stretch_is_stated_beside_the_exact_count_only_when_it_goe
     assert "tokens near-verbatim" not in content.report_html(result, LAYOUT)
     same = replace(first, near_verbatim_tokens=first.verbatim_tokens)
     assert "tokens near-verbatim" not in content.report_html(replace(result, passages=(same,)), LAYOUT)
+
+
+def test_extraction_by_sampling_is_stated_with_its_decoding_only_when_measured() -> None:
+    result = make_result()
+    assert "Extraction by sampling" not in content.report_html(result, LAYOUT)
+    measured = replace(result, extraction={"decoding": "top-k 40, temperature 1", "window_tokens": 50, "windows": 3,
+                                           "share": {"1": 0.02, "10": 0.1, "100": 0.25, "1000": 0.3, "10000": 0.31}})
+    html = content.report_html(measured, LAYOUT)
+    assert "Extraction by sampling (top-k 40, temperature 1, each 50-token stretch" in html
+    assert "2.0 % within 1 sample, 25.0 % within 100 samples, 31.0 % within 10,000 samples" in html

@@ -149,3 +149,14 @@ def test_a_changed_word_ends_the_verbatim_run_but_not_the_near_verbatim_stretch(
     off = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)),
                    dataclasses.replace(settings, near_verbatim=False))
     assert off.passages and all(p.near_verbatim_tokens == -1 for p in off.passages)
+
+
+def test_extraction_risk_rises_with_samples_and_is_zero_on_fresh_text():
+    text = FRESH * 3 + MEMORIZED + " " + FRESH * 2
+    result = run_scan(document(text), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    share = {int(k): v for k, v in result.extraction["share"].items()}
+    assert result.extraction["decoding"] == "top-k 40, temperature 1"
+    assert list(share) == [1, 10, 100, 1000, 10000]
+    assert 0 < share[1] <= share[100] <= share[10000] < 1  # the memorized part only, never the fresh text
+    fresh = run_scan(document(FRESH * 6), FakeBackend(memorized=(MEMORIZED,)), SMALL)
+    assert all(v == 0 for v in fresh.extraction["share"].values())
