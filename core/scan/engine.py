@@ -397,8 +397,9 @@ def _passage(
     original = text[orig_a:orig_b]
     generated = backend.decode(g.tokens)
     al = probes.align(original, generated)
-    near = (near_verbatim(ids[r : r + len(g.tokens)], g.tokens, settings.near_verbatim_tolerance)
-            if settings.near_verbatim else None)
+    near = None
+    if settings.near_verbatim:
+        near = near_verbatim(ids[r : r + len(g.tokens)].tolist(), g.tokens.tolist(), settings.near_verbatim_tolerance)
     common, reason = False, ""
     if swapped is not None:
         again = swapped.verbatim
