@@ -27,7 +27,6 @@ from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
 from core.scan.near_verbatim import near_verbatim
-from core.stats.extraction import DECODING, QUERIES, work_share
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import decoding, environment
 from core.scan.sweep import PROBE, can_score, sweep
@@ -47,6 +46,7 @@ from core.scan.windows import (
 from core.scores import BatchStore
 from core.settings import ScanSettings
 from core.stats.blocks import block_bounds
+from core.stats.extraction import DECODING, QUERIES, work_share
 from core.stats.membership import block_min_k_pp, membership_scores, window_min_k_pp
 from core.stats.verdict import summarize
 
