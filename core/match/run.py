@@ -7,20 +7,17 @@ GUI's worker drive it alike; `cached_index` reuses an index saved for exactly th
 from __future__ import annotations
 
 import hashlib
-import platform
-import sys
 import time
 from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import core
 from core.ingest import Document
 from core.match.index import MatchIndex
 from core.match.inputs import load_manuscripts, manuscripts_in
 from core.match.results import ManuscriptRecord, MatchResult, MatchSettings, OutputRecord
+from core.tool_info import tool_info
 
 
 def _manuscript_record(doc: Document, words: int) -> ManuscriptRecord:
@@ -35,25 +32,10 @@ def _manuscript_record(doc: Document, words: int) -> ManuscriptRecord:
     )
 
 
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def provenance(**timings: float) -> dict[str, Any]:
     """Tool and component versions, platform, the UTC time, and the timings given."""
-    from core.scan.provenance import git_commit
-
     return {
-        "tool": "verbatim",
-        "tool_version": core.__version__,
-        "tool_commit": git_commit(),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "components": {d: v for d in ("numpy", "rapidfuzz") if (v := _version(d))},
+        **tool_info(("numpy", "rapidfuzz")),
         "matched_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "timings": {k: round(v, 4) for k, v in timings.items()},
     }
