@@ -80,6 +80,7 @@ GROUPS = (
             "common_phrase_keep_tokens",
         ),
     ),
+    ("Near-verbatim passages", ("near_verbatim", "near_verbatim_tolerance", "near_verbatim_extra_tokens")),
     ("Hardware", ("device", "dtype", "seed")),
 )
 
