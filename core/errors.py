@@ -22,7 +22,8 @@ def as_sentence(text: str) -> str:
 def describe(exc: BaseException) -> str:
     """One plain sentence for the user about `exc`.
 
-    UserError, and ValueError (still raised with user-facing messages by core.model.discovery,
+    UserError (the base of the ingest, model-file, server, report-file, checkpoint and settings errors),
+    and a plain ValueError (still raised with user-facing messages by core.model.discovery,
     core.model.loader and core.match), say their own message; a missing or unreadable file names the
     file; anything else is an unexpected error with its type.
     """

@@ -11,6 +11,7 @@ from collections.abc import Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.paths import MANUSCRIPT_SUFFIXES as MANUSCRIPT_SUFFIXES
 from gui.status import plural
 from gui.worker import describe_error
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from core.results import ScanResult
     from gui.models import QueueEntry
 
-MANUSCRIPT_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".epub", ".odt", ".rtf", ".html", ".htm")
+
 MIN_MANUSCRIPT_CHARS = 200
 """A text shorter than this (about 40 words) cannot hold a 50-token prompt and a passage: not ready."""
 UNSUPPORTED_HINTS = {

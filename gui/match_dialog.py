@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.match import MatchResult, MatchSettings, MatchSpan, OutputRecord, difference_ranges
+from core.paths import MANUSCRIPT_SUFFIXES
 from core.report.match_content import DIFF_BG, headline, where
 from gui.text_pane import TextPane
 from gui.worker import TaskRunner, describe_error
 
-MANUSCRIPT_FILTER = "Manuscripts (*.txt *.md *.markdown *.docx *.pdf *.epub *.odt *.rtf *.html *.htm)"
+MANUSCRIPT_FILTER = "Manuscripts (" + " ".join(f"*{s}" for s in MANUSCRIPT_SUFFIXES) + ")"
 COLUMNS = ("Manuscript", "Where", "Words", "Verbatim", "Similarity")
 
 

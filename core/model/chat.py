@@ -18,13 +18,15 @@ from pathlib import Path
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from core.errors import UserError
+
 MAX_TEMPLATE_CHARS = 200_000
 """A longer template is refused before Jinja2 parses it (real ones are a few thousand characters)."""
 MAX_PROMPT_CHARS = 1_000_000
 """A template that renders more than this for a short conversation is refused."""
 
 
-class ChatTemplateError(ValueError):
+class ChatTemplateError(UserError):
     """A chat template that is missing, too large, or fails to render; the message is one sentence."""
 
 

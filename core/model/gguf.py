@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, LlamaFileType
 
+from core.errors import UserError
+
 Scalar = int | float | bool | str
 
 MAGIC = b"GGUF"
@@ -61,7 +63,7 @@ _TYPE_NAMES = {0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "
                7: "bool", 8: "string", 9: "array", 10: "uint64", 11: "int64", 12: "float64"}
 
 
-class GGUFError(ValueError):
+class GGUFError(UserError):
     """A file that is not a well-formed GGUF; the message is one sentence naming what is wrong."""
 
 

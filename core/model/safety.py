@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO
 
+from core.errors import UserError
 from core.model.gguf import MAGIC, GGUFError, GGUFHeader, open_regular_file, read_gguf_header
 
 PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib"})
@@ -42,7 +43,7 @@ _DTYPE_BITS = {
 _FLOAT_DTYPES = frozenset({"F4", "F6_E2M3", "F6_E3M2", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F16", "BF16", "F32"})
 
 
-class UnsafeModelError(ValueError):
+class UnsafeModelError(UserError):
     """A model Verbatim refuses to load; the message is one sentence naming the file and the reason."""
 
 

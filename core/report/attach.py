@@ -15,11 +15,12 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
 from core.atomic import atomic_write_bytes
+from core.errors import UserError
 
 ATTACHMENT_NAME = "verbatim-result.json"
 
 
-class AttachmentError(ValueError):
+class AttachmentError(UserError):
     """A PDF that carries no readable Verbatim result; the message is one sentence."""
 
 

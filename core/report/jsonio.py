@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.atomic import atomic_write_bytes
+from core.errors import UserError
 from core.results import (
     OLD_SCHEMAS,
     SCHEMA,
@@ -37,7 +38,7 @@ from core.results import (
 T = TypeVar("T")
 
 
-class ResultFormatError(ValueError):
+class ResultFormatError(UserError):
     """A JSON document that is not a readable Verbatim scan result; the message says what is wrong."""
 
 

@@ -13,11 +13,13 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from core.errors import UserError
+
 RETRIES = 3
 BACKOFF_S = 0.5
 
 
-class RemoteError(ValueError):
+class RemoteError(UserError):
     """The server is unreachable or cannot do what scoring needs; the message is one sentence."""
 
 
