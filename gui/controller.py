@@ -8,7 +8,7 @@ runs it through a `TaskRunner` and translates its items into signals for the win
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PREPARING",
     "BackendFactory",
+    "ControllerState",
     "LoadingModel",
     "ResultReady",
     "ScanController",
@@ -48,6 +49,10 @@ __all__ = [
 
 ScanOptions = JobOptions
 """The window fills in core's job options; the controller adds that a finished scan's checkpoint goes."""
+
+
+ControllerState = Literal["idle", "loading", "scanning", "cancelling"]
+"""What the controller is doing; stateChanged emits each new one."""
 
 
 class ScanController(QObject):
@@ -92,10 +97,10 @@ class ScanController(QObject):
         self._runner = TaskRunner(self, interval_s=interval_s)
         self._job_id: int | None = None
         self._cancel: CancelToken | None = None
-        self._state = "idle"
+        self._state: ControllerState = "idle"
 
     @property
-    def state(self) -> str:
+    def state(self) -> ControllerState:
         """The current state name (see stateChanged)."""
         return self._state
 
@@ -178,7 +183,7 @@ class ScanController(QObject):
         self._set_state("idle")
         self.failed.emit(message)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: ControllerState) -> None:
         if state != self._state:
             self._state = state
             self.stateChanged.emit(state)
