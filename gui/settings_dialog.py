@@ -63,6 +63,9 @@ LABELS = {
     "device": "De&vice",
     "dtype": "&Data type",
     "confirm_by": "Con&firm by",
+    "near_verbatim": "Measure near-verbatim stretches",
+    "near_verbatim_tolerance": "Tolerance (edits per token)",
+    "near_verbatim_extra_tokens": "Tokens generated past the horizon",
 }
 GROUPS = (
     ("Triage pass", ("chunk_tokens", "overlap_tokens", "batch_size")),
