@@ -5,21 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from cli.common import fail
 
 if TYPE_CHECKING:
     from core.match import MatchResult
 
-T = TypeVar("T")
-
 
 def cmd_match(args: argparse.Namespace) -> int:
     """Match an output against manuscripts; print the spans, write JSON and PDF when asked."""
     from core.match import MatchSettings, output_record, read_output, run_match
+    from core.scan.progress import finish
 
     overrides: dict[str, Any] = {}
     if args.min_words is not None:
@@ -42,7 +40,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         output = read_output(args.output)
     if args.index_cache is not None and not args.index_cache.parent.exists():
         fail(f"the folder {args.index_cache.parent} for {args.index_cache.name} does not exist.")
-    result = _drive_messages(run_match(output, args.against, settings, args.index_cache))
+    result = finish(run_match(output, args.against, settings, args.index_cache))  # status words only: seconds
     if args.json_out:
         from core.atomic import atomic_write_text
 
@@ -59,16 +57,6 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.pdf_out:
         print(f"PDF report written to {args.pdf_out}")
     return 0
-
-
-def _drive_messages(gen: Generator[Any, None, T]) -> T:
-    """Run a generator that yields status words (no progress bar: matching takes seconds)."""
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            value: T = stop.value
-            return value
 
 
 def format_match_summary(result: MatchResult) -> str:
