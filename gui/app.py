@@ -55,6 +55,11 @@ def _application() -> QApplication:
         app.setOrganizationName(ORGANIZATION)
         app.setApplicationName(APPLICATION)
         app.setApplicationDisplayName(APPLICATION)
+    if not app.property("verbatim_gc"):
+        from gui.gc_main_thread import MainThreadCollector
+
+        MainThreadCollector(app)  # parented to the app: lives as long as it
+        app.setProperty("verbatim_gc", True)
     if not app.property("verbatim_styled"):
         apply_style(app)
         app.setWindowIcon(_icon())

@@ -25,6 +25,26 @@ def _widgets_application(qapp):  # type: ignore[no-untyped-def]
     return qapp
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_gui_thread(qapp):  # type: ignore[no-untyped-def]
+    """As in the app (gui/gc_main_thread.py): a worker thread must never destroy Qt objects by collecting
+    the cycles a finished test left behind."""
+    from gui.gc_main_thread import MainThreadCollector
+
+    collector = MainThreadCollector(qapp)
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    """Free each test's Qt garbage on the GUI thread before the next test's worker threads start."""
+    import gc
+
+    yield
+    gc.collect()
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail any test that leaves a QThread running (napari's conftest does the same)."""
