@@ -3,9 +3,10 @@
 Their results are the test-only fake's, so they never go into docs/ or the README; the README's pictures
 come from a real scan through scripts/real_screenshots.py.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--scale 2]
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out /tmp/verbatim-layout-shots] [--scale 2]
 
-Writes gui-empty.png, gui-scanning.png, gui-results.png, gui-detail.png, gui-controls.png (the
+Writes, into a temporary folder by default (never docs/), layout-empty shots named gui-empty.png,
+gui-scanning.png, gui-results.png, gui-detail.png, gui-controls.png (the
 Controls panel) and gui-models.png (the several-models matrix); with --scale 2: gui-results-200.png, the
 200 % readability check. PNGs are palette-quantized to stay small.
 """
