@@ -5,7 +5,7 @@ come from a real scan through scripts/real_screenshots.py.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out /tmp/verbatim-layout-shots] [--scale 2]
 
-Writes, into a temporary folder by default (never docs/), layout-empty shots named gui-empty.png,
+Writes, into a temporary folder by default (never docs/), layout shots named gui-empty.png,
 gui-scanning.png, gui-results.png, gui-detail.png, gui-controls.png (the
 Controls panel) and gui-models.png (the several-models matrix); with --scale 2: gui-results-200.png, the
 200 % readability check. PNGs are palette-quantized to stay small.
