@@ -35,7 +35,7 @@ from PySide6.QtGui import (
 from core.atomic import WriteError, atomic_path
 from core.ingest.document import Location
 from core.match import MatchResult
-from core.report import content, match_content, passages, style, summary, wording
+from core.report import content, glossary, match_content, passages, style, summary
 from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
 from core.results import ScanResult
@@ -173,6 +173,7 @@ def build_document(
     max_passages: int,
     comparisons: Sequence[ScanResult] = (),
     locations: Sequence[Location] = (),
+    provisional: bool = False,
 ) -> QTextDocument:
     """The report as a QTextDocument laid out for `writer`'s resolution, `width` device pixels wide."""
     doc = QTextDocument()
@@ -190,7 +191,8 @@ def build_document(
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(passages.HEATMAP_URL), heat)
     doc.setHtml(
         content.report_html(
-            result, layout, max_passages=max_passages, comparisons=comparisons, locations=locations
+            result, layout, max_passages=max_passages, comparisons=comparisons, locations=locations,
+            provisional=provisional,
         )
     )
     return doc
@@ -277,16 +279,18 @@ def render_pdf(
     max_passages: int = 20,
     comparisons: Sequence[ScanResult] = (),
     locations: Sequence[Location] = (),
+    provisional: bool = False,
 ) -> None:
     """Render the report for `result` to a PDF at `path` (atomically; no JSON attached).
 
     `comparisons`: the same work scanned with other models, shown as a "Several models" section.
     `locations`: the Document's, so passages are cited by page or chapter ("p. 12, para. 3").
+    `provisional`: the controls are still running; the verdict box says the verdict may change.
     """
     ensure_app()
     assets.register_fonts()
     with atomic_path(path) as tmp:
-        _paint(result, tmp, max_passages, comparisons, locations)
+        _paint(result, tmp, max_passages, comparisons, locations, provisional)
 
 
 def _paint(
@@ -295,6 +299,7 @@ def _paint(
     max_passages: int,
     comparisons: Sequence[ScanResult] = (),
     locations: Sequence[Location] = (),
+    provisional: bool = False,
 ) -> None:
     writer = _writer(
         path,
@@ -303,7 +308,8 @@ def _paint(
     )
     width = _body(writer)[0]
     doc = build_document(
-        result, writer, width, max_passages=max_passages, comparisons=comparisons, locations=locations
+        result, writer, width, max_passages=max_passages, comparisons=comparisons, locations=locations,
+        provisional=provisional,
     )
     _paint_pages(writer, doc, path, lambda p, i, n, w, h: _header_footer(p, result, i, n, w, h))
 
@@ -360,18 +366,19 @@ def export_report(
     max_passages: int = 20,
     comparisons: Sequence[ScanResult] = (),
     locations: Sequence[Location] = (),
+    provisional: bool = False,
 ) -> None:
     """Render the PDF, attach the result JSON, and publish it at `pdf_path` in one atomic step.
 
-    The first `max_passages` passages are shown in full, every other one in the appendix.
+    The first `max_passages` passages are shown in full, every other one in the appendix. `provisional`:
+    the controls are still running (the verdict is named so).
     """
     payload = result_to_json(result).encode("utf-8")
-    subject = (
-        f"Memorization scan of {summary.work_name(result)} against {result.model.name}: "
-        f"{wording.verdict_title(result.summary.verdict)}" + ("" if result.complete else " (incomplete)")
-    )
+    name = glossary.verdict_name(result.summary.verdict, complete=result.complete, provisional=provisional)
+    subject = f"Memorization scan of {summary.work_name(result)} against {result.model.name}: {name}"
     with atomic_path(pdf_path) as tmp:
-        render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons, locations=locations)
+        render_pdf(result, tmp, max_passages=max_passages, comparisons=comparisons, locations=locations,
+                   provisional=provisional)
         attach_json(tmp, payload, subject=subject, author="Verbatim")
 
 

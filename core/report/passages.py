@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from core.generate_only import is_generate_only
 from core.ingest.document import Location
-from core.report import wording
+from core.report import glossary, wording
 from core.report.cite import cite, report_order
 from core.report.style import (
     COMMON_BG,
@@ -75,8 +75,6 @@ def _passage_block(
 ) -> str:
     where = p.start_char / result.manuscript.characters if result.manuscript.characters else 0.0
     place = _place(p, result, locations)
-    queries = p.queries_for_half
-    q_text = "never (p_extract is 0)" if queries is None else f"{queries:,}"
     grey = p.common_phrase
     colour = MUTED if grey else TEXT
     title = (
@@ -100,20 +98,24 @@ def _passage_block(
             "appears shortly before them in the work (a refrain, a repeated phrase); the model could copy them "
             "from its context, so they are not counted as evidence.</p>"
         )
-    chance = "" if p.chance_p is None else f" · chance of a run this long in unseen text <b>{wording.probability(p.chance_p)}</b>"
+    chance = (
+        "" if p.chance_p is None
+        else f" · {glossary.term('chance_p').name.lower()} in unseen text <b>{glossary.probability(p.chance_p)}</b>"
+    )
     window = (
         "standard 50+50 window and p_extract not measured (generate-only scan)"
         if is_generate_only(result)
         else f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
-        f"{' (exact)' if p.exact_suffix_match else ''}, p_extract <b>{wording.probability(p.p_extract)}</b>, "
-        f"attempts for 50 % odds: <b>{q_text}</b>"
+        f"{' (exact)' if p.exact_suffix_match else ''}, extraction chance per attempt "
+        f"<b>{glossary.extraction_chance(p.p_extract)}</b>, "
+        f"attempts for 50 % odds: <b>{glossary.attempts(p.queries_for_half)}</b>"
         + (f" · {p.fragile_positions} near-tie positions" if p.fragile_positions else "")
     )
     facts = (
         f'<p class="small" style="color:{colour}">'
         f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly ({p.evidence:,} counted){chance} · "
         f"{_near_verbatim(p, result)}"
-        f"similarity <b>{p.similarity:.1f} %</b> · "
+        f"similarity <b>{glossary.similarity(p.similarity)}</b> · "
         f"longest common stretch {p.longest_common_chars:,} characters · {window}</p>"
     )
     span_bg = COMMON_BG if grey else VERBATIM_BG

@@ -103,12 +103,24 @@ def _stat_value(key: str, value: Any, stats: dict[str, Any]) -> str:
 _UNSHOWN = frozenset({"test", "p_value"})
 """Kept in the JSON for older readers; the block tests' rows say the same in full."""
 
+PLAIN_STATISTICS = frozenset({
+    "controls", "control_tokens", "reference_group", "false_positives", "false_positive_rate",
+    "false_positive_interval", "memorized_false_positives", "memorized_false_positive_interval", "incomplete",
+})
+"""The statistics every reader needs; the others (block tests, AUC, window scores, raw p-values) are research
+figures, shown in the Advanced section."""
 
-def statistics_rows(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    """The control statistics as (plain label, value) rows, in the order a reader needs them."""
+
+def statistics_rows(stats: dict[str, Any], part: str = "all") -> list[tuple[str, str]]:
+    """The control statistics as (plain label, value) rows, in the order a reader needs them.
+
+    `part`: "plain" (the false-alarm figures), "advanced" (the research figures) or "all".
+    """
     hidden = _UNSHOWN if "membership_test" in stats else frozenset()
     order = [k for k in STATISTICS_LABELS if k in stats and k not in hidden] + [
         k for k in stats if k not in STATISTICS_LABELS]
+    if part != "all":
+        order = [k for k in order if (k in PLAIN_STATISTICS) == (part == "plain")]
     return [(STATISTICS_LABELS.get(k, _pretty(k)), _stat_value(k, stats[k], stats)) for k in order]
 
 
@@ -127,13 +139,18 @@ def statistics_sentence(stats: dict[str, Any]) -> str:
     if isinstance(interval, dict):
         out += (f" With {n} controls the false-alarm rate could still be as high as "
                 f"{wording.percent(float(interval['high']))} (95 % exact interval): add your own texts to narrow it.")
+    return out
+
+
+def membership_sentence(stats: dict[str, Any]) -> str:
+    """The window scores' AUC and p-value in one sentence (a research figure), or ""."""
     auc, p = stats.get("auc"), stats.get("p_value")
     if isinstance(auc, int | float) and isinstance(p, int | float):
-        out += (
-            f" The work's 50-token windows score higher than the controls' in {auc:.0%} of pairs "
+        return (
+            f"The work's 50-token windows score higher than the controls' in {auc:.0%} of pairs "
             f"(p-value {'below 0.0001' if p < 1e-4 else f'{p:.4f}'}); this is weak evidence on its own."
         )
-    return out
+    return ""
 
 
 def controls_section(result: ScanResult, layout: Layout) -> str:
@@ -164,31 +181,18 @@ def controls_section(result: ScanResult, layout: Layout) -> str:
     else:
         out += (
             "<p><b>No control texts were scanned.</b> Without controls the false-alarm rate of this scan "
-            "is not measured; the verbatim passages above stand on their own, the membership scores below "
-            "do not.</p>"
+            "is not measured; the verbatim passages above stand on their own, the membership scores (Advanced "
+            "section) do not.</p>"
         )
     if result.statistics:
         summary = statistics_sentence(result.statistics)
+        plain_rows = statistics_rows(result.statistics, "plain")
         out += (
             "<h3>Statistics</h3>"
             + (f"<p>{e(summary)}</p>" if summary else "")
-            + kv_table(statistics_rows(result.statistics), layout, "40%")
-        )
-    mem = result.membership
-    if mem is not None:
-        out += (
-            "<h3>Membership scores</h3>"
-            + kv_table(
-                [
-                    ("Loss (mean NLL per token)", f"{mem.loss:.4g} nats"),
-                    ("zlib ratio", f"{mem.zlib_ratio:.4g}"),
-                    ("Min-K% (k = 20 %)", f"{mem.min_k:.4g}"),
-                    ("Min-K%++ (k = 20 %)", f"{mem.min_k_pp:.4g}"),
-                ],
-                layout,
-            )
-            + '<p class="caption">Membership scores are weak evidence on their own (close to chance when the '
-            "work differs in style from the controls); read them only against the controls above.</p>"
+            + (kv_table(plain_rows, layout, "40%") if plain_rows else "")
+            + '<p class="caption">The block tests, window scores and membership scores are research figures: '
+            "they are in the Advanced section at the end of this report.</p>"
         )
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from core.generate_only import is_generate_only, limitation
-from core.report import wording
+from core.report import glossary, wording
 from core.report.passages import ordered_passages
 from core.report.style import (
     ACCENT,
@@ -63,21 +63,28 @@ def _generate_only_banner(result: ScanResult, layout: Layout) -> str:
     )
 
 
-def _verdict_block(result: ScanResult, layout: Layout) -> str:
+def _verdict_block(result: ScanResult, layout: Layout, provisional: bool = False) -> str:
+    """The verdict across the full width (its name never breaks mid-word), then what it means and the rule."""
     s = result.summary
     colour = VERDICT_COLOURS.get(s.verdict, MUTED)
+    name = glossary.verdict_name(s.verdict, complete=result.complete, provisional=provisional)
     badge = (
-        f'<td width="27%" bgcolor="{colour}" align="center" valign="middle">'
+        f'<tr><td bgcolor="{colour}" style="padding-left:{layout.u(10)}px">'
         f'<span style="color:#ffffff; font-size:8pt">VERDICT</span><br/>'
-        f'<span style="color:#ffffff; font-size:15pt; font-weight:bold">{e(wording.verdict_title(s.verdict))}'
-        "</span></td>"
+        f'<span style="color:#ffffff; font-size:15pt; font-weight:bold">{e(name)}</span></td></tr>'
+    )
+    pending = (
+        '<br/><span class="caption"><b>Provisional:</b> the control texts were still being scanned when this '
+        "report was made, so the chance figures are not yet known; export again when the scan has finished.</span>"
+        if provisional
+        else ""
     )
     words = (
-        f'<td bgcolor="{SOFT}" valign="middle" style="padding-left:{layout.u(10)}px">'
+        f'<tr><td bgcolor="{SOFT}" style="padding-left:{layout.u(10)}px">'
         f'<span style="font-size:10pt">{e(wording.verdict_sentence(s.verdict, s.rule))}</span><br/>'
-        f'<span class="caption">Rule applied: {e(s.reason)}.</span></td>'
+        f'<span class="caption">Rule applied: {e(s.reason)}.</span>{pending}</td></tr>'
     )
-    return table([f"<tr>{badge}{words}</tr>"], layout, pad=9)
+    return table([badge, words], layout, pad=9)
 
 
 def _key_figures(result: ScanResult, layout: Layout) -> str:
@@ -86,17 +93,19 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
     cov_items = list(s.coverage.items())
     strongest_tau = cov_items[-1] if cov_items else None
     cov_text = ", ".join(f"{wording.percent(v)} at {e(k)}" for k, v in cov_items) or "not measured"
+    coverage = glossary.term("coverage")
     figures = [
         (
             f"{s.longest_verbatim_tokens:,}",
-            f"tokens in the longest passage reproduced word for word (about {words:,} words)",
+            f"{e(glossary.term('longest_run').caption)} (about {words:,} words)",
         ),
-        (wording.percent(s.verbatim_token_share), "of the work's tokens lie in confirmed verbatim passages"),
+        (wording.percent(s.verbatim_token_share), e(glossary.term("share").caption)),
         (
             wording.percent(strongest_tau[1]) if strongest_tau else "n/a",
-            f"of the text extractable with at least {e(strongest_tau[0])} chance per attempt"
+            f"{e(coverage.name)} at {e(strongest_tau[0])}: of the text extractable with at least "
+            f"{e(strongest_tau[0])} chance per attempt"
             if strongest_tau
-            else "coverage not measured",
+            else f"{e(coverage.name)}: not measured",
         ),
         (
             f"{s.confirmed - s.common_phrases:,}",
@@ -110,8 +119,9 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         for fig, cap in figures
     )
     return table([f"<tr>{cells}</tr>"], layout, pad=6) + (
-        f'<p class="caption">Coverage at each threshold τ (share of characters under some 50-token window the '
-        f"model reproduces with probability at least τ): {cov_text}.{_extraction_sentence(result)}</p>"
+        f'<p class="caption">{e(coverage.name)} at each threshold τ ({e(coverage.caption)}): '
+        f"{cov_text}.{_extraction_sentence(result)} Every figure is defined under "
+        "“What the figures mean”.</p>"
     )
 
 
@@ -183,13 +193,16 @@ def _strongest(result: ScanResult, layout: Layout) -> str:
         "<h3>The strongest passage</h3>"
         + table([head, body], layout, pad=4)
         + f'<p class="caption">{p.verbatim_tokens:,} tokens reproduced exactly before the first difference; '
-        f"similarity {p.similarity:.1f} %. Highlighted: text the model reproduced exactly. "
+        f"similarity {glossary.similarity(p.similarity)}. Highlighted: text the model reproduced exactly. "
         "All passages follow on the next pages.</p>"
     )
 
 
-def summary_page(result: ScanResult, layout: Layout) -> str:
-    """Page 1: the work, the model, the verdict in plain words, key figures, the strongest passage."""
+def summary_page(result: ScanResult, layout: Layout, provisional: bool = False) -> str:
+    """Page 1: the work, the model, the verdict in plain words, key figures, the strongest passage.
+
+    `provisional`: the controls were still running, so the verdict may change (said in the verdict box).
+    """
     started = wording.utc(result.provenance.get("started_utc", ""))
     return (
         '<p class="eyebrow">VERBATIM · MEMORIZATION REPORT</p>'
@@ -199,7 +212,7 @@ def summary_page(result: ScanResult, layout: Layout) -> str:
         + "</p>"
         + _incomplete_banner(result, layout)
         + _generate_only_banner(result, layout)
-        + _verdict_block(result, layout)
+        + _verdict_block(result, layout, provisional)
         + _key_figures(result, layout)
         + _identity(result, layout)
         + _strongest(result, layout)

@@ -8,15 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.report import glossary
 from core.results import ScanResult, Verdict
 from core.settings import ScanSettings
 
-VERDICT_TITLES: dict[str, str] = {
-    "memorized": "Memorized",
-    "inconclusive": "Inconclusive",
-    "no-evidence": "No evidence of memorization",
-    "not-determined": "Not determined",
-}
+VERDICT_TITLES: dict[str, str] = glossary.VERDICT_NAMES
+"""The verdicts' names: one source (core.report.glossary) for the app, Help and the PDF."""
 
 _VERDICT_SENTENCES: dict[str, str] = {
     "memorized": (
@@ -50,7 +47,7 @@ _RULE_SENTENCES: dict[str, str] = {
     "share": (
         "No single passage is long enough on its own, but the model reproduced many shorter passages of this "
         "work word for word, far more of its text than it reproduces of never-published text (a test over "
-        "blocks of about a thousand tokens, below). That is evidence that the model memorized the work."
+        "blocks of about a thousand tokens, in the Advanced section). That is evidence that the model memorized the work."
     ),
     "contested": (
         "The model reproduced long passages, but so did the reference model that was declared never to have "
@@ -244,14 +241,8 @@ def percent(share: float) -> str:
 
 
 def probability(p: float) -> str:
-    """A probability with sensible precision ("0.91", "3.4e-05", "0")."""
-    if p != p:
-        return "n/a"
-    if p == 0:
-        return "0"
-    if p >= 0.01:
-        return f"{p:.2f}"
-    return f"{p:.1e}"
+    """A probability with sensible precision ("0.91", "3.4e-05", "0"); see core.report.glossary."""
+    return glossary.probability(p)
 
 
 def size(num_bytes: int) -> str:

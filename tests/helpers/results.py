@@ -159,6 +159,7 @@ _REASONS: dict[str, str] = {
     "memorized": "a confirmed, non-common passage of {n} tokens reaches the 32-token threshold",
     "inconclusive": "the longest confirmed, non-common passage ({n} tokens) reaches 16 but not 32 tokens",
     "no-evidence": "no confirmed, non-common passage reaches 16 tokens and under 5 % of tokens are reproduced",
+    "not-determined": "the scan was cancelled before any passage was confirmed",
 }
 
 

@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from core.report import content, passages, statistics, style, wording
+from core.report import advanced, content, passages, statistics, style, wording
 from tests.helpers.results import make_passage, make_result
 
 LAYOUT = style.Layout(px_per_pt=96 / 72, heatmap_size=(600, 90))
@@ -89,8 +89,13 @@ def test_statistics_read_as_labelled_prose_not_a_dump() -> None:
         assert dump not in html, dump
     assert "Of the 8 control texts, none got a verdict other than No evidence" in html
     assert "False-alarm rate of the verdict rule" in html and "0 % (0 of 8)" in html
-    assert "below 0.0001" in html and "0.71 (0.50 is chance" in html
     assert "Controls given a verdict other than No evidence</td>" in html
+    # Research figures (AUC, raw p-values, window scores) are in the Advanced section, not here (issue 19, item 2).
+    assert "0.71" not in html and "Median window score" not in html
+    advanced_html = advanced.advanced_section(make_result(statistics=stats), LAYOUT)
+    assert "below 0.0001" in advanced_html and "0.71 (0.50 is chance" in advanced_html
+    for dump in ("Auc", "Control window p05", "P value"):
+        assert dump not in advanced_html, dump
     rows = dict(statistics.statistics_rows({**stats, "false_positives": ["a.txt"], "new_figure": 3}))
     assert rows["Controls given a verdict other than No evidence"] == "a.txt"
     assert rows["New figure"] == "3"
