@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush
 
 from core.ingest.document import Document, Location
+from core.report import glossary
 from core.report.cite import cite, passage_numbers
 from core.results import Passage, ScanResult
 from gui import style
@@ -64,12 +65,17 @@ def human_count(n: int | None) -> str:
 
 
 def format_probability(p: float) -> str:
-    """p_extract for display: plain for large values, scientific for tiny ones."""
-    if p <= 0:
-        return "0"
-    if p >= 0.01:
-        return f"{p:.2f}"
-    return f"{p:.1e}"
+    """A probability for display: plain for large values, scientific for tiny ones (as in the PDF)."""
+    return glossary.probability(p)
+
+
+NEVER_BY_SAMPLING = "never (top-40)"
+"""A p_extract of 0 in the passage table: short for glossary.NOT_EXTRACTABLE, which its tooltip spells out."""
+
+
+def _caption(key: str) -> str:
+    t = glossary.term(key)
+    return f"{t.caption[:1].upper()}{t.caption[1:]}."
 
 
 class PassageTableModel(QAbstractTableModel):
@@ -79,11 +85,12 @@ class PassageTableModel(QAbstractTableModel):
     TOOLTIPS = (
         "The passage's number, 1 for the strongest: the PDF report uses the same numbers.",
         "Where the passage starts, as you would cite it: page (PDF), chapter (EPUB) and paragraph.",
-        "Tokens the model reproduced word for word before its first difference.",
-        "Normalized similarity of the model's output to the author's text, 0-100.",
-        "Probability that sampling (top-k 40) extracts the 50-token continuation (p_z).",
-        "Common phrase: generic text any model reproduces; kept out of the verdict.",
+        _caption("verbatim_tokens"),
+        _caption("similarity"),
+        f"{glossary.term('p_extract').name}: {glossary.term('p_extract').caption}.",
+        _caption("common_phrase"),
     )
+    """Each column's caption, from core.report.glossary (the Help page and the PDF define them in full)."""
 
     NUMBER, WHERE, TOKENS, SIMILARITY, P_EXTRACT, COMMON = range(6)
     """Column indexes; P_EXTRACT is the one a generate-only scan does not measure."""
@@ -176,9 +183,11 @@ class PassageTableModel(QAbstractTableModel):
             if col == self.TOKENS:
                 return f"{p.verbatim_tokens:,}"
             if col == self.SIMILARITY:
-                return f"{p.similarity:.1f}"
+                return glossary.similarity(p.similarity)
             if col == self.P_EXTRACT:
-                return NOT_MEASURED if unmeasured else format_probability(p.p_extract)
+                if unmeasured:
+                    return NOT_MEASURED
+                return NEVER_BY_SAMPLING if p.p_extract <= 0 else format_probability(p.p_extract)
             return "yes" if p.common_phrase else ""
         if role == SORT_ROLE:
             # Unmeasured p_extract is 0.0 in every row: sorting on it keeps the rows' order (a stable sort).
@@ -197,6 +206,9 @@ class PassageTableModel(QAbstractTableModel):
             return f"Character {p.start_char:,} of the scanned text ({100 * p.start_char / self._text_length:.0f} % in)"
         if role == Qt.ItemDataRole.ToolTipRole and unmeasured:
             return NOT_MEASURED_TIP
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.P_EXTRACT:
+            return (f"Extraction chance per attempt: {glossary.extraction_chance(p.p_extract)}; "
+                    f"attempts for 50 % odds: {glossary.attempts(p.queries_for_half)}.")
         if role == Qt.ItemDataRole.ToolTipRole and p.common_phrase:
             return p.common_phrase_reason or "Common phrase: kept out of the verdict."
         return None

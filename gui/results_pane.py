@@ -251,8 +251,9 @@ class ResultsPane(QWidget):
         self.controls_panel.show_result(None)
 
     def tab_chain(self) -> list[QWidget]:
-        """The pane's widgets in keyboard (Tab) order: text, heatmap, table, then the detail."""
+        """The pane's widgets in keyboard (Tab) order: the figures' "?", text, heatmap, table, the detail."""
         return [
+            *self.badge.help_buttons,
             self.manuscript,
             self.heatmap,
             self.hide_common,
@@ -261,6 +262,7 @@ class ResultsPane(QWidget):
             self.detail.prompt.text,
             self.detail.original.text,
             self.detail.generated.text,
+            *self.controls_panel.tab_chain(),
         ]
 
     def _on_table_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:

@@ -7,25 +7,25 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.report import glossary, wording
 from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 from gui import style
-from gui.models import NOT_MEASURED_TIP, format_probability
+from gui.figure_help import FigureHelpButton
+from gui.models import NOT_MEASURED_TIP
 from gui.text_pane import TextPane
 
-VERDICT_WORDS = {
-    "memorized": "Memorized",
-    "inconclusive": "Inconclusive",
-    "no-evidence": "No evidence",
-    "not-determined": "Not determined",
-}
+VERDICT_WORDS = glossary.VERDICT_NAMES
+"""The verdicts' names, shared with Help and the PDF (core.report.glossary)."""
+
+KEY_FIGURES = (("longest", "longest_run"), ("share", "share"), ("confirmed", "confirmed"), ("coverage", "coverage"))
+"""The badge's key figures and the glossary terms that name and define them."""
 
 
-def verdict_words(result: ScanResult) -> str:
-    """The verdict as the app shows it ("No evidence", never the internal "no-evidence")."""
-    word = VERDICT_WORDS.get(result.summary.verdict, result.summary.verdict)
-    return word if result.complete else f"{word} (incomplete)"
+def verdict_words(result: ScanResult, provisional: bool = False) -> str:
+    """The verdict as the app shows it ("No evidence of memorization", never the internal "no-evidence")."""
+    return glossary.verdict_name(result.summary.verdict, complete=result.complete, provisional=provisional)
 
 
 def as_sentence(text: str) -> str:
@@ -60,6 +60,7 @@ class VerdictBadge(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._result: ScanResult | None = None
         self.setObjectName("card")
         self.setAccessibleName("Verdict")
         outer = QVBoxLayout(self)
@@ -75,25 +76,29 @@ class VerdictBadge(QFrame):
         self.verdict_label.setWordWrap(True)  # "No evidence (incomplete)" wraps in a narrow window
         # Room for the longest single word, which cannot wrap ("Inconclusive", "Memorized").
         metrics = self.verdict_label.fontMetrics()
-        words = [w for title in (*VERDICT_WORDS.values(), "Scanning…", "(incomplete)") for w in title.split()]
+        words = [w for title in (*VERDICT_WORDS.values(), "Scanning…", "(incomplete)", "(provisional)")
+                 for w in title.split()]
         self.verdict_label.setMinimumWidth(max(metrics.horizontalAdvance(w) for w in words) + 8)
         top.addWidget(self.verdict_label, 1, Qt.AlignmentFlag.AlignVCenter)
         self._figures = QGridLayout()
         self._figures.setHorizontalSpacing(12)
         self._figures.setVerticalSpacing(0)
         self._values: dict[str, QLabel] = {}
-        for col, (key, caption) in enumerate(
-            (
-                ("longest", "Longest verbatim run"),
-                ("share", "Text reproduced"),
-                ("confirmed", "Confirmed passages"),
-                ("coverage", "Coverage @ 1 %"),
-            )
-        ):
-            cap = QLabel(caption)
+        self.help_buttons: list[FigureHelpButton] = []
+        """The "?" beside each key figure, in reading order (the window's Tab order includes them)."""
+        for col, (key, term_key) in enumerate(KEY_FIGURES):
+            t = glossary.term(term_key)
+            cap = QLabel(f"{t.name} @ 1 %" if key == "coverage" else t.name)
             cap.setObjectName("muted")
             cap.setWordWrap(True)  # two lines rather than a window too wide for a small screen
             cap.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            cap.setToolTip(t.caption[:1].upper() + t.caption[1:] + ".")
+            help_button = FigureHelpButton(term_key)
+            self.help_buttons.append(help_button)
+            caption_row = QHBoxLayout()
+            caption_row.setSpacing(2)
+            caption_row.addWidget(cap, 1)
+            caption_row.addWidget(help_button, 0, Qt.AlignmentFlag.AlignTop)
             val = QLabel("—")
             val.setWordWrap(True)  # "12 of 1,234 (+3 common)" may take two lines in a narrow window
             vfont = val.font()
@@ -101,7 +106,7 @@ class VerdictBadge(QFrame):
             vfont.setBold(True)
             val.setFont(vfont)
             self._figures.addWidget(val, 0, col)
-            self._figures.addWidget(cap, 1, col)
+            self._figures.addLayout(caption_row, 1, col)
             self._values[key] = val
         top.addLayout(self._figures)
         self.reason_label = QLabel("Open a manuscript, pick a model and press Scan (Ctrl+R).")
@@ -133,9 +138,14 @@ class VerdictBadge(QFrame):
         return self.notice_label.accessibleDescription() if not self.notice_label.isHidden() else ""
 
     def set_pending(self, text: str) -> None:
-        """A line under the reason about work still running (the controls), or none for ""."""
+        """A line under the reason about work still running (the controls), or none for "".
+
+        While it shows, the verdict is named provisional, as the PDF names it.
+        """
         self.pending_label.setText(text)
         self.pending_label.setVisible(bool(text))
+        if self._result is not None:
+            self.verdict_label.setText(verdict_words(self._result, provisional=bool(text)))
 
     def pending(self) -> str:
         """The line about work still running, or ""."""
@@ -143,6 +153,7 @@ class VerdictBadge(QFrame):
 
     def clear(self, message: str = "No scan yet", detail: str = "") -> None:
         """Back to the empty state with a message."""
+        self._result = None
         self.set_pending("")
         self.verdict_label.setText(message)
         self.verdict_label.setStyleSheet("")
@@ -160,6 +171,7 @@ class VerdictBadge(QFrame):
 
     def show_result(self, result: ScanResult) -> None:
         """Fill in the verdict and figures; an incomplete result says so first."""
+        self._result = result
         self.set_pending("")
         s = result.summary
         word = verdict_words(result)
@@ -174,7 +186,7 @@ class VerdictBadge(QFrame):
         self.verdict_label.setToolTip(verdict_tooltip(result))
         self.reason_label.setText(reason)
         self._values["longest"].setText(f"{s.longest_verbatim_tokens:,} tokens")
-        self._values["share"].setText(f"{s.verbatim_token_share:.1%}")
+        self._values["share"].setText(wording.percent(s.verbatim_token_share))  # as in the PDF
         common = f"  (+{s.common_phrases} common)" if s.common_phrases else ""
         self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}")
         coverage = self._values["coverage"]
@@ -187,7 +199,7 @@ class VerdictBadge(QFrame):
             self._set_notice(generate_only_notice(result))
         else:
             cov = _coverage_at(s.coverage, 0.01)
-            coverage.setText("—" if cov is None else f"{cov:.1%}")
+            coverage.setText("—" if cov is None else wording.percent(cov))
             coverage.setStyleSheet("")
             coverage.setToolTip("")
             self._set_notice("")
@@ -267,30 +279,33 @@ class PassageDetail(QWidget):
             *([f"<b>{p.near_verbatim_tokens}</b> near-verbatim ({p.near_verbatim_edits} token"
                f"{'s differ' if p.near_verbatim_edits != 1 else ' differs'}; not counted toward the verdict)"]
               if p.near_verbatim_tokens > p.verbatim_tokens else []),
-            f"similarity <b>{p.similarity:.1f}</b>",
-            f"longest common run <b>{p.longest_common_chars}</b> characters",
+            f"similarity <b>{glossary.similarity(p.similarity)}</b>",
+            f"longest common stretch <b>{p.longest_common_chars}</b> characters",
         ]
+        shown = ["verbatim_tokens", "similarity", "longest_common"]
+        if p.near_verbatim_tokens > p.verbatim_tokens:
+            shown.insert(1, "near_verbatim_tokens")
         if not self._measured:  # 0 in the result would read as measured
             figures.append("p_extract <i>not measured</i> (generate-only scan)")
         else:
-            figures.append(f"p_extract <b>{format_probability(p.p_extract)}</b>")
-        q = p.queries_for_half if self._measured else None
-        if q is not None:
-            figures.append(f"≈ {q:,} sample{'s' if q != 1 else ''} for a 50 % chance")
+            figures.append(f"extraction chance per attempt <b>{glossary.extraction_chance(p.p_extract)}</b>")
+            figures.append(f"attempts for 50 % odds <b>{html.escape(glossary.attempts(p.queries_for_half))}</b>")
+            shown += ["p_extract", "attempts"]
         if p.fragile_positions and self._measured:
             figures.append(f"{p.fragile_positions} near-tie positions")
+            shown.append("near_ties")
         text = " · ".join(figures)
         if p.common_phrase:
             reason = html.escape(p.common_phrase_reason or "reproduced without this work's context")
             text += f"<br><i>Common phrase, kept out of the verdict: {reason}</i>"
         self.summary_label.setText(text)
-        self.summary_label.setToolTip("" if self._measured else f"p_extract {NOT_MEASURED_TIP}")
+        # Hovering the figures gives each one's definition (the glossary's, as in Help and the PDF).
+        tip = "\n\n".join(f"{glossary.term(k).name}: {glossary.term(k).definition}" for k in shown)
+        self.summary_label.setToolTip(tip if self._measured else f"p_extract {NOT_MEASURED_TIP}\n\n{tip}")
 
 
 def verdict_tooltip(result: ScanResult) -> str:
     """The rule behind the verdict, its alpha and the chance model, in plain words (the badge's tooltip)."""
-    from core.report import wording
-
     try:
         settings = ScanSettings.from_dict(result.settings)
     except (TypeError, ValueError):  # settings of another version: say what is known

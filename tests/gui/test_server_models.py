@@ -150,7 +150,7 @@ def test_older_results_without_the_probe_key(qtbot) -> None:
     old = make_result()
     assert "probe" not in old.provenance
     badge.show_result(old)
-    assert badge.notice() == "" and badge.figure("coverage") == "33.0%"
+    assert badge.notice() == "" and badge.figure("coverage") == "33.0 %"  # as the PDF writes it
 
     # An older generate-only result is known by its backend, and its settings need not be readable.
     model = dataclasses.replace(old.model, backend="remote, generate-only (llama-server)")
@@ -223,9 +223,9 @@ def test_table_and_detail_say_p_extract_was_not_measured(qtbot, make_window) -> 
     assert shown is not None
     summary = window.detail.summary_label.text()
     assert "p_extract <i>not measured</i> (generate-only scan)" in summary
-    assert "p_extract <b>" not in summary and "samples for a 50 %" not in summary
+    assert "extraction chance per attempt <b>" not in summary and "attempts for 50 % odds" not in summary
     assert f"<b>{shown.verbatim_tokens}</b> tokens verbatim" in summary
-    assert window.detail.summary_label.toolTip() == "p_extract not measured: generate-only scan"
+    assert window.detail.summary_label.toolTip().startswith("p_extract not measured: generate-only scan\n\n")
 
     # Sorting on the column still works: every row stays, and the other sorts are untouched.
     window.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
@@ -247,7 +247,7 @@ def test_a_teacher_forced_result_after_it_shows_numbers_again(qtbot, make_window
     window.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
     shown = [cell(window, r, col, OBJECT_ROLE).p_extract for r in range(rows)]
     assert shown == sorted(shown, reverse=True), "sorted on the raw probability"
-    assert p_extract_column(window) == [format_probability(p) for p in shown]
+    assert p_extract_column(window) == [format_probability(p) if p > 0 else "never (top-40)" for p in shown]
     assert "—" not in p_extract_column(window)
     assert cell(window, 0, col, Qt.ItemDataRole.ToolTipRole) != "not measured: generate-only scan"
 
@@ -255,8 +255,9 @@ def test_a_teacher_forced_result_after_it_shows_numbers_again(qtbot, make_window
     top = window.detail.passage
     assert top is not None and top.p_extract == shown[0]
     summary = window.detail.summary_label.text()
-    assert f"p_extract <b>{format_probability(top.p_extract)}</b>" in summary and "not measured" not in summary
-    assert window.detail.summary_label.toolTip() == ""
+    chance = format_probability(top.p_extract) if top.p_extract > 0 else "not extractable by top-40 sampling"
+    assert f"extraction chance per attempt <b>{chance}</b>" in summary and "not measured" not in summary
+    assert "not measured" not in window.detail.summary_label.toolTip()
 
     # Back to "no result": the next result starts measured.
     window.show_result(generate_only_result())
@@ -273,7 +274,8 @@ def test_passage_model_not_measured_is_a_valid_model(qtmodeltester) -> None:
     assert model.data(index) == "—" and model.data(index, SORT_ROLE) == 0.0
     assert model.data(index, Qt.ItemDataRole.ForegroundRole).color() == style.MUTED
     model.set_passages(result.passages, len(SAMPLE_TEXT))
-    assert model.data(index) == "0", "a measured 0 still reads as a number"
+    # A measured 0 reads as what it means (issue 19, item 2), never as "not measured".
+    assert model.data(index) == "never (top-40)"
 
 
 def server_and_local_factory():  # type: ignore[no-untyped-def]
