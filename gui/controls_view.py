@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from core.report import glossary
 from core.results import ControlResult, ScanResult
 from gui import style
+from gui.figure_help import FigureHelpButton
 from gui.models import OBJECT_ROLE, SORT_ROLE, AnyIndex, format_probability
 from gui.results_view import VERDICT_WORDS
 
@@ -272,8 +275,18 @@ def membership_text(result: ScanResult) -> str:
     return "<br>".join(lines)
 
 
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    return label
+
+
 class ControlsPanel(QWidget):
-    """Controls of the shown result: figures, one row per control, membership beside the controls."""
+    """Controls of the shown result: false-alarm rate, one row per control, research figures collapsed.
+
+    The block test and the membership scores (beside the controls) sit under "Advanced figures", closed
+    until asked for. Signals: none.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -284,28 +297,53 @@ class ControlsPanel(QWidget):
         self.summary_label.setObjectName("muted")
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
+        self._values: dict[str, QLabel] = {}
+        self.fpr_help = FigureHelpButton("false_alarm_rate")
+        fpr_box = QVBoxLayout()
+        fpr_box.setSpacing(0)
+        fpr_box.addWidget(self._figure("fpr"))
+        fpr_caption = QHBoxLayout()
+        fpr_caption.setSpacing(2)
+        fpr_caption.addWidget(_caption(glossary.term("false_alarm_rate").name + " among the controls"))
+        fpr_caption.addWidget(self.fpr_help)
+        fpr_caption.addStretch(1)
+        fpr_box.addLayout(fpr_caption)
+        plain = QHBoxLayout()
+        plain.addLayout(fpr_box, 1)
+        # Research figures stay out of the way until asked for (issue 19: a lay reader's panel first).
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText("Advanced figures")
+        self.advanced_button.setToolTip("Research figures: the block permutation test and the Min-K%++ "
+                                        "membership scores, beside the controls.")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced_button.setAccessibleName("Show advanced figures")
+        self.advanced = QWidget()
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.setContentsMargins(16, 0, 0, 0)
         grid = QGridLayout()
         grid.setHorizontalSpacing(28)
         grid.setVerticalSpacing(0)
-        self._values: dict[str, QLabel] = {}
         captions = (
-            ("fpr", "False positives among controls"),
-            ("p", "Block permutation test p-value"),
-            ("effect", "Min-K%++ difference per block (95 %)"),
+            ("p", "Block permutation test p-value", "block_test"),
+            ("effect", "Min-K%++ difference per block (95 %)", "min_k_pp"),
         )
-        for col, (key, caption) in enumerate(captions):
-            value = QLabel("—")
-            font = value.font()
-            font.setPointSizeF(font.pointSizeF() * 1.2)
-            font.setBold(True)
-            value.setFont(font)
-            cap = QLabel(caption)
-            cap.setObjectName("muted")
-            grid.addWidget(value, 0, col)
-            grid.addWidget(cap, 1, col)
-            self._values[key] = value
-        grid.setColumnStretch(len(captions), 1)
-        layout.addLayout(grid)
+        self.advanced_help: list[FigureHelpButton] = []
+        for col, (key, caption, term_key) in enumerate(captions):
+            grid.addWidget(self._figure(key), 0, 2 * col)
+            grid.addWidget(_caption(caption), 1, 2 * col)
+            button = FigureHelpButton(term_key)
+            self.advanced_help.append(button)
+            grid.addWidget(button, 1, 2 * col + 1)
+        grid.setColumnStretch(2 * len(captions), 1)
+        advanced_layout.addLayout(grid)
+        self.advanced.setVisible(False)
+        self.advanced_button.toggled.connect(self._on_advanced_button_toggled)
+        plain.addWidget(self.advanced_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(plain)
+        layout.addWidget(self.advanced)
         self.model = ControlTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -321,8 +359,26 @@ class ControlsPanel(QWidget):
         self.membership_label = QLabel()
         self.membership_label.setWordWrap(True)
         self.membership_label.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.membership_label)
+        advanced_layout.addWidget(self.membership_label)
         self.show_result(None)
+
+    def _figure(self, key: str) -> QLabel:
+        value = QLabel("—")
+        font = value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        value.setFont(font)
+        self._values[key] = value
+        return value
+
+    def tab_chain(self) -> list[QWidget]:
+        """The panel's own keyboard stops, in reading order."""
+        return [self.fpr_help, self.advanced_button, *self.advanced_help, self.table]
+
+    def _on_advanced_button_toggled(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.advanced_button.setAccessibleName("Hide advanced figures" if shown else "Show advanced figures")
 
     def figure(self, key: str) -> str:
         """The text of one figure ("fpr", "p", "effect")."""
@@ -352,8 +408,8 @@ class ControlsPanel(QWidget):
             self.summary_label.setText(
                 f"The same scan on {len(controls)} texts this model cannot have seen "
                 f"({len(controls) - user} bundled, {user} yours): what they show is what the method "
-                "reports by chance. The test asks whether this manuscript's windows look more familiar to "
-                f"the model than the controls' (one-sided Mann-Whitney U).{incomplete}"
+                "reports by chance. Under Advanced figures, a test asks whether this manuscript looks more "
+                f"familiar to the model than the controls.{incomplete}"
             )
         figures = control_figures(result) if has else {"fpr": "—", "p": "—", "effect": "—"}
         for key, text in figures.items():
