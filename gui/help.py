@@ -1,17 +1,21 @@
-"""The Help menu: the method, its limits and what a verdict means in plain words, and About.
+"""The Help menu: the method, its limits, what a verdict and each figure mean in plain words, and About.
 
 Each topic is a short HTML page shown in one read-only dialog; `install_help` fills the window's Help
-menu, and the welcome view opens the method page through `show_help`.
+menu, and the welcome view opens the method page through `show_help`. The verdicts' names and the
+figures' definitions come from core.report.glossary, as in the badge and the PDF.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from importlib import metadata
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QTextBrowser, QVBoxLayout, QWidget
+
+from core.report.glossary import VERDICT_NAMES, Term, advanced_terms, plain_terms
 
 HELP_WIDTH, HELP_HEIGHT = 640, 560
 
@@ -85,27 +89,59 @@ quoted; passages of 32 tokens or more are never discounted.</li>
 """,
 )
 
+def _verdict_html() -> str:
+    """The verdict page, with the verdicts named exactly as the badge and the PDF name them."""
+    n = {key: html.escape(name) for key, name in VERDICT_NAMES.items()}
+    return f"""
+<h2>What a verdict means (and does not)</h2>
+<p><b>{n["memorized"]}</b>: the model, prompted with your own preceding text, wrote your words exactly
+where the same model, scanned the same way on never-published text, does not: one passage of 32 tokens or
+more (about 24 words) that chance does not explain, or many shorter passages, or a share of your text
+significantly above what it reproduces of the controls. Each passage was regenerated and is shown in the
+report.</p>
+<p><b>{n["inconclusive"]}</b>: a passage of 16 tokens or more that chance does not readily explain, but not
+enough to conclude; or long passages that a model you declared never saw your work reproduced too; or
+passages of 16 tokens or more when no control texts were scanned, so chance could not be measured.</p>
+<p><b>{n["no-evidence"]}</b>: nothing beyond what chance, common phrases and repetitions within your own
+text explain. <b>A “{n["no-evidence"]}” verdict does not prove that your text was absent from the
+model's training data</b>: models see far more than they can recite, and a small model recites little.</p>
+<p><b>{n["not-determined"]}</b>: the text is too short to judge (under 100 tokens), or the scan was cancelled
+before anything was confirmed; the reason is given beside it.</p>
+<p>A verdict marked <i>(provisional)</i> is shown while the control texts are still being scanned and may
+change when they finish; one marked <i>(incomplete)</i> covers only the part of the text scanned before a
+cancel.</p>
+<p>A verdict is about <i>this model</i>, <i>this file</i> and <i>these settings</i>. It is not a
+finding about a company, a training set or another model, and it is not legal advice. The thresholds
+that produced it are printed beside it in the report, with the false-alarm rate over the control
+texts. <i>Help › What the figures mean</i> defines every figure.</p>
+"""
+
+
 VERDICT = Topic(
     menu_text="What a &verdict means (and does not)",
     title="What a verdict means (and does not)",
-    html="""
-<h2>What a verdict means (and does not)</h2>
-<p><b>memorized</b>: the model, prompted with your own preceding text, wrote at least one passage of
-32 tokens or more (about 24 words) exactly as you wrote it, or at least 5 % of your manuscript came out
-word for word. Each such passage was regenerated and is shown in the report.</p>
-<p><b>inconclusive</b>: the longest passage it reproduced has 16 to 31 tokens: more than it produced
-for any never-published control text, but too short to stand on its own.</p>
-<p><b>no-evidence</b>: nothing of 16 tokens or more was reproduced, apart from common phrases.
-<b>A no-evidence verdict does not prove that your text was absent from the model's training data</b>:
-models see far more than they can recite, and a small model recites little.</p>
-<p>A verdict is about <i>this model</i>, <i>this file</i> and <i>these settings</i>. It is not a
-finding about a company, a training set or another model, and it is not legal advice. The thresholds
-that produced it are printed beside it in the report, with the false-positive rate over the control
-texts.</p>
-""",
+    html=_verdict_html(),
 )
 
-TOPICS = {"method": METHOD, "limitations": LIMITATIONS, "verdict": VERDICT}
+
+def _figures_html() -> str:
+    """Every figure's definition from core.report.glossary: the same words as the "?" buttons and the PDF."""
+
+    def rows(terms: tuple[Term, ...]) -> str:
+        return "".join(f"<dt><b>{html.escape(t.name)}</b></dt><dd>{html.escape(t.definition)}</dd>" for t in terms)
+
+    return (
+        "<h2>What the figures mean</h2><p>The same definitions appear under the “?” beside each figure "
+        "and in the PDF report.</p><dl>" + rows(plain_terms()) + "</dl>"
+        "<h3>Advanced: research figures</h3><p>Shown under <i>Controls › Advanced figures</i> and in the "
+        "report's Advanced section. None of them decides the verdict on its own.</p><dl>"
+        + rows(advanced_terms()) + "</dl>"
+    )
+
+
+FIGURES = Topic(menu_text="What the &figures mean", title="What the figures mean", html=_figures_html())
+
+TOPICS = {"method": METHOD, "limitations": LIMITATIONS, "verdict": VERDICT, "figures": FIGURES}
 
 
 def app_version() -> str:
@@ -164,7 +200,7 @@ class HelpDialog(QDialog):
 
 
 def show_help(parent: QWidget, key: str) -> HelpDialog:
-    """Open one help page ("method", "limitations", "verdict" or "about") without blocking; return it."""
+    """Open one help page ("method", "limitations", "verdict", "figures" or "about") without blocking."""
     topic = about_topic() if key == "about" else TOPICS[key]
     dialog = HelpDialog(topic, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -173,9 +209,9 @@ def show_help(parent: QWidget, key: str) -> HelpDialog:
 
 
 def install_help(window: QWidget, menu: QMenu) -> dict[str, QAction]:
-    """Fill the Help menu with the method, limitations, verdict and About pages; return the actions."""
+    """Fill the Help menu with the method, limitations, verdict, figures and About pages; return the actions."""
     actions: dict[str, QAction] = {}
-    for key in ("method", "limitations", "verdict", "about"):
+    for key in ("method", "limitations", "verdict", "figures", "about"):
         text = about_topic().menu_text if key == "about" else TOPICS[key].menu_text
         if key == "about":
             menu.addSeparator()

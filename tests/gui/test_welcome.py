@@ -79,8 +79,10 @@ def test_how_it_works_link_opens_the_method(make_window, qtbot) -> None:
         (
             "verdict",
             "What a verdict means (and does not)",
-            "A no-evidence verdict does not prove that your text was absent from the model's training data",
+            "A “No evidence of memorization” verdict does not prove that your text was absent from the model's "
+            "training data",
         ),
+        ("figures", "What the figures mean", "Attempts for 50 % odds"),
         ("about", "About Verbatim", "Gemma Terms of Use"),
     ],
 )
