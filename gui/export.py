@@ -85,11 +85,13 @@ def export_result(
     path: str | Path,
     comparisons: Sequence[ScanResult] = (),
     locations: Sequence[Location] = (),
+    provisional: bool = False,
 ) -> str:
     """Write `result` to `path` in the format its suffix names; returns "pdf", "json" or "csv".
 
     `comparisons`: the same manuscript scanned with other models, for the PDF's "Several models" section.
     `locations`: the manuscript Document's, so the PDF cites passages by page or chapter as the app does.
+    `provisional`: the controls are still running; the PDF names the verdict provisional.
     """
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
@@ -107,19 +109,24 @@ def export_result(
             from gui.report_pdf import export_report
         except ImportError as exc:
             raise ExportUnavailable("PDF export is not available in this build.") from exc
-        export_report(result, path, comparisons=comparisons, locations=locations)
+        export_report(result, path, comparisons=comparisons, locations=locations, provisional=provisional)
         return "pdf"
     raise ExportUnavailable(f"Cannot export to '{suffix or Path(path).name}': choose .pdf, .json or .csv.")
 
 
 def save_result(
-    result: ScanResult, path: str, *, comparisons: Sequence[ScanResult], locations: Sequence[Location]
+    result: ScanResult,
+    path: str,
+    *,
+    comparisons: Sequence[ScanResult],
+    locations: Sequence[Location],
+    provisional: bool = False,
 ) -> str:
     """Export `result` to `path` (format by suffix); "" when saved, else why not in one sentence."""
     from gui.worker import describe_error
 
     try:
-        export_result(result, path, comparisons=comparisons, locations=locations)
+        export_result(result, path, comparisons=comparisons, locations=locations, provisional=provisional)
     except ExportUnavailable as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - disk full, permissions: one sentence, window stays

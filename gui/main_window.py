@@ -285,7 +285,9 @@ class MainWindow(QMainWindow):
             self.show_error("There is no result to export yet; run a scan first.")
             return False
         comparisons, locations = self.comparisons_for(result), self.locations_for(result)
-        error = save_result(result, path, comparisons=comparisons, locations=locations)
+        # While the controls run the verdict is provisional, and the PDF says so (issue 19).
+        error = save_result(result, path, comparisons=comparisons, locations=locations,
+                            provisional=bool(self.badge.pending()))
         if error:
             self.show_error(error)
             return False

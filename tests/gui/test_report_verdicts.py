@@ -63,3 +63,19 @@ def test_longest_verdict_box_renders(tmp_path: Path) -> None:
                and image.pixelColor(image.width() // 2, y).red() < 100)
     left, right = image.pixelColor(image.width() // 8, row), image.pixelColor(image.width() * 7 // 8, row)
     assert left == right and left != QColor("white")
+
+
+def test_a_report_exported_while_the_controls_run_is_named_provisional(qtbot, make_window, tmp_path: Path) -> None:
+    from gui.main_window import CONTROLS_PENDING
+
+    window = make_window()
+    result = make_result(verdict="inconclusive")
+    window.show_result(result)
+    window.badge.set_pending(CONTROLS_PENDING)  # as the window does when the verdict arrives before the controls
+    assert window.export_to(str(tmp_path / "early.pdf"))
+    words = _first_page_words(tmp_path / "early.pdf")
+    assert words[words.index("VERDICT") + 1 : words.index("VERDICT") + 3] == ["Inconclusive", "(provisional)"]
+    window.badge.set_pending("")  # the controls finished
+    assert window.export_to(str(tmp_path / "final.pdf"))
+    words = _first_page_words(tmp_path / "final.pdf")
+    assert words[words.index("VERDICT") + 1] == "Inconclusive" and "(provisional)" not in words
