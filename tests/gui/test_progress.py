@@ -76,7 +76,7 @@ def test_the_verdict_shows_while_the_controls_still_run(qtbot, make_window, manu
     assert window.controller.busy  # the controls are still being scanned
     assert window.result is not None and window.result.controls == ()
     # Before the controls there is no chance model, so the verdict is provisional and at most inconclusive.
-    assert window.badge.verdict_label.text() == "Inconclusive"
+    assert window.badge.verdict_label.text() == "Inconclusive (provisional)"  # named as the PDF names it
     assert "control texts are still being scanned" in window.badge.pending()
     assert "Provisional verdict for salt-road.txt: Inconclusive" in window.last_announcement
     assert window.export_action.isEnabled()
@@ -85,7 +85,7 @@ def test_the_verdict_shows_while_the_controls_still_run(qtbot, make_window, manu
     with qtbot.waitSignal(window.controller.finished, timeout=120_000) as blocker:
         pass
     assert blocker.args[0].controls and window.result.controls  # the comparison arrived
-    assert window.badge.pending() == ""
+    assert window.badge.pending() == "" and "(provisional)" not in window.badge.verdict_label.text()
     # The reader's place in the table is kept: the same passage, now with its chance figure.
     assert (window.detail.passage.start_char, window.detail.passage.end_char) == (chosen.start_char, chosen.end_char)
     assert window.detail.passage.chance_p is not None
