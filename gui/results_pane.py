@@ -259,6 +259,7 @@ class ResultsPane(QWidget):
             self.hide_common,
             self.table,
             self.result_tabs.tabBar(),
+            self.detail.figures_help,
             self.detail.prompt.text,
             self.detail.original.text,
             self.detail.generated.text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.report import glossary, wording
 from core.results import Passage, ScanResult
@@ -13,6 +13,7 @@ from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 from gui import style
 from gui.figure_help import FigureHelpButton
+from gui.help import show_help
 from gui.models import NOT_MEASURED_TIP
 from gui.text_pane import TextPane
 
@@ -234,7 +235,19 @@ class PassageDetail(QWidget):
         self.summary_label.setObjectName("muted")
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.summary_label)
+        # The passage's figures are many: their "?" opens Help's page that defines every one of them.
+        self.figures_help = QToolButton()
+        self.figures_help.setText("?")
+        self.figures_help.setAutoRaise(True)
+        self.figures_help.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.figures_help.setAccessibleName("What do these figures mean?")
+        self.figures_help.setToolTip("What these figures mean: opens Help › What the figures mean.")
+        self.figures_help.clicked.connect(self._on_figures_help_clicked)
+        head = QHBoxLayout()
+        head.setSpacing(4)
+        head.addWidget(self.summary_label, 1)
+        head.addWidget(self.figures_help, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
         row = QHBoxLayout()
         row.setSpacing(10)
         self.prompt = _pane("Prompt given to the model", "Prompt")
@@ -245,6 +258,9 @@ class PassageDetail(QWidget):
         layout.addLayout(row, 1)
         self._passage: Passage | None = None
         self._measured = True
+
+    def _on_figures_help_clicked(self) -> None:
+        show_help(self.window(), "figures")
 
     def set_measured(self, measured: bool) -> None:
         """Whether the result's probabilities were measured; applies to the passage shown too.

@@ -119,3 +119,16 @@ def test_help_defines_every_figure_and_names_verdicts_as_the_badge_does(qtbot, m
     assert window.badge.verdict_label.text() == glossary.verdict_name("memorized", provisional=True)
     window.badge.set_pending("")
     assert window.badge.verdict_label.text() == "Memorized"
+
+
+def test_the_passage_figures_question_mark_opens_their_definitions(qtbot, make_window, real_result) -> None:
+    window = shown(qtbot, make_window, real_result)
+    button = window.detail.figures_help
+    assert button in window.tab_chain and button.accessibleName() == "What do these figures mean?"
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    QTest.keyClick(button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: any(isinstance(w, HelpDialog) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    (dialog,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, HelpDialog) and w.isVisible()]
+    assert dialog.windowTitle() == "What the figures mean"
+    assert " ".join(glossary.term("attempts").definition.split()) in " ".join(dialog.text().split())
