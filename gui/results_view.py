@@ -310,7 +310,7 @@ class PassageDetail(QWidget):
         if p.fragile_positions and self._measured:
             figures.append(f"{p.fragile_positions} near-tie positions")
             shown.append("near_ties")
-        text = " · ".join(figures)
+        text = " · ".join(figures).replace(" %", "&nbsp;%")  # "84.7 %", "50 % odds" never split at the sign
         if p.common_phrase:
             reason = html.escape(p.common_phrase_reason or "reproduced without this work's context")
             text += f"<br><i>Common phrase, kept out of the verdict: {reason}</i>"

@@ -223,7 +223,7 @@ def test_table_and_detail_say_p_extract_was_not_measured(qtbot, make_window) -> 
     assert shown is not None
     summary = window.detail.summary_label.text()
     assert "p_extract <i>not measured</i> (generate-only scan)" in summary
-    assert "extraction chance per attempt <b>" not in summary and "attempts for 50 % odds" not in summary
+    assert "extraction chance per attempt <b>" not in summary and "attempts for 50&nbsp;% odds" not in summary
     assert f"<b>{shown.verbatim_tokens}</b> tokens verbatim" in summary
     assert window.detail.summary_label.toolTip().startswith("p_extract not measured: generate-only scan\n\n")
 
