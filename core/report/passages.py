@@ -28,6 +28,9 @@ from core.report.style import (
 )
 from core.results import Passage, ScanResult
 
+NBSP_PERCENT = "&nbsp;%"
+"""A per-cent sign that stays on the line of its number ("84.7 %" never breaks before the sign)."""
+
 HEATMAP_URL = "verbatim://heatmap.png"
 """Where the PDF's QTextDocument finds the heatmap image (gui.report_pdf adds it as a resource)."""
 
@@ -108,14 +111,14 @@ def _passage_block(
         else f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
         f"{' (exact)' if p.exact_suffix_match else ''}, extraction chance per attempt "
         f"<b>{glossary.extraction_chance(p.p_extract)}</b>, "
-        f"attempts for 50 % odds: <b>{glossary.attempts(p.queries_for_half)}</b>"
+        f"attempts for 50{NBSP_PERCENT} odds: <b>{glossary.attempts(p.queries_for_half)}</b>"
         + (f" · {p.fragile_positions} near-tie positions" if p.fragile_positions else "")
     )
     facts = (
         f'<p class="small" style="color:{colour}">'
         f"<b>{p.verbatim_tokens:,}</b> tokens reproduced exactly ({p.evidence:,} counted){chance} · "
         f"{_near_verbatim(p, result)}"
-        f"similarity <b>{glossary.similarity(p.similarity)}</b> · "
+        f"similarity <b>{glossary.similarity(p.similarity).replace(' %', NBSP_PERCENT)}</b> · "
         f"longest common stretch {p.longest_common_chars:,} characters · {window}</p>"
     )
     span_bg = COMMON_BG if grey else VERBATIM_BG

@@ -70,7 +70,7 @@ def test_report_words_extreme_figures_plainly_and_keeps_the_numbers_in_advanced(
     assert exact not in body
     adv = html[html.index("Advanced: research figures") : html.index("Appendix") if "Appendix" in html else None]
     assert exact in adv and "none suffices (p_extract is 0)" in adv
-    assert f"similarity <b>{glossary.similarity(huge.similarity)}</b>" in body
+    assert f"similarity <b>{glossary.similarity(huge.similarity).replace(' %', '&nbsp;%')}</b>" in body
 
 
 def test_plain_sections_come_first_then_definitions_then_advanced() -> None:
