@@ -134,7 +134,7 @@ def test_report_and_controls_say_what_a_generate_only_scan_did_not_measure(tmp_p
     # A teacher-forced result keeps the standard protocol and has no such notice.
     full = run_scan(document(manuscript()), FakeBackend(memorized=PIECES), SMALL)
     assert STANDARD_PROTOCOL in method_section(full) and "Generate-only scan." not in report_html(full, _layout())
-    assert "p_extract <b>" in passages_section(full, _layout(), 5)
+    assert "extraction chance per attempt <b>" in passages_section(full, _layout(), 5)
 
 
 def _layout():
