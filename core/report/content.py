@@ -2,7 +2,8 @@
 
 Plain Python, so it is testable without Qt; gui.report_pdf lays it out and paints it. The sections
 live beside this module: style (house style and helpers), summary (page 1), passages (heatmap,
-passages, appendix), statistics (controls and comparisons), method (method, verification, provenance).
+passages, appendix), statistics (controls and comparisons), method (method, verification, provenance),
+advanced ("What the figures mean" and the research figures), all naming figures through glossary.
 """
 
 from __future__ import annotations
