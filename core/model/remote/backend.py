@@ -97,11 +97,6 @@ class RemoteBackend(BaseBackend):
         """The server's completion of `prompt`, and whether the prompt went as token ids (else as text)."""
         body: dict[str, Any] = {"model": self.model, "temperature": 0.0, "top_k": 1, "seed": 0,
                                 "return_tokens_as_token_ids": True, **params}
-        if self.server.kind == "llama-server" and self.server.concurrency > 1:
-            # With requests in flight at once, which slot takes one depends on timing: each prompt is then
-            # evaluated whole, never continued from what its slot cached. One at a time, in order, the
-            # cache serves the sweep's shared context as before (bench/RESULTS-backends.md: 1.9x).
-            body["cache_prompt"] = False
         if self._ids_ok:
             try:
                 out: dict[str, Any] = self.http.request("/v1/completions", {**body, "prompt": [int(t) for t in prompt]})

@@ -89,8 +89,7 @@ def setup(http: Http, is_ollama: bool, asked: int, declared_invariant: bool = Fa
         slots = int(reported["total_slots"])
         if slots >= asked:
             return ServerSetup(kind, reported, asked, batch_invariant=(
-                f"one slot per request: {slots} slots for {asked} requests in flight, each prompt evaluated whole "
-                "(prompt cache off)"))
+                f"one slot per request: {slots} slots for {asked} requests in flight"))
         return ServerSetup(kind, reported, note=(
             f"llama-server at {http.base} has {slots} slot{'s' if slots != 1 else ''}, fewer than the {asked} "
             f"requests asked for, so requests go one at a time (start it with -np {asked})."))
