@@ -14,7 +14,13 @@ server (llama-server, Ollama) has no such limit, and its sweep covers every posi
 every verbatim run of 2c-1 tokens or more is found wherever it lies (the positions it proved one by one
 are given beside it).
 
+With `--server-concurrency N` (and a server URL) only the whole scan runs, one request at a time and with
+up to N in flight (where the server allows it: core/model/remote/servers.py), in interleaved rounds, and
+the table says whether the two found the same passages, token for token. `--max-tokens` cuts each
+manuscript to its first tokens (a short run on a loaded machine).
+
     python bench/bench_scan.py [--model smollm2] [--backend llama.cpp] [--only fresh] [--repeats 3] [--out FILE]
+    python bench/bench_scan.py --backend remote --model http://HOST:PORT --server-concurrency 4 --max-tokens 800
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +94,38 @@ def peer(backend, ids, starts: list[int], batch: int) -> None:
         backend.generate(with_bos(prompts, backend.bos_id), 50)
 
 
+def passages_of(result) -> list[tuple[int, int, int, str]]:
+    return [(p.start_token, p.end_token, p.verbatim_tokens, p.generated) for p in result.passages]
+
+
+def server_concurrency(args, settings: ScanSettings, chosen: dict[str, str], lines: list[str]) -> None:
+    """Whole scans one request at a time and with up to N in flight: seconds, speed-up, same passages."""
+    one = load_backend(args.model, settings, backend="remote")
+    many = load_backend(args.model, replace(settings, server_concurrency=args.server_concurrency), backend="remote")
+    server = many.decoding["server"]
+    lines[0] += f"; server: {server}"
+    if many.concurrency_note:
+        lines.append(f"Note: {many.concurrency_note}")
+    lines[2:4] = ["| manuscript | tokens | requests in flight | seconds | tokens/s | speed-up | same passages |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+    for name, text in chosen.items():
+        n = len(one.tokenize(text).ids)
+        seq, par, found = [], [], {}
+        for _ in range(args.repeats):  # interleaved, so load from other jobs hits both alike
+            for backend, times in ((one, seq), (many, par)):
+                t = time.perf_counter()
+                found[backend] = run_scan(document(text), backend, settings)
+                times.append(time.perf_counter() - t)
+        seq_s, par_s = statistics.median(seq), statistics.median(par)
+        same = passages_of(found[one]) == passages_of(found[many]) and found[one].summary == found[many].summary
+        lines += [
+            f"| {name} | {n} | 1 | {seq_s:.2f} | {n / seq_s:,.1f} | 1.00x | |",
+            f"| | | {server['requests_in_flight']} | {par_s:.2f} | {n / par_s:,.1f} | {seq_s / par_s:.2f}x | "
+            f"{'yes' if same else 'NO'} ({len(found[one].passages)} passages) |",
+        ]
+        print("\n".join(lines[-2:]), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
@@ -95,6 +134,8 @@ def main() -> None:
     ap.add_argument("--backend", default="transformers", choices=("transformers", "llama.cpp", "remote"))
     ap.add_argument("--only", choices=("sample", "fresh"), help="one manuscript instead of both")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--server-concurrency", type=int, help="through a server: compare 1 and N requests in flight")
+    ap.add_argument("--max-tokens", type=int, help="cut each manuscript to about its first N tokens")
     args = ap.parse_args()
     settings = ScanSettings(device="cpu", common_phrase_check=True)
     backend = load_backend(args.model, settings, backend=args.backend)
@@ -107,6 +148,12 @@ def main() -> None:
         "|---|---:|---|---:|---:|---:|---|",
     ]
     chosen = {k: v for k, v in manuscripts().items() if args.only is None or k.startswith(args.only)}
+    if args.max_tokens:
+        chosen = {f"{k} (first {args.max_tokens} tokens)": backend.decode(backend.tokenize(v).ids[: args.max_tokens])
+                  for k, v in chosen.items()}
+    if args.server_concurrency:
+        server_concurrency(args, settings, chosen, lines)
+        chosen = {}
     for name, text in chosen.items():
         ids = backend.tokenize(text).ids
         n = len(ids)

@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where the model runs")
     p.add_argument("--backend", choices=["auto", "transformers", "llama.cpp", "remote"], default="auto",
                    help="what runs the model (auto: llama.cpp for GGUF when installed; remote: --model URL)")
+    p.add_argument("--server-concurrency", type=int, metavar="N",
+                   help="through a server: up to N requests in flight, where its numerics do not depend on "
+                        "batching (llama-server started with -np N or more); other servers: one at a time")
+    p.add_argument("--server-batch-invariant", action="store_true",
+                   help="declare that the vLLM server runs with VLLM_BATCH_INVARIANT=1 (its API does not say)")
     p.add_argument("--confirm-by", choices=["draft", "generate"],
                    help="draft: verified greedy decoding in one pass (default); generate: generate() for all")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -37,6 +37,8 @@ def scan_settings(args: argparse.Namespace) -> ScanSettings:
         overrides["device"] = args.device
     if args.confirm_by:
         overrides["confirm_by"] = args.confirm_by
+    if args.server_concurrency is not None:
+        overrides["server_concurrency"] = args.server_concurrency
     settings = ScanSettings(**overrides)
     settings.validate()
     return settings
@@ -58,17 +60,20 @@ def _loader(args: argparse.Namespace) -> Callable[[str | None, ScanSettings], Ba
     from core.model.loader import load_backend
 
     def load(spec: str | None, settings: ScanSettings) -> Backend:
-        return load_backend(spec, settings, backend=args.backend)
+        return load_backend(spec, settings, backend=args.backend, server_batch_invariant=args.server_batch_invariant)
 
     return load
 
 
 def _note_generate_only(backend: Backend, settings: ScanSettings) -> None:
-    """Say, even with --quiet, when the model's server allows only the generate-and-compare probe."""
+    """Say, even with --quiet, what the model's server does not allow: scoring, or the requests in flight asked."""
     from core.scan.sweep import can_score, limitation
 
     if not can_score(backend):
         print(f"Note: {limitation(settings)}", file=sys.stderr, flush=True)
+    refused = str(getattr(backend, "concurrency_note", ""))
+    if refused:  # --server-concurrency asked for more than the server allows
+        print(f"Note: {refused}", file=sys.stderr, flush=True)
 
 
 def _own_unpublished_files(paths: list[Path]) -> list[Path]:
@@ -240,5 +245,6 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         print(f"Reference model {args.reference}: {n} {'passage' if n == 1 else 'passages'} set aside as "
               "common phrases across the results (each JSON names them)")
     print(f"{len(rows)} results in {args.out_dir} (matrix.txt, one JSON per manuscript and model)")
-    done = len(paths) * len(models)
-    return 0 if len(rows) == done and not cancel.cancelled else EXIT_CANCELLED
+    # Uncancelled, every pair has its row (an unreadable manuscript's is an error row); servers of the same
+    # weights share one column, so the rows are not counted against the --model options.
+    return 0 if not cancel.cancelled else EXIT_CANCELLED

@@ -4,20 +4,28 @@ Results are written as JSON per pair into an output folder as they finish; a rer
 JSON exists for the same manuscript, model and settings, so an interrupted catalogue continues.
 Models are the outer loop, so each model is loaded once. With a reference model (core.evidence.reference),
 every model's result is checked against it, except the reference model's own.
+
+Servers named by URL that serve the same weights (the same SHA-256: core.model.remote hashes the model
+file a server names when that file is on this machine) are one model served at several endpoints: its
+column of the matrix is filled by spreading the manuscripts over them, one thread per endpoint, each
+pair scanned whole on one endpoint with the same settings, so a pair's result does not depend on where
+it ran. Its never-published controls are scanned once, on the first endpoint.
 """
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import UserError
 from core.evidence.controls import bundled_controls
 from core.evidence.reference import reference_record
 from core.ingest import Document, load_document
-from core.job import JobOptions, after_scan, same_model, scan_control_set
+from core.job import JobOptions, ScannedControls, after_scan, same_model, scan_control_set
 from core.model.backend import Backend
 from core.paths import MANUSCRIPT_SUFFIXES
 from core.report.jsonio import ResultFormatError, read_json, write_json
@@ -108,6 +116,45 @@ def _row(result: ScanResult, model_name: str, path: Path, reused: bool) -> PairR
     )
 
 
+@dataclass
+class _Column:
+    """One model of the matrix: a spec loaded when its turn comes, or servers already loaded (one or more)."""
+
+    spec: str | None
+    endpoints: list[Backend] = field(default_factory=list)
+
+
+def _is_url(spec: str | None) -> bool:
+    return (spec or "").startswith(("http://", "https://"))
+
+
+def _columns(models: Sequence[str | None], load: Callable[[str | None], Backend]) -> Generator[str, None, list[_Column]]:
+    """The matrix's models: servers (connected now, cheaply) grouped by the SHA-256 of their weights.
+
+    Local models stay specs, loaded one at a time when their turn comes. A server whose weights this
+    machine cannot hash is a model of its own: two such servers are not known to serve the same weights.
+    """
+    columns: list[_Column] = []
+    by_sha: dict[str, _Column] = {}
+    for spec in models:
+        if not _is_url(spec):
+            columns.append(_Column(spec))
+            continue
+        backend = load(spec)
+        sha = backend.info.sha256
+        if sha and sha in by_sha:
+            by_sha[sha].endpoints.append(backend)
+            yield f"{spec} serves the same weights as {by_sha[sha].spec} (SHA-256 {sha[:12]}…): pairs are shared"
+            continue
+        column = _Column(spec, [backend])
+        columns.append(column)
+        if sha:
+            by_sha[sha] = column
+        else:
+            yield f"{spec}: weights not hashed here (the server names no model file on this machine), not grouped"
+    return columns
+
+
 def run_catalogue(
     manuscripts: Sequence[Path],
     models: Sequence[str | None],
@@ -132,10 +179,15 @@ def run_catalogue(
     out_dir.mkdir(parents=True, exist_ok=True)
     ref_backend = load(reference) if reference is not None else None
     rows: list[PairResult] = []
-    for spec in models:
+    columns = yield from _columns(models, load)
+    for column in columns:
+        spec = column.spec
         if cancel is not None and cancel.cancelled:
             break
-        backend = ref_backend if ref_backend is not None and _key(spec) == _key(reference) else load(spec)
+        if column.endpoints:
+            backend = column.endpoints[0]
+        else:
+            backend = ref_backend if ref_backend is not None and _key(spec) == _key(reference) else load(spec)
         model_name = backend.info.name
         # The reference model is not checked against itself (it would set aside everything it found).
         checker = None if ref_backend is None or same_model(backend, ref_backend) else ref_backend
@@ -147,6 +199,10 @@ def run_catalogue(
                                             else user_controls)
         scanned = finish(scan_control_set(control_docs, backend, settings, cancel, user_controls=users,
                                           own_unpublished=own_unpublished))
+        if len(column.endpoints) > 1:
+            pair = _Pair(model_name, out_dir, settings, cancel, checker, reference_sha, scanned)
+            rows.extend((yield from _spread(manuscripts, column.endpoints, pair)))
+            continue
         for path in manuscripts:
             if cancel is not None and cancel.cancelled:
                 break
@@ -172,6 +228,93 @@ def run_catalogue(
                 write_json(result, target)
             rows.append(_row(result, model_name, target if finished else Path(""), reused=False))
     return rows
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """What scanning one manuscript with one model needs besides the manuscript and the endpoint."""
+
+    model_name: str
+    out_dir: Path
+    settings: ScanSettings
+    cancel: CancelToken | None
+    checker: Backend | None
+    reference_sha: str | None
+    scanned: ScannedControls
+    """The model's scanned controls, shared by all its pairs."""
+    checker_lock: threading.Lock = field(default_factory=threading.Lock)
+    """A local reference model is not safe to call from several threads: one check at a time."""
+
+    def run(self, path: Path, backend: Backend) -> tuple[PairResult, str]:
+        """Scan `path` on `backend` to its end (or reuse an earlier result): the row and a status line."""
+        where = backend.info.path
+        target = self.out_dir / f"{_slug(path.stem)}--{_slug(self.model_name)}.json"
+        try:
+            doc = load_document(path)
+        except ValueError as exc:
+            return PairResult(path.name, self.model_name, "error", 0, 0.0, 0.0, "", False, str(exc)), \
+                f"{path.name}: {exc}"
+        old = _reusable(target, doc.sha256, backend, self.settings, self.reference_sha)
+        if old is not None:
+            return _row(old, self.model_name, target, reused=True), \
+                f"{path.name} x {self.model_name}: already done, reusing {target.name}"
+        result = finish(scan(doc, backend, self.settings, self.cancel))
+        with self.checker_lock:
+            result = finish(after_scan(result, backend, self.checker, self.settings, self.cancel, JobOptions(),
+                                       scanned_controls=self.scanned))
+        finished = result.complete and not _reference_cancelled(result)
+        if finished:
+            write_json(result, target)
+        return _row(result, self.model_name, target if finished else Path(""), reused=False), \
+            f"{path.name} x {self.model_name}: {'done' if finished else 'stopped'} on {where}"
+
+
+def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pair) -> Generator[str, None, list[PairResult]]:
+    """Scan every manuscript on one of `endpoints`, each endpoint taking the next as it finishes one.
+
+    Yields a status line per pair as it finishes; returns the rows in the manuscripts' order. A cancel
+    stops each endpoint after its current pair (the scan itself stops at its next batch).
+    """
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(manuscripts)):
+        todo.put(i)
+    done: queue.SimpleQueue[tuple[int, PairResult, str] | BaseException] = queue.SimpleQueue()
+    rows: dict[int, PairResult] = {}
+    stop = threading.Event()  # set when an endpoint fails: the others stop after their current pair
+
+    def work(backend: Backend) -> None:
+        try:
+            while not stop.is_set() and not (pair.cancel is not None and pair.cancel.cancelled):
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    return
+                done.put((i, *pair.run(manuscripts[i], backend)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            done.put(exc)
+
+    threads = [threading.Thread(target=work, args=(b,), name=f"catalogue {b.info.path}", daemon=True)
+               for b in endpoints]
+    for t in threads:
+        t.start()
+    failure: BaseException | None = None
+    while any(t.is_alive() for t in threads) or not done.empty():
+        try:
+            item = done.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if isinstance(item, BaseException):
+            failure = failure or item
+            stop.set()
+            continue
+        i, row, line = item
+        rows[i] = row
+        yield line
+    for t in threads:
+        t.join()
+    if failure is not None:
+        raise failure
+    return [rows[i] for i in sorted(rows)]
 
 
 def _key(spec: str | None) -> str:

@@ -79,8 +79,8 @@ RETIRED_THRESHOLDS = frozenset({"memorized_share"})
 """Thresholds schema-1 reports recorded that the rule no longer has (the bare 5 % share rule, replaced by
 a block permutation test against the controls): read and ignored."""
 
-BATCHING = ("batch_size", "confirm_batch_size")
-"""Settings that decide how rows are grouped into forward passes, never what is computed."""
+BATCHING = ("batch_size", "confirm_batch_size", "server_concurrency")
+"""Settings that decide how rows are grouped into forward passes (or requests), never what is computed."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,11 @@ class ScanSettings:
     seed: int = 0
     """Seed for anything sampled (greedy decoding itself is deterministic)."""
 
+    server_concurrency: int = 1
+    """Through a server: requests in flight at once. Used only where the server computes each request
+    alone (llama-server with a slot per request, vLLM declared batch-invariant); any other server gets
+    one at a time, and the report's provenance says which (core/model/remote/servers.py)."""
+
     thresholds: Thresholds = field(default_factory=Thresholds)
     """The verdict rule."""
 
@@ -207,6 +212,8 @@ class ScanSettings:
             raise UserError('confirm_by must be "draft" or "generate".')
         if self.batch_size < 1 or self.confirm_batch_size < 1:
             raise UserError("batch sizes must be at least 1.")
+        if self.server_concurrency < 1:
+            raise UserError("server_concurrency must be at least 1.")
         if self.near_verbatim_extra_tokens < 0:
             raise UserError("near_verbatim_extra_tokens must be at least 0.")
         if not 0.0 <= self.near_verbatim_tolerance < 1.0:

@@ -66,6 +66,7 @@ LABELS = {
     "near_verbatim": "Measure near-verbatim stretches",
     "near_verbatim_tolerance": "Tolerance (edits per token)",
     "near_verbatim_extra_tokens": "Tokens generated past the horizon",
+    "server_concurrency": "Server requests in flight",
 }
 GROUPS = (
     ("Triage pass", ("chunk_tokens", "overlap_tokens", "batch_size")),
@@ -84,7 +85,7 @@ GROUPS = (
         ),
     ),
     ("Near-verbatim passages", ("near_verbatim", "near_verbatim_tolerance", "near_verbatim_extra_tokens")),
-    ("Hardware", ("device", "dtype", "seed")),
+    ("Hardware", ("device", "dtype", "seed", "server_concurrency")),
 )
 
 

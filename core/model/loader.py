@@ -12,7 +12,8 @@ NATIVE_FROM_PARAMETERS = 1_000_000_000
 """With backend "auto", GGUF models at least this large run on llama.cpp when it is installed."""
 
 
-def load_backend(spec: str | None, settings: ScanSettings | None = None, backend: str = "auto") -> Backend:
+def load_backend(spec: str | None, settings: ScanSettings | None = None, backend: str = "auto",
+                 server_batch_invariant: bool = False) -> Backend:
     """Resolve `spec` (None/"default", "smollm2", a path, a discovered name, or a server URL) and load it.
 
     `backend` "auto" runs a GGUF of 1B parameters or more with llama.cpp when llama-cpp-python is
@@ -28,7 +29,10 @@ def load_backend(spec: str | None, settings: ScanSettings | None = None, backend
 
         if not is_url:
             raise ValueError("The remote backend needs --model http://HOST:PORT (an OpenAI-compatible server).")
-        return load_remote(str(spec))
+        # Requests in flight: settings.server_concurrency where the server allows it (the user's word
+        # `server_batch_invariant` for a vLLM server); see core/model/remote/servers.py.
+        return load_remote(str(spec), concurrency=settings.server_concurrency,
+                           declared_invariant=server_batch_invariant)
 
     from core.model.discovery import resolve_model
 

@@ -51,6 +51,11 @@ def test_missing_output_folder_is_refused_before_the_model_loads(tmp_path, capsy
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_server_concurrency_below_one_is_refused_before_the_model_loads(capsys):
+    assert main(["scan", SAMPLE, "--model", "http://127.0.0.1:9", "--server-concurrency", "0"]) == 2
+    assert capsys.readouterr().err == "verbatim: server_concurrency must be at least 1.\n"
+
+
 def test_unknown_model_is_one_sentence(capsys):
     assert main(["scan", SAMPLE, "--model", "/no/such/model.gguf"]) == 2
     err = capsys.readouterr().err

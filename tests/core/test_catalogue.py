@@ -128,3 +128,48 @@ def test_a_generate_only_model_gets_coverage_not_measured_in_its_cells(tmp_path)
     assert "memorized (" in matrix and "tok, coverage n/a)" in matrix
     again, _ = drive(run_catalogue(manuscripts_in(works), list(models), load, tmp_path / "out", SETTINGS))
     assert all(r.reused for r in again) and {r.model: r.coverage_1pct for r in again}["served"] is None
+
+
+def test_servers_of_the_same_weights_share_one_column_and_its_pairs(tmp_path):
+    """Two URLs whose weights hash alike are one model: its pairs are spread over both, and a rerun resumes."""
+    import dataclasses
+
+    from core.report.jsonio import read_json
+    from core.results import ModelFile
+
+    works = tmp_path / "works"
+    works.mkdir()
+    for i in range(4):
+        (works / f"{i}-song.txt").write_text(f"Opening words, part {i}. " + SONG, encoding="utf-8")
+    same = ModelFile(path="served.gguf", sha256="ab" * 32, size_bytes=1)
+    other = ModelFile(path="other.gguf", sha256="cd" * 32, size_bytes=1)
+    files = {"http://a:1": same, "http://b:2": same, "http://c:3": other}
+    loads = []
+
+    def load(spec):
+        loads.append(spec)
+        # A delay per call, so that both endpoints are busy at once as servers are.
+        backend = FakeBackend(memorized=(SONG,), delay_s=0.002)
+        name = "other" if files[spec] is other else "served"
+        backend.info = dataclasses.replace(backend.info, name=name, path=spec, files=(files[spec],))
+        return backend
+
+    out = tmp_path / "out"
+    paths = manuscripts_in(works)
+    items, rows = drain(run_catalogue(paths, list(files), load, out, SETTINGS, controls=[]))
+    lines = [item for item in items if isinstance(item, str)]
+    assert loads == list(files)  # each server connected once
+    assert "http://b:2 serves the same weights as http://a:1 (SHA-256 abababababab…): pairs are shared" in lines
+    # Two columns: the weights served at a and b, then c's.
+    assert len(rows) == 8 and [r.manuscript for r in rows[:4]] == [p.name for p in paths]
+    assert {r.model for r in rows[:4]} == {"served"} and {r.model for r in rows[4:]} == {"other"}
+    shared = [read_json(r.json_path) for r in rows[:4]]
+    assert {res.model.path for res in shared} == {"http://a:1", "http://b:2"}  # both endpoints took pairs
+    # c serves a model that knows the same text, alone: its column is what one endpoint finds.
+    alone = [read_json(r.json_path) for r in rows[4:]]
+    assert [r.verdict for r in rows[:4]] == [r.verdict for r in rows[4:]]
+    assert [[(p.start_token, p.end_token, p.generated) for p in res.passages] for res in shared] == \
+        [[(p.start_token, p.end_token, p.generated) for p in res.passages] for res in alone]
+    assert all(res.passages for res in shared)
+    again = drain(run_catalogue(paths, list(files), load, out, SETTINGS, controls=[]))[1]
+    assert len(again) == 8 and all(r.reused for r in again)

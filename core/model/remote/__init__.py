@@ -24,7 +24,8 @@ model's chat template, so with Ollama generation goes through its own /api/gener
 continues the author's text as it stands.
 
 The package, one module per job: transport (HTTP), openai (reading completions: pure functions),
-tokenizers (the served model's tokenizer), ollama (Ollama's own API), backend (RemoteBackend, load_remote).
+tokenizers (the served model's tokenizer), ollama (Ollama's own API), servers (what kind of server answers
+and how many requests it may have in flight), backend (RemoteBackend, load_remote).
 """
 
 from core.model.remote.backend import DEFAULT_LOGPROBS, RemoteBackend, load_remote

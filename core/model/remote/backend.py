@@ -1,7 +1,9 @@
 """The remote Backend: scoring and generating through a server's `/v1/completions`, and connecting to one.
 
-Requests go one at a time, in order, with greedy settings; what the answers mean is read by
-core.model.remote.openai, the tokenizer comes from core.model.remote.tokenizers, and Ollama's own API
+Requests go one at a time, in order, with greedy settings, unless the server computes each request
+alone whatever it batches (core.model.remote.servers): then up to `concurrency` rows of a batch are in
+flight at once, and each row's answer is read exactly as it would be alone. What the answers mean is read
+by core.model.remote.openai, the tokenizer comes from core.model.remote.tokenizers, and Ollama's own API
 from core.model.remote.ollama.
 """
 
@@ -9,15 +11,19 @@ from __future__ import annotations
 
 import time
 import urllib.error
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
-from core.model.backend import BaseBackend, IntArray, Tokens, WindowScores
+from core.model.backend import BaseBackend, FloatArray, IntArray, Tokens, WindowScores
 from core.model.remote import ollama, openai
+from core.model.remote.servers import ServerSetup, setup
 from core.model.remote.tokenizers import Tokenizer, tokenizer_for
 from core.model.remote.transport import Http, RemoteError
-from core.results import ModelInfo
+from core.results import ModelFile, ModelInfo
 
 DEFAULT_LOGPROBS = 20
 """How many alternatives per position are asked for; vLLM refuses more than its --max-logprobs (20)."""
@@ -26,6 +32,7 @@ _PROBES = 3
 
 _Answer = tuple[dict[str, Any], bool]
 """A completion and whether its prompt was sent as token ids."""
+_Row = TypeVar("_Row")
 
 
 class RemoteBackend(BaseBackend):
@@ -35,8 +42,10 @@ class RemoteBackend(BaseBackend):
     """
 
     def __init__(self, http: Http, model: str, tokenizer: Tokenizer, info: ModelInfo, load_seconds: float,
-                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True, ollama: bool = False) -> None:
+                 logprobs: int = DEFAULT_LOGPROBS, can_score: bool = True, ollama: bool = False,
+                 server: ServerSetup | None = None) -> None:
         self.can_score = can_score
+        self.server = server or ServerSetup("OpenAI-compatible")
         self.ollama = ollama
         self.http = http
         self.model = model
@@ -61,7 +70,13 @@ class RemoteBackend(BaseBackend):
             "ties": "as the server breaks them",
             "output_head": "the server's",
             "bos_token_id": self.bos_id,
+            "server": self.server.provenance(),
         }
+
+    @property
+    def concurrency_note(self) -> str:
+        """Why requests go one at a time although more were asked for ("" when none were refused)."""
+        return self.server.note
 
     def tokenize(self, text: str) -> Tokens:
         return self.tokenizer.tokenize(text)
@@ -124,6 +139,20 @@ class RemoteBackend(BaseBackend):
             self._pairings[key] = found or 0
         return found or 0
 
+    def _rows(self, count: int, one: Callable[[int], _Row]) -> list[_Row]:
+        """`one(row)` for every row, in order: the first alone, then the rest with up to `concurrency` in flight.
+
+        The first row settles what later rows reuse (whether the server takes token ids, the echo's pairing)
+        before any run beside it; every row's answer is then read exactly as if it had been sent alone.
+        """
+        if count == 0:
+            return []
+        first = one(0)
+        if self.server.concurrency <= 1 or count == 1:
+            return [first, *(one(row) for row in range(1, count))]
+        with ThreadPoolExecutor(max_workers=min(self.server.concurrency, count - 1)) as pool:
+            return [first, *pool.map(one, range(1, count))]
+
     def score(self, windows: IntArray, top_k: int, first: int = 0) -> WindowScores:
         if not self.can_score:
             raise RemoteError(openai.NO_ECHO.format(base=self.http.base))
@@ -132,9 +161,11 @@ class RemoteBackend(BaseBackend):
         greedy = np.full((b, t - 1), -1, dtype=np.int64)
         logp, logp_topk, gap = nan.copy(), nan.copy(), nan.copy()
         n = min(top_k, self.logprobs)
-        # One request at a time, in order: a server's numerics can depend on what it batches together and
-        # on which prompt its cache holds, and a scan must not depend on either.
-        for row in range(b):
+
+        # One request at a time, in order, unless the server computes each alone (core.model.remote.servers):
+        # a server's numerics can depend on what it batches together and on which prompt its cache holds,
+        # and a scan must not depend on either.
+        def one(row: int) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
             out, ids_sent = self._complete(windows[row], echo=True, logprobs=n, max_tokens=1)
             lp = openai.echoed(out)
             if lp is None:
@@ -144,7 +175,10 @@ class RemoteBackend(BaseBackend):
                                                          len(lp["token_logprobs"]))
             pairing = 0 if ids_sent else self._pairing(window, lp, skip, n)
             entries = openai.entries(lp, window, skip, self._decode_list, pairing)
-            greedy[row], logp[row], logp_topk[row], gap[row] = openai.row_scores(entries, window, n, self._key_id)
+            return openai.row_scores(entries, window, n, self._key_id)
+
+        for row, (g, lp_row, topk_row, gap_row) in enumerate(self._rows(b, one)):
+            greedy[row], logp[row], logp_topk[row], gap[row] = g, lp_row, topk_row, gap_row
         return WindowScores(greedy=greedy, logp=logp, logp_topk=logp_topk, gap=gap, mean_logp=nan.copy(),
                             std_logp=nan.copy()).columns_from(first)
 
@@ -152,25 +186,43 @@ class RemoteBackend(BaseBackend):
         result = np.full((prompts.shape[0], max_new_tokens), -1, dtype=np.int64)
         if max_new_tokens <= 0:
             return result
-        for row in range(prompts.shape[0]):
+
+        def one(row: int) -> list[int]:
             if self.ollama:
                 ids = [int(t) for t in prompts[row]]
                 if ids and ids[0] == self.bos_id and getattr(self.tokenizer, "adds_bos", False):
                     ids = ids[1:]  # Ollama puts BOS before the text itself for such a model: not twice
-                ids = self._tokens_of(ollama.generate_raw(self.http, self.model, self._render(ids), max_new_tokens))
-            else:
-                out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
-                choice = out["choices"][0]
-                ids = openai.generated_ids(choice.get("logprobs") or {})
-                if not ids or min(ids) < 0:  # tokens given as text
-                    ids = self._tokens_of(str(choice.get("text") or ""))
+                return self._tokens_of(ollama.generate_raw(self.http, self.model, self._render(ids), max_new_tokens))
+            out, _ = self._complete(prompts[row], max_tokens=max_new_tokens, logprobs=1)
+            choice = out["choices"][0]
+            ids = openai.generated_ids(choice.get("logprobs") or {})
+            if not ids or min(ids) < 0:  # tokens given as text
+                ids = self._tokens_of(str(choice.get("text") or ""))
+            return ids
+
+        for row, ids in enumerate(self._rows(prompts.shape[0], one)):
             ids = ids[:max_new_tokens]
             result[row, : len(ids)] = ids
         return result
 
 
-def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120.0) -> RemoteBackend:
-    """Connect to an OpenAI-compatible server; generate-only when it does not echo prompt log-probabilities."""
+def _served_file(server: ServerSetup) -> tuple[ModelFile, ...]:
+    """The model file the server says it loaded, hashed, when that path is a file on this machine too."""
+    from core.model.safety import sha256_file
+
+    path = Path(server.model_path) if server.model_path else None
+    if path is None or not path.is_file():
+        return ()
+    return (ModelFile(str(path), sha256_file(path), path.stat().st_size),)
+
+
+def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120.0, concurrency: int = 1,
+                declared_invariant: bool = False) -> RemoteBackend:
+    """Connect to an OpenAI-compatible server; generate-only when it does not echo prompt log-probabilities.
+
+    `concurrency` requests go in flight at once where the server's numerics allow it (servers.setup), one
+    at a time otherwise; `declared_invariant` is the user's word that a vLLM server runs batch-invariant.
+    """
     t0 = time.perf_counter()
     base = url.rstrip("/").removesuffix("/v1")
     http = Http(base, timeout=timeout)
@@ -189,6 +241,10 @@ def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120
     echoes = openai.echoed(probe) is not None
     is_ollama = not echoes and ollama.is_ollama(http)
     tokenizer, files, tok_name = tokenizer_for(http, model)
+    server = setup(http, is_ollama, concurrency, declared_invariant)
+    # A server that names its model file (llama-server's /props): the weights are hashed when the same path
+    # is on this machine, so the report and a catalogue know them by their SHA-256.
+    files = files or _served_file(server)
     info = ModelInfo(
         name=model,
         path=base,
@@ -202,4 +258,4 @@ def load_remote(url: str, logprobs: int = DEFAULT_LOGPROBS, timeout: float = 120
         tokenizer=tok_name,
     )
     return RemoteBackend(http, model, tokenizer, info, time.perf_counter() - t0, logprobs, can_score=echoes,
-                         ollama=is_ollama)
+                         ollama=is_ollama, server=server)
