@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -111,7 +112,8 @@ def model_template(backend: Backend) -> ChatTemplate:
     if not hasattr(backend, "tokenize_chat"):
         raise ChatUnavailable(f"Chat probes need the model on this machine (transformers or llama.cpp); "
                               f"{backend.info.name} runs on {backend.info.backend_label}.")
-    template = read_chat_template(backend.info.path) if backend.info.path else None
+    path = Path(backend.info.path) if backend.info.path else None
+    template = read_chat_template(path) if path is not None and path.exists() else None
     if template is None:
         raise ChatUnavailable(f"The model {backend.info.name} has no chat template (it is a base model), so it "
                               "cannot be probed as a chat model; scan it without --chat.")
