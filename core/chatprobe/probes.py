@@ -88,6 +88,8 @@ class Probe:
     max_new_tokens: int
     label: str = ""
     """The chapter's name, for chapter prompts."""
+    prompt_tokens: tuple[int, int] = (0, 0)
+    """The manuscript tokens the prompt quotes (a continuation's preceding text); (0, 0) for none."""
 
 
 class ChatBackend(Protocol):
@@ -137,6 +139,7 @@ def plan_probes(result: ScanResult, tokens: Tokens, settings: ScanSettings, requ
         for p in strongest[:MAX_CONTINUATIONS]:
             probes.append(Probe(kind="continuation", prompt=continuation_request(p.prompt)[0]["content"],
                                 expected_char=p.start_char, expected_token=p.start_token,
+                                prompt_tokens=(max(0, p.start_token - settings.prefix_tokens), p.start_token),
                                 max_new_tokens=_horizon(p, settings)))
     else:
         n, prefix = len(tokens), settings.prefix_tokens
@@ -147,7 +150,7 @@ def plan_probes(result: ScanResult, tokens: Tokens, settings: ScanSettings, requ
             preceding = text[int(tokens.offsets[at - prefix, 0]) : int(tokens.offsets[at - 1, 1])]
             probes.append(Probe(kind="continuation", prompt=continuation_request(preceding)[0]["content"],
                                 expected_char=int(tokens.offsets[at, 0]), expected_token=at,
-                                max_new_tokens=_horizon(None, settings)))
+                                prompt_tokens=(at - prefix, at), max_new_tokens=_horizon(None, settings)))
     if request.title and request.author:
         probes.append(Probe(kind="title", prompt=title_request(request.title, request.author)[0]["content"],
                             expected_char=0, expected_token=0, max_new_tokens=TITLE_NEW_TOKENS))
@@ -203,6 +206,7 @@ def measure(probe: Probe, generated: str, backend: Backend, index: NgramIndex, m
     else:  # compared with the place the prompt asked for
         joined, author_at = generated, probe.expected_char
     similarity = float(fuzz.ratio(joined.strip(), text[author_at : author_at + len(joined.strip())]))
+    quoted = max(0, min(where.end, probe.prompt_tokens[1]) - max(where.start, probe.prompt_tokens[0]))
     return {
         "kind": probe.kind,
         "label": probe.label,
@@ -218,7 +222,9 @@ def measure(probe: Probe, generated: str, backend: Backend, index: NgramIndex, m
         "match_start_char": match_start,
         "match_end_char": match_end,
         "matched": text[match_start:match_end] if match_start is not None else "",
-        "at_expected_place": bool(where.found and abs(where.start - probe.expected_token) <= len(answer)),
+        "unprompted_tokens": (where.end - where.start) - quoted if where.found else 0,
+        "at_expected_place": bool(where.found and where.start <= probe.expected_token + 8
+                                  and where.end > probe.expected_token),
     }
 
 

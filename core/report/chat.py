@@ -31,9 +31,14 @@ def probe_figures(probe: dict[str, Any]) -> str:
         if probe.get("match_start_char") is not None
         else "met the author's text nowhere (no 4 tokens in a row in common)"
     )
+    echo = ""
+    if probe.get("match_start_char") is not None and "unprompted_tokens" in probe:
+        unprompted = int(probe["unprompted_tokens"])
+        echo = (f", {unprompted} of them not in the prompt" if unprompted < int(probe["near_verbatim_tokens"])
+                else "")
     return (
         f"{probe['verbatim_tokens']} tokens verbatim, {probe['near_verbatim_tokens']} near-verbatim "
-        f"({probe.get('near_verbatim_edits', 0)} edits), similarity {float(probe['similarity']):.1f} %; {where}"
+        f"({probe.get('near_verbatim_edits', 0)} edits{echo}), similarity {float(probe['similarity']):.1f} %; {where}"
     )
 
 

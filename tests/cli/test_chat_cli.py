@@ -61,6 +61,7 @@ def test_chat_probes_with_smollm2_on_a_kjv_chapter_are_recorded_reported_and_rep
         assert 0 < p["generated_tokens"] <= p["max_new_tokens"] + 2
         assert 0 <= p["verbatim_tokens"] <= p["near_verbatim_tokens"] <= data["manuscript"]["tokens"]
         assert 0 <= p["similarity"] <= 100
+        assert 0 <= p["unprompted_tokens"] <= p["near_verbatim_tokens"]
         assert p["prompt_tokens"] > len(p["prompt"]) // 8  # the rendered conversation, template included
         if p["match_start_char"] is None:
             assert p["verbatim_tokens"] == 0 and p["matched"] == ""

@@ -55,6 +55,7 @@ def test_each_confirmed_passage_is_asked_through_the_template_and_measured_where
     assert first["kind"] == "continuation"
     assert first["prompt"].startswith("Continue this text exactly") and first["prompt"].endswith(strongest.prompt)
     assert first["match_start_char"] == strongest.start_char and first["at_expected_place"]
+    assert first["unprompted_tokens"] == first["near_verbatim_tokens"]  # it continued; it did not echo the prompt
     assert first["verbatim_tokens"] >= strongest.verbatim_tokens
     assert first["near_verbatim_tokens"] >= first["verbatim_tokens"]
     assert first["matched"] == text[first["match_start_char"] : first["match_end_char"]]
