@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from core.report.chat import chat_section
+from core.report.chat import chat_section, headline
 from core.report.style import Layout, css
 from core.results import ScanResult
 
@@ -44,10 +44,9 @@ class ChatPanel(QWidget):
             self.browser.hide()
             return
         probes = list(chat.get("probes", ()))
-        best = max((int(p["verbatim_tokens"]) for p in probes), default=0)
         self.summary_label.setText(
-            f"{len(probes)} chat probe{'s' if len(probes) != 1 else ''} through the model's chat template; the "
-            f"longest verbatim answer is {best} tokens. They do not change the verdict."
+            f"{len(probes)} chat probe{'s' if len(probes) != 1 else ''} through the model's chat template; "
+            f"{headline(probes)}. They do not change the verdict."
         )
         layout = Layout(px_per_pt=self.logicalDpiY() / 72.0)
         self.browser.setHtml(f"<html><head><style>{css(layout)}</style></head><body>"

@@ -42,6 +42,14 @@ def probe_figures(probe: dict[str, Any]) -> str:
     )
 
 
+def headline(probes: list[dict[str, Any]]) -> str:
+    """The longest verbatim answer, and the longest stretch of the author's text the prompt did not hold."""
+    best = max((int(p["verbatim_tokens"]) for p in probes), default=0)
+    unprompted = max((int(p.get("unprompted_tokens", p["near_verbatim_tokens"])) for p in probes), default=0)
+    return (f"longest verbatim answer {best} tokens; longest stretch of the work not already in the prompt "
+            f"{unprompted} tokens")
+
+
 def _intro(chat: dict[str, Any]) -> str:
     title = f"“{chat['title']}” by {chat['author']}" if chat.get("title") else ""
     return (
@@ -59,11 +67,10 @@ def chat_lines(result: ScanResult) -> list[str]:
     if not chat:
         return []
     probes = list(chat.get("probes", ()))
-    best = max((int(p["verbatim_tokens"]) for p in probes), default=0)
     out = [
         "",
-        f"Chat probes          : {plural(len(probes), 'probe')} through the model's chat template; longest "
-        f"verbatim answer {best} tokens (apart from the verdict above, which they do not change)",
+        f"Chat probes          : {plural(len(probes), 'probe')} through the model's chat template; "
+        f"{headline(probes)} (apart from the verdict above, which they do not change)",
         f"  template {chat.get('template_source')} sha256 {str(chat.get('template_sha256'))[:16]}…; "
         f"continuations from the {chat.get('selection')}",
     ]
