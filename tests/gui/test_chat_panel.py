@@ -42,3 +42,17 @@ def test_the_tab_shows_each_probe_or_says_how_to_ask_for_them(qtbot):
     assert shown.count("Probe ") == n
     pane.clear("Nothing", "here")
     assert panel.summary_label.text() == NONE_TEXT
+
+
+def test_chat_options_ask_for_probes_and_title_prompts_only_when_filled_in(qtbot, make_window):
+    window = make_window()
+    options = window.queue_pane.chat_options
+    assert options.request() is None and options.isHidden()
+    options.enabled.setChecked(True)
+    assert not options.isHidden() and not options.title.isHidden()
+    assert options.request() == ChatRequest()
+    options.title.setText("Fog")
+    assert options.request() == ChatRequest()  # a title alone asks no title prompt
+    options.author.setText("A. Writer")
+    assert options.request() == ChatRequest(title="Fog", author="A. Writer")
+    assert options.enabled in window.tab_chain and options.author in window.tab_chain
