@@ -37,6 +37,11 @@ def main() -> None:
     backend = load_backend(args.model, settings, backend=args.backend)
     print(f"model {backend.info.name} on {backend.info.backend_label}, loaded in {time.perf_counter() - started:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    # The same machine's plain greedy generation speed right now, for scale: 64 tokens after 50 of text.
+    ids = backend.tokenize(kjv_chapter("Genesis", 1)).ids[:50]
+    t = time.perf_counter()
+    backend.generate(ids[None, :], 64)
+    print(f"plain generate(): {(time.perf_counter() - t) / 64:.3f} s per token (64 tokens after a 50-token prompt)")
     print("| text | tokens | scan s | probes | answer tokens | chat s | chat / scan | s per answer token |")
     print("|---|---|---|---|---|---|---|---|")
     for spec in args.text or ["Psalms:23"]:

@@ -23,6 +23,9 @@ def test_title_without_chat_is_one_sentence_before_any_model_loads(tmp_path, cap
     assert capsys.readouterr().err.strip() == "verbatim: --title and --author are for chat probes; add --chat."
     assert main(["scan", str(story), "--chat", "--title", "Psalms"]) == 2
     assert "need both the title and the author" in capsys.readouterr().err
+    assert main(["scan", str(tmp_path), "--chat"]) == 2  # a folder: a catalogue
+    assert capsys.readouterr().err.strip() == ("verbatim: --chat probes one manuscript with one model; scan them "
+                                               "one at a time.")
 
 
 @pytest.mark.slow
