@@ -205,7 +205,8 @@ def measure(probe: Probe, generated: str, backend: Backend, index: NgramIndex, m
         joined, author_at = generated[from_char:], match_start
     else:  # compared with the place the prompt asked for
         joined, author_at = generated, probe.expected_char
-    similarity = float(fuzz.ratio(joined.strip(), text[author_at : author_at + len(joined.strip())]))
+    joined = joined.strip()  # an empty answer is not 100 % similar to an empty stretch of the work
+    similarity = float(fuzz.ratio(joined, text[author_at : author_at + len(joined)])) if joined else 0.0
     quoted = max(0, min(where.end, probe.prompt_tokens[1]) - max(where.start, probe.prompt_tokens[0]))
     return {
         "kind": probe.kind,
