@@ -309,7 +309,9 @@ def scan_job(
             except StopIteration as stop:
                 result = stop.value
                 break
-            yield Status(f"Chat probes through the model's chat template: {progress.done} of {progress.total}…")
+            yield ScanProgress("chat", progress.done, progress.total, result.positions_total, result.positions_total,
+                               0.0, None, f"Chat probes through the model's chat template: {progress.done} of "
+                               f"{progress.total}")
     return (yield from after_scan(result, backend, reference, settings, cancel, options))
 
 

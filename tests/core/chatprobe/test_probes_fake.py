@@ -154,3 +154,19 @@ def test_the_report_section_and_the_cli_block_show_each_probe_apart_from_the_ver
     assert sum(line.strip().startswith("Probe ") for line in lines) == len(out.chat["probes"])
     assert chat_section(result, Layout(px_per_pt=1.0)) == "" and chat_lines(result) == []
     assert dataclasses.replace(out, chat=None).chat is None
+
+
+def test_the_job_runs_the_probes_after_the_scan_and_reports_their_progress(tmp_path):
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "chat_template.jinja").write_text(PLAIN.text, encoding="utf-8")
+    backend = FakeBackend(memorized=(MEMORIZED,))
+    backend.info = dataclasses.replace(backend.info, path=str(model_dir))
+    job = scan_job(document(FRESH * 3 + MEMORIZED + " " + FRESH * 2), None, SMALL, CancelToken(),
+                   JobOptions(chat=ChatRequest()), load=lambda spec, settings: backend)
+    items, result = drain(job)
+    chat_items = [i for i in items if getattr(i, "stage", "") == "chat"]
+    n = len(result.chat["probes"])
+    assert [(i.done, i.total) for i in chat_items] == [(k, n) for k in range(n + 1)]
+    assert chat_items[-1].fraction == 1.0 and chat_items[-1].message.startswith("Chat probes")
+    assert result.chat["template_sha256"] == PLAIN.sha256 and result.chat["template_source"] == "chat_template.jinja"
