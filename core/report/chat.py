@@ -34,11 +34,12 @@ def probe_figures(probe: dict[str, Any]) -> str:
     echo = ""
     if probe.get("match_start_char") is not None and "unprompted_tokens" in probe:
         unprompted = int(probe["unprompted_tokens"])
-        echo = (f", {unprompted} of them not in the prompt" if unprompted < int(probe["near_verbatim_tokens"])
-                else "")
+        near = int(probe["near_verbatim_tokens"])
+        echo = f"; {unprompted} of the {near} tokens not already in the prompt" if unprompted < near else ""
     return (
-        f"{probe['verbatim_tokens']} tokens verbatim, {probe['near_verbatim_tokens']} near-verbatim "
-        f"({probe.get('near_verbatim_edits', 0)} edits{echo}), similarity {float(probe['similarity']):.1f} %; {where}"
+        f"{probe['verbatim_tokens']} tokens verbatim, {probe['near_verbatim_tokens']} near-verbatim with "
+        f"{plural(int(probe.get('near_verbatim_edits', 0)), 'edit')}, similarity "
+        f"{float(probe['similarity']):.1f} %{echo}; {where}"
     )
 
 
