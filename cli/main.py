@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draft: verified greedy decoding in one pass (default); generate: generate() for all")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint", type=Path, help="save progress to this SQLite file, or resume from it")
+    p.add_argument("--chat", action="store_true",
+                   help="also probe the model through its chat template (reported apart; not part of the verdict)")
+    p.add_argument("--title", help="with --chat: the work's title, for title prompts (needs --author)")
+    p.add_argument("--author", help="with --chat: the work's author, for title prompts (needs --title)")
 
     p = sub.add_parser("extract", help="print the normalized text exactly as it is scanned")
     p.add_argument("file", type=Path)

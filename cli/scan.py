@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.common import EXIT_CANCELLED, ProgressBar, fail, status
 from cli.summary import format_summary
-from core.errors import describe
+from core.errors import UserError, describe
 
 if TYPE_CHECKING:
     from core.ingest import Document
@@ -99,6 +99,21 @@ def _control_documents(args: argparse.Namespace) -> tuple[list[Document], list[D
     return own, [load_document_isolated(c) for c in args.control]
 
 
+def _chat_request(args: argparse.Namespace) -> Any:
+    """The chat probes asked for (core.chatprobe.probes.ChatRequest), or None; bad flags fail here."""
+    title, author = getattr(args, "title", None), getattr(args, "author", None)
+    if not getattr(args, "chat", False):
+        if title or author:
+            fail("--title and --author are for chat probes; add --chat.")
+        return None
+    from core.chatprobe.probes import ChatRequest
+
+    try:
+        return ChatRequest(title=title, author=author)
+    except UserError as exc:
+        fail(str(exc))
+
+
 def _with_sigint(cancel: CancelToken, run: Callable[[], Any]) -> Any:
     """Run `run` with Ctrl+C asking `cancel` to stop (the partial result is still reported)."""
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
@@ -161,6 +176,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if out is not None and not out.parent.exists():
             fail(f"the folder {out.parent} for {out.name} does not exist.")
     own, controls = _control_documents(args)
+    chat = _chat_request(args)
     options = JobOptions(
         reference=args.reference,
         checkpoint=args.checkpoint,
@@ -168,6 +184,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         own_unpublished=tuple(own),
         user_controls=tuple(controls),
         bundled_controls=not args.no_bundled_controls,
+        chat=chat,
     )
     cancel = CancelToken()
     job = scan_job(doc, model, settings, cancel, options, load=_loader(args))
@@ -187,6 +204,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         export_report(result, args.pdf_out, locations=doc.locations)  # passages cited by page, chapter
     print(format_summary(result))
+    if result.chat:
+        from core.report.chat import chat_lines
+
+        print("\n".join(chat_lines(result)))
     if args.json_out:
         print(f"JSON written to {args.json_out}")
     if args.pdf_out:
@@ -200,6 +221,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     from core.catalogue import PairResult, format_matrix, manuscripts_in, run_catalogue
     from core.scan.progress import CancelToken
 
+    if getattr(args, "chat", False):
+        fail("--chat probes one manuscript with one model; scan them one at a time.")
     if args.json_out or args.pdf_out or args.checkpoint:
         fail("with a folder or several models, results go to --out-dir (one JSON per pair); "
              "--json, --pdf and --checkpoint are for one manuscript and one model.")

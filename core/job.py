@@ -23,6 +23,7 @@ from core.scan.progress import CancelToken, ScanProgress
 from core.settings import ScanSettings
 
 if TYPE_CHECKING:  # the numerical modules load with the job, not with the window that imports this
+    from core.chatprobe.probes import ChatRequest
     from core.evidence.control_scan import ControlsProgress
     from core.ingest import Document
     from core.model.backend import Backend
@@ -64,6 +65,8 @@ class JobOptions:
     """Other control texts of the user's."""
     bundled_controls: bool = True
     """Scan the control texts shipped with Verbatim too."""
+    chat: ChatRequest | None = None
+    """Probe the model through its chat template after the scan (core.chatprobe); None: no chat probes."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,11 @@ def scan_job(
     yield ModelReady(backend)
     if cancel.cancelled:
         return None
+    template = None
+    if options.chat is not None:  # a model without a chat template fails now, before any work
+        from core.chatprobe.probes import model_template
+
+        template = model_template(backend)
     reference = None
     if options.reference is not None:
         message = "Loading the reference model…"
@@ -291,6 +299,19 @@ def scan_job(
         from core.checkpoints import remove_checkpoint
 
         remove_checkpoint(store.path)  # finished: nothing left to resume
+    if options.chat is not None and result.complete and not cancel.cancelled:
+        from core.chatprobe.probes import run_chat_probes
+
+        probes = run_chat_probes(result, backend, settings, options.chat, document.locations, cancel, template)
+        while True:
+            try:
+                progress = next(probes)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            yield ScanProgress("chat", progress.done, progress.total, result.positions_total, result.positions_total,
+                               0.0, None, f"Chat probes through the model's chat template: {progress.done} of "
+                               f"{progress.total}")
     return (yield from after_scan(result, backend, reference, settings, cancel, options))
 
 

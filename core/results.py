@@ -267,4 +267,8 @@ class ScanResult:
     """Extraction risk under sampling for the whole work (core/stats/extraction.py): `decoding`,
     `window_tokens`, `windows`, and `share` {n: expected share of the work's characters that n samples per
     window reproduce}; {} when p_z was not measured (generate-only scans, older reports)."""
+    chat: dict[str, Any] | None = None
+    """Chat probes through the model's chat template (core/chatprobe): `template_sha256`, `template_source`,
+    `selection`, `probes` [{kind, prompt, generated, verbatim_tokens, near_verbatim_tokens, similarity,
+    match_start_char, ...}]; None when not asked. Reported apart; the verdict never reads it."""
     schema: str = SCHEMA

@@ -12,10 +12,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from core.errors import UserError
 from core.ingest import Document, load_document
 from core.model.backend import Backend
 from core.model.safety import sha256_file
@@ -208,6 +209,14 @@ def verify_report(
     checks.extend(_reference_checks(result))
     replayed = 0
     chosen = _choose(result, replay_all, sample)
+    loaded: list[Backend] = []
+
+    def backend_once() -> Backend:
+        assert backend_loader is not None
+        if not loaded:
+            loaded.append(backend_loader(result.model))
+        return loaded[0]
+
     if backend_loader is None:
         checks.append(Check("replay", "skipped", "no model loader given; only hashes were checked."))
     elif any(c.status in _BAD for c in model_checks):
@@ -217,7 +226,7 @@ def verify_report(
     elif not chosen:
         checks.append(Check("replay", "skipped", "the report lists no passages."))
     else:
-        backend = backend_loader(result.model)
+        backend = backend_once()
         if text is not None:
             ids = backend.tokenize(text).ids
         prefix = int(result.settings.get("prefix_tokens", 50))
@@ -233,4 +242,31 @@ def verify_report(
                     f"{len(result.passages) - len(chosen)} weaker passage(s) not replayed (use --all).",
                 )
             )
+    if result.chat and backend_loader is not None and not any(c.status in _BAD for c in model_checks):
+        checks.extend(_chat_checks(result.chat, backend_once()))
     return VerifyOutcome(report=str(path), result=result, checks=tuple(checks), replayed=replayed)
+
+
+def _chat_checks(chat: dict[str, Any], backend: Backend) -> list[Check]:
+    """Replay every chat probe through the model's template; the template must be the report's."""
+    from core.chatprobe.probes import model_template, replay_probe
+
+    try:
+        template = model_template(backend)
+    except UserError as exc:
+        return [Check("chat template", "missing", str(exc))]
+    if template.sha256 != chat.get("template_sha256"):
+        return [Check("chat template", "changed", f"the model's template ({template.source}) has SHA-256 "
+                      f"{template.sha256}, the report says {chat.get('template_sha256')}; probes not replayed.")]
+    checks = [Check("chat template", "ok", f"{template.source}: the same SHA-256 as the report.")]
+    for n, probe in enumerate(chat.get("probes", ()), start=1):
+        replayed, recorded = replay_probe(backend, template, probe), str(probe["generated"])
+        if replayed == recorded:
+            checks.append(Check(f"chat probe {n}", "ok", f"{probe['kind']}: the model answered the same "
+                                f"{len(recorded):,} characters through its chat template."))
+        else:
+            k = _first_difference(replayed, recorded)
+            checks.append(Check(f"chat probe {n}", "differs", f"{probe['kind']}: differs from character {k}: "
+                                f"the report has {recorded[k : k + 40]!r}, the model now wrote "
+                                f"{replayed[k : k + 40]!r}."))
+    return checks

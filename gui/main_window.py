@@ -350,6 +350,7 @@ class MainWindow(QMainWindow):
             checkpoint=checkpoint_path(self.checkpoint_dir, document, spec),
             fresh=fresh,
             reference=self.reference_picker.spec(),
+            chat=self.queue_pane.chat_options.request(),
         )
 
     # ----- slots ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
+from gui.chat_panel import ChatOptions
 from gui.controls_view import ControlsOptions
 from gui.manuscript import DropZone
 from gui.model_picker import ReferencePicker
@@ -55,6 +56,8 @@ class QueuePane(QWidget):
         queue_head = QHBoxLayout()
         queue_head.addWidget(queue_label)
         queue_head.addStretch(1)
+        self.chat_options = ChatOptions()
+        queue_head.addWidget(self.chat_options.enabled)
         queue_head.addWidget(self.remove_button)
         layout.addLayout(queue_head)
         layout.addWidget(self.queue_view, 1)
@@ -62,6 +65,7 @@ class QueuePane(QWidget):
         layout.addWidget(self.controls_options)
         self.reference_picker = ReferencePicker(models)
         layout.addWidget(self.reference_picker)
+        layout.addWidget(self.chat_options)
 
     def tab_chain(self) -> list[QWidget]:
         """The pane's widgets in keyboard (Tab) order, top to bottom."""
@@ -69,6 +73,7 @@ class QueuePane(QWidget):
         return [
             self.drop_zone.open_button,
             self.queue_view,
+            self.chat_options.enabled,
             self.remove_button,
             opts.enabled,
             opts.user_list,
@@ -76,4 +81,6 @@ class QueuePane(QWidget):
             opts.add_button,
             opts.remove_button,
             self.reference_picker.combo,
+            self.chat_options.title,
+            self.chat_options.author,
         ]

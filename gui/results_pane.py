@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.ingest import Location
 from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only
+from gui.chat_panel import ChatPanel
 from gui.controls_view import ControlsPanel
 from gui.heatmap import HeatmapStrip
 from gui.manuscript import ManuscriptView
@@ -154,6 +155,8 @@ class ResultsPane(QWidget):
         controls_scroll.setWidgetResizable(True)
         controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.result_tabs.addTab(controls_scroll, "Contro&ls")
+        self.chat_panel = ChatPanel()
+        self.result_tabs.addTab(self.chat_panel, "Chat probes")  # every letter of it is another Alt key
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
@@ -201,6 +204,7 @@ class ResultsPane(QWidget):
         self.detail.set_measured(measured)
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
+        self.chat_panel.show_result(result)
         if self.passage_proxy.rowCount():
             self.table.selectRow(0)
 
@@ -249,6 +253,7 @@ class ResultsPane(QWidget):
         self.detail.set_measured(True)
         self.detail.show_passage(None)
         self.controls_panel.show_result(None)
+        self.chat_panel.show_result(None)
 
     def tab_chain(self) -> list[QWidget]:
         """The pane's widgets in keyboard (Tab) order: the figures' "?", text, heatmap, table, the detail."""

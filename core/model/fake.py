@@ -81,6 +81,13 @@ class FakeBackend(BaseBackend):
     def decode(self, ids: IntArray | list[int]) -> str:
         return "".join(self._words[int(i)] for i in ids if int(i) != 0)
 
+    def tokenize_chat(self, text: str) -> list[int]:
+        """A rendered chat prompt: the fake has no special tokens, so its words."""
+        return [int(i) for i in self.tokenize(text).ids]
+
+    def special_token_text(self) -> dict[str, str]:
+        return {"bos_token": "<bos>", "eos_token": ""}
+
     def _predict(self, context: list[int]) -> int:
         if len(context) >= self.order:
             hit = self._table.get(tuple(context[-self.order :]))

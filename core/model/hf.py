@@ -97,6 +97,14 @@ class TransformersBackend(BaseBackend):
     def decode(self, ids: IntArray | list[int]) -> str:
         return str(self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=False))
 
+    def tokenize_chat(self, text: str) -> list[int]:
+        """A prompt rendered by the chat template: its special tokens become their ids; no BOS is added."""
+        return [int(t) for t in self.tokenizer(text, add_special_tokens=False)["input_ids"]]
+
+    def special_token_text(self) -> dict[str, str]:
+        """The BOS and EOS tokens' text, as chat templates write them ("" when undefined)."""
+        return {"bos_token": str(self.tokenizer.bos_token or ""), "eos_token": str(self.tokenizer.eos_token or "")}
+
     # -- scoring -------------------------------------------------------------------------------
     def _hidden(self, ids: torch.Tensor) -> torch.Tensor:
         base = getattr(self.model, self.model.base_model_prefix)

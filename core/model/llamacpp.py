@@ -97,6 +97,17 @@ class LlamaCppBackend(BaseBackend):
     def decode(self, ids: IntArray | list[int]) -> str:
         return b"".join(self.piece(int(i)) for i in ids).decode("utf-8", errors="replace")
 
+    def tokenize_chat(self, text: str) -> list[int]:
+        """A prompt rendered by the chat template: its special tokens become their ids; no BOS is added."""
+        return [int(t) for t in self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)]
+
+    def special_token_text(self) -> dict[str, str]:
+        """The BOS and EOS tokens' text, as chat templates write them ("" when undefined)."""
+        out = {}
+        for key, token in (("bos_token", int(self.llm.token_bos())), ("eos_token", int(self.llm.token_eos()))):
+            out[key] = self.piece(token, special=True).decode("utf-8", errors="replace") if token >= 0 else ""
+        return out
+
     def decode_special(self, ids: IntArray | list[int]) -> str:
         """Like decode, with special tokens (BOS, ...) written as their text, for servers taking text prompts."""
         return b"".join(self.piece(int(i), special=True) for i in ids).decode("utf-8", errors="replace")

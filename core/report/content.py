@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from core.ingest.document import Location
 from core.report.advanced import advanced_section, glossary_section
+from core.report.chat import chat_section
 from core.report.method import method_section, provenance_section, verify_section
 from core.report.passages import appendix_section, heatmap_section, passages_section
 from core.report.statistics import comparisons_section, controls_section
@@ -46,6 +47,7 @@ def report_html(
         + passages_section(result, layout, max_passages, locations)
         + controls_section(result, layout)
         + comparisons_section(result, comparisons, layout)
+        + chat_section(result, layout)
         + glossary_section(layout)
         + method_section(result)
         + verify_section(layout)

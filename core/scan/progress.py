@@ -15,7 +15,7 @@ class ScanProgress:
     """One progress report. `done`/`total` count units of the current stage."""
 
     stage: str
-    """"tokenize", "triage", "protocol", "confirm", "common-phrases" or "evidence"."""
+    """"tokenize", "triage", "protocol", "confirm", "common-phrases", "evidence", or "chat" (core.job's chat probes)."""
     done: int
     total: int
     positions_done: int
