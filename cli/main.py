@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draft: verified greedy decoding in one pass (default); generate: generate() for all")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--checkpoint", type=Path, help="save progress to this SQLite file, or resume from it")
+    p.add_argument("--reconstruct", action="store_true",
+                   help="after the scan, let the model rebuild the work from its opening (and each chapter's)")
+    p.add_argument("--reconstruct-assisted", action="store_true",
+                   help="with --reconstruct: re-seed from your text wherever the model leaves it")
+    p.add_argument("--reconstruct-seed", type=int, default=50, metavar="N",
+                   help="tokens of your text the reconstruction starts from (default 50)")
+    p.add_argument("--reconstruct-max", type=int, default=4096, metavar="N",
+                   help="tokens the reconstruction may generate for the whole work (default 4096)")
 
     p = sub.add_parser("extract", help="print the normalized text exactly as it is scanned")
     p.add_argument("file", type=Path)

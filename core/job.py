@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the numerical modules load with the job, not with the windo
     from core.evidence.control_scan import ControlsProgress
     from core.ingest import Document
     from core.model.backend import Backend
+    from core.reconstruct import ReconstructOptions
     from core.results import ControlResult, ScanResult
     from core.store import ScanStore
 
@@ -64,6 +65,8 @@ class JobOptions:
     """Other control texts of the user's."""
     bundled_controls: bool = True
     """Scan the control texts shipped with Verbatim too."""
+    reconstruct: ReconstructOptions | None = None
+    """Rebuild the work from its opening after the scan (core/reconstruct.py, `--reconstruct`); None: no."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +294,13 @@ def scan_job(
         from core.checkpoints import remove_checkpoint
 
         remove_checkpoint(store.path)  # finished: nothing left to resume
-    return (yield from after_scan(result, backend, reference, settings, cancel, options))
+    result = yield from after_scan(result, backend, reference, settings, cancel, options)
+    if options.reconstruct is not None and result.complete and not cancel.cancelled:
+        from core.reconstruct import attach_reconstruction
+
+        yield Status("Reconstructing the work from its opening…")
+        result = yield from attach_reconstruction(result, document, backend, options.reconstruct, cancel)
+    return result
 
 
 def after_scan(

@@ -267,4 +267,7 @@ class ScanResult:
     """Extraction risk under sampling for the whole work (core/stats/extraction.py): `decoding`,
     `window_tokens`, `windows`, and `share` {n: expected share of the work's characters that n samples per
     window reproduce}; {} when p_z was not measured (generate-only scans, older reports)."""
+    reconstruction: dict[str, Any] = field(default_factory=dict)
+    """How much of the work the model rebuilt from its opening (core/reconstruct.py, `--reconstruct`):
+    mode, seed_tokens, generated_tokens, verbatim_share, near_verbatim_share, chapters; {} when not run."""
     schema: str = SCHEMA

@@ -30,6 +30,7 @@ from core.ingest import Location
 from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only
 from gui.controls_view import ControlsPanel
+from gui.figures_panel import FiguresPanel
 from gui.heatmap import HeatmapStrip
 from gui.manuscript import ManuscriptView
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry
@@ -154,6 +155,12 @@ class ResultsPane(QWidget):
         controls_scroll.setWidgetResizable(True)
         controls_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.result_tabs.addTab(controls_scroll, "Contro&ls")
+        self.figures_panel = FiguresPanel()
+        figures_scroll = QScrollArea()
+        figures_scroll.setWidget(self.figures_panel)
+        figures_scroll.setWidgetResizable(True)
+        figures_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.result_tabs.addTab(figures_scroll, "Fig&ures")
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
@@ -201,6 +208,7 @@ class ResultsPane(QWidget):
         self.detail.set_measured(measured)
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
+        self.figures_panel.show_result(result, locations)
         if self.passage_proxy.rowCount():
             self.table.selectRow(0)
 
@@ -249,6 +257,7 @@ class ResultsPane(QWidget):
         self.detail.set_measured(True)
         self.detail.show_passage(None)
         self.controls_panel.show_result(None)
+        self.figures_panel.show_result(None)
 
     def tab_chain(self) -> list[QWidget]:
         """The pane's widgets in keyboard (Tab) order: text, heatmap, table, then the detail."""
