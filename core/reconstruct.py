@@ -184,14 +184,15 @@ def reconstruct(
         tokens = backend.tokenize(text)
         ids_offsets = (tokens.ids, tokens.offsets)
     ids, offsets = ids_offsets
-    starts = np.asarray(offsets[:, 0]) if len(ids) else np.zeros(0, dtype=np.int64)
+    # A token belongs to the chapter its last character is in (a leading space may sit before the chapter).
+    ends = np.asarray(offsets[:, 1]) if len(ids) else np.zeros(0, dtype=np.int64)
     parts = chapters(len(text), locations)
     budget = options.max_generated_tokens
     records: list[dict[str, Any]] = []
     stopped = ""
     for number, chapter in enumerate(parts):
-        first = int(np.searchsorted(starts, chapter.start_char))
-        end = int(np.searchsorted(starts, chapter.end_char))
+        first = int(np.searchsorted(ends, chapter.start_char, side="right"))
+        end = int(np.searchsorted(ends, chapter.end_char, side="right"))
         segments: list[_Segment] = []
         position = first + options.seed_tokens
         while position < end and not stopped:
