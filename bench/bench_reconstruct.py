@@ -5,7 +5,7 @@ On the bundled sample (KJV Genesis 1-3) with the embedded Gemma 3 270M on llama.
 (bounded by --assisted-max generated tokens), each timed on its own. The reconstruction runs after the
 scan and does not change it, so a scan with --reconstruct takes the scan's time plus the reconstruction's.
 
-    python bench/bench_reconstruct.py [--assisted-max 512] [--out FILE]
+    python bench/bench_reconstruct.py [--assisted-max 512] [--out FILE] [--json FILE]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--assisted-max", type=int, default=512)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--json", type=Path, help="also write the scan's result with the unassisted reconstruction")
     args = ap.parse_args()
     settings = ScanSettings(device="cpu")
     backend = load_backend(None, settings, backend="llama.cpp")
@@ -54,6 +55,12 @@ def main() -> None:
         rec = drain(reconstruct(doc.text, backend, options, doc.locations))
         seconds = time.perf_counter() - t
         rows.append((options, rec, seconds))
+    if args.json:
+        import dataclasses
+
+        from core.report.jsonio import write_json
+
+        write_json(dataclasses.replace(result, reconstruction=rows[0][1]), args.json)
     load = os.getloadavg()
     lines = [
         f"Model: {backend.info.name} ({backend.info.quantization}, llama.cpp, CPU); manuscript: {SAMPLE.name}, "
