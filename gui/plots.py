@@ -273,8 +273,10 @@ def paint_chapters(
         name = p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(label_w))
         _text(p, QRectF(rect.left(), y, label_w, 10 * pt), name,
               Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # no seams between adjacent bins
         for f0, f1, value in chapter_cells(result.heatmap, result.manuscript.characters, start, end):
             p.fillRect(QRectF(strip_x + f0 * strip_w, y, max(0.5 * pt, (f1 - f0) * strip_w), 10 * pt), heat(value))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(QPen(QColor(RULE), 0.5 * pt))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(QRectF(strip_x, y, strip_w, 10 * pt))
