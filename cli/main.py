@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also probe the model through its chat template (reported apart; not part of the verdict)")
     p.add_argument("--title", help="with --chat: the work's title, for title prompts (needs --author)")
     p.add_argument("--author", help="with --chat: the work's author, for title prompts (needs --title)")
+    p.add_argument("--reconstruct", action="store_true",
+                   help="after the scan, let the model rebuild the work from its opening (and each chapter's)")
+    p.add_argument("--reconstruct-assisted", action="store_true",
+                   help="with --reconstruct: re-seed from your text wherever the model leaves it")
+    p.add_argument("--reconstruct-seed", type=int, default=50, metavar="N",
+                   help="tokens of your text the reconstruction starts from (default 50)")
+    p.add_argument("--reconstruct-max", type=int, default=4096, metavar="N",
+                   help="tokens the reconstruction may generate for the whole work (default 4096)")
 
     p = sub.add_parser("extract", help="print the normalized text exactly as it is scanned")
     p.add_argument("file", type=Path)

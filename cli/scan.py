@@ -21,6 +21,7 @@ from core.errors import UserError, describe
 if TYPE_CHECKING:
     from core.ingest import Document
     from core.model.backend import Backend
+    from core.reconstruct import ReconstructOptions
     from core.results import ScanResult
     from core.scan.progress import CancelToken
     from core.settings import ScanSettings
@@ -42,6 +43,21 @@ def scan_settings(args: argparse.Namespace) -> ScanSettings:
     settings = ScanSettings(**overrides)
     settings.validate()
     return settings
+
+
+def _reconstruct_options(args: argparse.Namespace, settings: ScanSettings) -> ReconstructOptions | None:
+    """--reconstruct's options (validated before any model loads); None without --reconstruct."""
+    if not args.reconstruct:
+        if args.reconstruct_assisted:
+            fail("--reconstruct-assisted goes with --reconstruct.")
+        return None
+    from core.reconstruct import ReconstructOptions
+
+    options = ReconstructOptions(assisted=args.reconstruct_assisted, seed_tokens=args.reconstruct_seed,
+                                 max_generated_tokens=args.reconstruct_max,
+                                 tolerance=settings.near_verbatim_tolerance)
+    options.validate()
+    return options
 
 
 def _check_reference(spec: str | None) -> None:
@@ -185,6 +201,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         user_controls=tuple(controls),
         bundled_controls=not args.no_bundled_controls,
         chat=chat,
+        reconstruct=_reconstruct_options(args, settings),
     )
     cancel = CancelToken()
     job = scan_job(doc, model, settings, cancel, options, load=_loader(args))
@@ -226,6 +243,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     if args.json_out or args.pdf_out or args.checkpoint:
         fail("with a folder or several models, results go to --out-dir (one JSON per pair); "
              "--json, --pdf and --checkpoint are for one manuscript and one model.")
+    if args.reconstruct:
+        fail("--reconstruct is for one manuscript and one model, not a folder or several models.")
     paths = manuscripts_in(args.manuscript)
     models = args.model or [None]
     settings = scan_settings(args)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the numerical modules load with the job, not with the windo
     from core.evidence.control_scan import ControlsProgress
     from core.ingest import Document
     from core.model.backend import Backend
+    from core.reconstruct import ReconstructOptions
     from core.results import ControlResult, ScanResult
     from core.store import ScanStore
 
@@ -67,6 +68,8 @@ class JobOptions:
     """Scan the control texts shipped with Verbatim too."""
     chat: ChatRequest | None = None
     """Probe the model through its chat template after the scan (core.chatprobe); None: no chat probes."""
+    reconstruct: ReconstructOptions | None = None
+    """Rebuild the work from its opening after the scan (core/reconstruct.py, `--reconstruct`); None: no."""
 
 
 @dataclass(frozen=True)
@@ -312,7 +315,13 @@ def scan_job(
             yield ScanProgress("chat", progress.done, progress.total, result.positions_total, result.positions_total,
                                0.0, None, f"Chat probes through the model's chat template: {progress.done} of "
                                f"{progress.total}")
-    return (yield from after_scan(result, backend, reference, settings, cancel, options))
+    result = yield from after_scan(result, backend, reference, settings, cancel, options)
+    if options.reconstruct is not None and result.complete and not cancel.cancelled:
+        from core.reconstruct import attach_reconstruction
+
+        yield Status("Reconstructing the work from its opening…")
+        result = yield from attach_reconstruction(result, document, backend, options.reconstruct, cancel)
+    return result
 
 
 def after_scan(

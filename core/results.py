@@ -271,4 +271,7 @@ class ScanResult:
     """Chat probes through the model's chat template (core/chatprobe): `template_sha256`, `template_source`,
     `selection`, `probes` [{kind, prompt, generated, verbatim_tokens, near_verbatim_tokens, similarity,
     match_start_char, ...}]; None when not asked. Reported apart; the verdict never reads it."""
+    reconstruction: dict[str, Any] = field(default_factory=dict)
+    """How much of the work the model rebuilt from its opening (core/reconstruct.py, `--reconstruct`):
+    mode, seed_tokens, generated_tokens, verbatim_share, near_verbatim_share, chapters; {} when not run."""
     schema: str = SCHEMA

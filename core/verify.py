@@ -172,6 +172,28 @@ def _passage_check(number: int, p: Passage, replayed: str, how: str) -> Check:
     )
 
 
+def _reconstruction_check(result: ScanResult, backend: Backend, doc: Document | None) -> Check:
+    """Replay `--reconstruct` (the same seeds, the same greedy generations) and compare every generation."""
+    from core.reconstruct import options_from_record, reconstruct, replay_differences
+
+    if doc is None:
+        return Check("reconstruction", "skipped", "the scanned text could not be re-extracted, so the "
+                     "reconstruction's seeds are unknown.")
+    gen = reconstruct(doc.text, backend, options_from_record(result.reconstruction), doc.locations)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            replayed: dict[str, Any] = stop.value
+            break
+    problems = replay_differences(result.reconstruction, replayed)
+    if problems:
+        return Check("reconstruction", "differs", " ".join(problems))
+    n = sum(len(c.get("segments", [])) for c in replayed.get("chapters", []))
+    return Check("reconstruction", "ok", f"the model wrote the same {n} generation(s) of the "
+                 f"{result.reconstruction.get('mode', '')} reconstruction ({replayed['generated_tokens']:,} tokens).")
+
+
 def verify_report(
     path: str | os.PathLike[str],
     *,
@@ -190,6 +212,7 @@ def verify_report(
     checks = [_hash_check("manuscript", m.path, m.sha256)]
     ids: np.ndarray | None = None
     text: str | None = None
+    doc: Document | None = None
     if checks[0].status == "ok":
         try:
             doc = document_loader(m.path)
@@ -223,7 +246,7 @@ def verify_report(
         checks.append(
             Check("replay", "skipped", "a model file changed or is missing, so replay would not test it.")
         )
-    elif not chosen:
+    elif not chosen and not result.reconstruction:
         checks.append(Check("replay", "skipped", "the report lists no passages."))
     else:
         backend = backend_once()
@@ -234,6 +257,8 @@ def verify_report(
             generated, how = _replay(backend, p, prefix, ids)
             checks.append(_passage_check(number, p, generated, how))
             replayed += 1
+        if result.reconstruction:
+            checks.append(_reconstruction_check(result, backend, doc if text is not None else None))
         if len(chosen) < len(result.passages):
             checks.append(
                 Check(

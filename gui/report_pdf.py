@@ -40,6 +40,7 @@ from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
 from core.results import ScanResult
 from gui import assets
+from gui.pdf_figures import FigureObject, insert_figures
 
 DPI = 300
 MARGIN_MM = (18.0, 22.0, 18.0, 20.0)
@@ -195,6 +196,9 @@ def build_document(
             provisional=provisional,
         )
     )
+    figures = FigureObject(result, width, DPI / 72.0, locations)
+    insert_figures(doc, figures)
+    doc._verbatim_figures = figures  # type: ignore[attr-defined]  # Qt does not own the handler: keep it alive
     return doc
 
 

@@ -31,6 +31,7 @@ from core.results import Passage, ScanResult
 from core.scan.sweep import is_generate_only
 from gui.chat_panel import ChatPanel
 from gui.controls_view import ControlsPanel
+from gui.figures_panel import FiguresPanel
 from gui.heatmap import HeatmapStrip
 from gui.manuscript import ManuscriptView
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry
@@ -157,6 +158,12 @@ class ResultsPane(QWidget):
         self.result_tabs.addTab(controls_scroll, "Contro&ls")
         self.chat_panel = ChatPanel()
         self.result_tabs.addTab(self.chat_panel, "Chat probes")  # every letter of it is another Alt key
+        self.figures_panel = FiguresPanel()
+        figures_scroll = QScrollArea()
+        figures_scroll.setWidget(self.figures_panel)
+        figures_scroll.setWidgetResizable(True)
+        figures_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.result_tabs.addTab(figures_scroll, "Fig&ures")
         upper = QSplitter(Qt.Orientation.Horizontal)
         upper.addWidget(text_box)
         upper.addWidget(table_box)
@@ -205,6 +212,7 @@ class ResultsPane(QWidget):
         self.detail.show_passage(None)
         self.controls_panel.show_result(result)
         self.chat_panel.show_result(result)
+        self.figures_panel.show_result(result, locations)
         if self.passage_proxy.rowCount():
             self.table.selectRow(0)
 
@@ -254,6 +262,7 @@ class ResultsPane(QWidget):
         self.detail.show_passage(None)
         self.controls_panel.show_result(None)
         self.chat_panel.show_result(None)
+        self.figures_panel.show_result(None)
 
     def tab_chain(self) -> list[QWidget]:
         """The pane's widgets in keyboard (Tab) order: the figures' "?", text, heatmap, table, the detail."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from core.ingest.document import Location
 from core.report.advanced import advanced_section, glossary_section
 from core.report.chat import chat_section
+from core.report.figures import chapters_section, extraction_figure_section, reconstruction_section
 from core.report.method import method_section, provenance_section, verify_section
 from core.report.passages import appendix_section, heatmap_section, passages_section
 from core.report.statistics import comparisons_section, controls_section
@@ -44,7 +45,10 @@ def report_html(
         f"<html><head><style>{css(layout)}</style></head><body>"
         + summary_page(result, layout, provisional)
         + heatmap_section(result, layout, shown)
+        + chapters_section(result, layout, locations)
         + passages_section(result, layout, max_passages, locations)
+        + extraction_figure_section(result, layout)
+        + reconstruction_section(result, layout)
         + controls_section(result, layout)
         + comparisons_section(result, comparisons, layout)
         + chat_section(result, layout)

@@ -48,6 +48,7 @@ STAGE_WORDS = {
     "reference": "Asking the reference model",
     "evidence": "Computing the evidence",
     "controls": "Scanning control texts",
+    "reconstruct": "Reconstructing the work from its opening",
 }
 """What each stage does, in words for a window (never the internal name)."""
 STAGE_UNITS = {"tokenize": "tokens", "triage": "tokens", "controls": "texts"}
