@@ -273,7 +273,8 @@ class PassageDetail(QWidget):
         if not self._measured:  # 0 in the result would read as measured
             figures.append("p_extract <i>not measured</i> (generate-only scan)")
         else:
-            figures.append(f"p_extract <b>{format_probability(p.p_extract)}</b>")
+            figures.append(f"p_extract <b>{format_probability(p.p_extract)}</b>"
+                           + (f" ({p.clipped_window}; not a 50+50 window)" if p.clipped_window else ""))
         q = p.queries_for_half if self._measured else None
         if q is not None:
             figures.append(f"≈ {q:,} sample{'s' if q != 1 else ''} for a 50 % chance")
