@@ -88,6 +88,14 @@ def split_backend_label(label: str) -> tuple[BackendId, str]:
 
 KEY_COVERAGE_TAU = "1%"
 """The τ of the coverage figure shown as a key figure everywhere (Summary.key_coverage)."""
+COVERAGE_NAME = "in-context coverage"
+"""What Summary.coverage is called wherever it is shown: it is not Cooper et al.'s coverage (each 50-token
+suffix under exactly its own 50-token prefix) but the same product over the scan's context (docs/design.md)."""
+COVERAGE_MEANING = (
+    "share of the work's characters lying in some 50-token stretch that the model predicts with a joint "
+    "(top-k) probability of at least τ, each token given the work's text before it as the scan reads it "
+    "(64 to 512 tokens, not exactly 50 as in Cooper et al.'s coverage)"
+)
 
 STANDARD_WINDOW_TOKENS = 50
 """Prefix and suffix of the literature's standard window (Carlini et al., Cooper et al.), which reports
@@ -210,7 +218,8 @@ class Summary:
     verbatim_token_share: float
     """Share of the work's tokens that are evidence tokens of such passages."""
     coverage: dict[str, float]
-    """Coverage@tau: share of characters under some 50-token window with p_z >= tau."""
+    """In-context coverage@tau (COVERAGE_MEANING): share of characters under some 50-token window whose
+    p_z under the triage pass's context (64-512 tokens, not Cooper et al.'s exact 50) is >= tau."""
     candidates: int
     confirmed: int
     common_phrases: int
@@ -233,8 +242,10 @@ class Summary:
 
     @property
     def key_coverage(self) -> float | None:
-        """Coverage at KEY_COVERAGE_TAU: the one coverage figure the app, the PDF's key figures, the CLI
-        summary and the matrix all show (None when not measured)."""
+        """Coverage at KEY_COVERAGE_TAU, None when not measured.
+
+        The one coverage figure the app, the PDF's key figures, the CLI summary and the matrix all show.
+        """
         return self.coverage.get(KEY_COVERAGE_TAU)
 
 

@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from core.results import Passage, ScanResult
+from core.results import COVERAGE_MEANING, COVERAGE_NAME, KEY_COVERAGE_TAU, Passage, ScanResult
 from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 from gui import style
@@ -87,7 +87,7 @@ class VerdictBadge(QFrame):
                 ("longest", "Longest verbatim run"),
                 ("share", "Text reproduced"),
                 ("confirmed", "Confirmed passages"),
-                ("coverage", "Coverage @ 1 %"),
+                ("coverage", "In-context coverage @ 1 %"),
             )
         ):
             cap = QLabel(caption)
@@ -186,22 +186,11 @@ class VerdictBadge(QFrame):
                                 "does not return.")
             self._set_notice(generate_only_notice(result))
         else:
-            cov = _coverage_at(s.coverage, 0.01)
+            cov = s.key_coverage  # the PDF's key figure shows the same τ
             coverage.setText("—" if cov is None else f"{cov:.1%}")
             coverage.setStyleSheet("")
-            coverage.setToolTip("")
+            coverage.setToolTip(f"{COVERAGE_NAME.capitalize()} @ {KEY_COVERAGE_TAU}: {COVERAGE_MEANING}.")
             self._set_notice("")
-
-
-def _coverage_at(coverage: dict[str, float], tau: float) -> float | None:
-    for key, value in coverage.items():
-        try:
-            k = float(str(key).rstrip("%")) / (100 if str(key).endswith("%") else 1)
-        except ValueError:
-            continue
-        if abs(k - tau) < 1e-12:
-            return float(value)
-    return None
 
 
 def _pane(title: str, accessible: str) -> TextPane:

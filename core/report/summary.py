@@ -25,7 +25,7 @@ from core.report.style import (
     mono,
     table,
 )
-from core.results import ScanResult
+from core.results import COVERAGE_MEANING, COVERAGE_NAME, KEY_COVERAGE_TAU, ScanResult
 from core.settings import ScanSettings
 
 
@@ -84,7 +84,7 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
     s = result.summary
     words = round(s.longest_verbatim_tokens / 1.3)
     cov_items = list(s.coverage.items())
-    strongest_tau = cov_items[-1] if cov_items else None
+    key_cov = s.key_coverage  # the same τ as the app's key figure
     cov_text = ", ".join(f"{wording.percent(v)} at {e(k)}" for k, v in cov_items) or "not measured"
     figures = [
         (
@@ -93,10 +93,11 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         ),
         (wording.percent(s.verbatim_token_share), "of the work's tokens lie in confirmed verbatim passages"),
         (
-            wording.percent(strongest_tau[1]) if strongest_tau else "n/a",
-            f"of the text extractable with at least {e(strongest_tau[0])} chance per attempt"
-            if strongest_tau
-            else "coverage not measured",
+            wording.percent(key_cov) if key_cov is not None else "n/a",
+            f"of the text in 50-token stretches the model predicts with at least {KEY_COVERAGE_TAU} probability "
+            f"given the text before them ({COVERAGE_NAME} @ {KEY_COVERAGE_TAU})"
+            if key_cov is not None
+            else f"{COVERAGE_NAME} not measured",
         ),
         (
             f"{s.confirmed - s.common_phrases:,}",
@@ -110,8 +111,8 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         for fig, cap in figures
     )
     return table([f"<tr>{cells}</tr>"], layout, pad=6) + (
-        f'<p class="caption">Coverage at each threshold τ (share of characters under some 50-token window the '
-        f"model reproduces with probability at least τ): {cov_text}.{_extraction_sentence(result)}</p>"
+        f'<p class="caption">{COVERAGE_NAME.capitalize()} at each threshold τ ({e(COVERAGE_MEANING)}): '
+        f"{cov_text}.{_extraction_sentence(result)}</p>"
     )
 
 
