@@ -17,7 +17,8 @@ def format_summary(result: ScanResult) -> str:
         f"Verdict    : {s.verdict.upper()} — {s.reason}",
         f"Longest verbatim run : {s.longest_verbatim_tokens} tokens",
         f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",
-        "Coverage@tau         : " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured"),
+        "In-context coverage  : " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured")
+        + (" (τ: share under 50-token stretches predicted with ≥ τ given the text before)" if s.coverage else ""),
         f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
         f" ({s.common_phrases} {'common phrase' if s.common_phrases == 1 else 'common phrases'})",
     ]

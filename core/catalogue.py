@@ -341,7 +341,7 @@ def _reference_cancelled(result: ScanResult) -> bool:
 
 
 def format_matrix(rows: Sequence[PairResult]) -> str:
-    """Manuscripts down, models across; each cell: verdict (longest run in tokens, coverage@1%)."""
+    """Manuscripts down, models across; each cell: verdict (longest run in tokens, in-context coverage@1%)."""
     models = list(dict.fromkeys(r.model for r in rows))
     works = list(dict.fromkeys(r.manuscript for r in rows))
     cell = {(r.manuscript, r.model): r for r in rows}
@@ -351,7 +351,7 @@ def format_matrix(rows: Sequence[PairResult]) -> str:
             return "-"
         if r.verdict == "error":
             return "error"
-        coverage = "coverage n/a" if r.coverage_1pct is None else f"{r.coverage_1pct:.0%}"
+        coverage = "coverage n/a" if r.coverage_1pct is None else f"{r.coverage_1pct:.0%} in-context coverage"
         return f"{r.verdict} ({r.longest_verbatim_tokens} tok, {coverage})"
 
     table = [["manuscript", *models]] + [[w, *(show(cell.get((w, m))) for m in models)] for w in works]

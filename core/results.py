@@ -86,6 +86,22 @@ def split_backend_label(label: str) -> tuple[BackendId, str]:
     raise ValueError(f"unknown backend {label!r}")
 
 
+KEY_COVERAGE_TAU = "1%"
+"""The τ of the coverage figure shown as a key figure everywhere (Summary.key_coverage)."""
+COVERAGE_NAME = "in-context coverage"
+"""What Summary.coverage is called wherever it is shown: it is not Cooper et al.'s coverage (each 50-token
+suffix under exactly its own 50-token prefix) but the same product over the scan's context (docs/design.md)."""
+COVERAGE_MEANING = (
+    "share of the work's characters lying in some 50-token stretch that the model predicts with a joint "
+    "(top-k) probability of at least τ, each token given the work's text before it as the scan reads it "
+    "(64 to 512 tokens, not exactly 50 as in Cooper et al.'s coverage)"
+)
+
+STANDARD_WINDOW_TOKENS = 50
+"""Prefix and suffix of the literature's standard window (Carlini et al., Cooper et al.), which reports
+name "50+50"; a passage whose window is shorter on either side says so (Passage.clipped_window)."""
+
+
 @dataclass(frozen=True)
 class Passage:
     """A stretch of the manuscript the model reproduced, proven by real generation."""
@@ -139,11 +155,25 @@ class Passage:
     measured, -1 when not (results read from older reports, or the setting off). Not used by the verdict."""
     near_verbatim_edits: int = 0
     """Token edits (changed, left-out or added tokens) inside that stretch."""
+    window_prefix_tokens: int = -1
+    """Tokens of the author's text before the passage in its window (the prompt): 50 in a standard
+    50+50 window, fewer where the work starts sooner; -1 when not recorded (older reports)."""
+    window_suffix_tokens: int = -1
+    """Tokens of the author's text the window's p_extract and match are measured over: 50, fewer where
+    the work ends sooner; -1 when not recorded."""
 
     @property
     def evidence(self) -> int:
         """evidence_tokens, or verbatim_tokens for a passage that predates the field."""
         return self.verbatim_tokens if self.evidence_tokens < 0 else self.evidence_tokens
+
+    @property
+    def clipped_window(self) -> str:
+        """"clipped: 12-token prefix" (and/or suffix) when the window is short of the standard 50+50, else ""."""
+        parts = [f"{n}-token {side}" for n, side in ((self.window_prefix_tokens, "prefix"),
+                                                      (self.window_suffix_tokens, "suffix"))
+                 if 0 <= n < STANDARD_WINDOW_TOKENS]
+        return "clipped: " + ", ".join(parts) if parts else ""
 
     @property
     def queries_for_half(self) -> int | None:
@@ -188,7 +218,8 @@ class Summary:
     verbatim_token_share: float
     """Share of the work's tokens that are evidence tokens of such passages."""
     coverage: dict[str, float]
-    """Coverage@tau: share of characters under some 50-token window with p_z >= tau."""
+    """In-context coverage@tau (COVERAGE_MEANING): share of characters under some 50-token window whose
+    p_z under the triage pass's context (64-512 tokens, not Cooper et al.'s exact 50) is >= tau."""
     candidates: int
     confirmed: int
     common_phrases: int
@@ -208,6 +239,14 @@ class Summary:
     """Its 95 % interval."""
     context_copy_tokens: int = 0
     """Tokens of the work the model could copy from the text before them: never counted as evidence."""
+
+    @property
+    def key_coverage(self) -> float | None:
+        """Coverage at KEY_COVERAGE_TAU, None when not measured.
+
+        The one coverage figure the app, the PDF's key figures, the CLI summary and the matrix all show.
+        """
+        return self.coverage.get(KEY_COVERAGE_TAU)
 
 
 @dataclass(frozen=True)
@@ -274,4 +313,7 @@ class ScanResult:
     reconstruction: dict[str, Any] = field(default_factory=dict)
     """How much of the work the model rebuilt from its opening (core/reconstruct.py, `--reconstruct`):
     mode, seed_tokens, generated_tokens, verbatim_share, near_verbatim_share, chapters; {} when not run."""
+    heatmap_set_aside: tuple[int, ...] = ()
+    """Per heatmap bin, reproduced text that does not count (core/scan/heat.py): 0 nothing, 1 a common
+    phrase, 2 a context copy; () in older reports."""
     schema: str = SCHEMA

@@ -8,6 +8,7 @@ text; a difference is named, never hidden.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ import numpy as np
 
 from core.errors import UserError
 from core.ingest import Document, load_document
+from core.match.results import SCHEMA as MATCH_SCHEMA
 from core.model.backend import Backend
 from core.model.safety import sha256_file
 from core.report.attach import extract_json
-from core.report.jsonio import read_json, result_from_dict
+from core.report.jsonio import ResultFormatError, result_from_dict
 from core.results import ModelInfo, Passage, ScanResult
 from core.scan.triage import with_bos
 
@@ -76,13 +78,28 @@ class VerifyOutcome:
 
 
 def load_report(path: str | os.PathLike[str]) -> ScanResult:
-    """The scan result from a PDF report (embedded JSON) or a result JSON file."""
+    """The scan result from a PDF report (embedded JSON) or a result JSON file.
+
+    A match report (schema verbatim.match/1) is refused in one sentence: it records no model and no
+    prompts, so there is nothing to replay (its spans are re-found by running `verbatim match` again).
+    """
     p = Path(path)
     with open(p, "rb") as fh:
         is_pdf = fh.read(5) == b"%PDF-"
-    if is_pdf:
-        return result_from_dict(extract_json(p))
-    return read_json(p)
+    data = extract_json(p) if is_pdf else _json_object(p)
+    if isinstance(data, dict) and data.get("schema") == MATCH_SCHEMA:
+        raise UserError(
+            f"{p.name} is a match report ({MATCH_SCHEMA}): it records no model or prompts to replay; "
+            "run `verbatim match` on the same files again to reproduce it."
+        )
+    return result_from_dict(data)
+
+
+def _json_object(p: Path) -> Any:
+    try:
+        return json.loads(p.read_bytes())
+    except ValueError as exc:
+        raise ResultFormatError(f"The scan result is not valid JSON: {exc}.") from exc
 
 
 def _hash_check(subject: str, path: str, expected: str) -> Check:
@@ -124,6 +141,27 @@ def _reference_checks(result: ScanResult) -> list[Check]:
             checks.append(Check("reference model file", "skipped", f"{path} is not a file on disk."))
         else:
             checks.append(_hash_check("reference model file", path, sha))
+    return checks
+
+
+def _control_checks(result: ScanResult) -> list[Check]:
+    """Re-hash the bundled control texts the statistics came from; other controls are named, not found.
+
+    The report records each control's name and SHA-256; the bundled ones ship with Verbatim, so a
+    different version of them (another release) is named. The author's own and other texts carry no
+    path in the report, so they are listed as skipped.
+    """
+    if not result.controls:
+        return []
+    from core.evidence.controls import CONTROLS_DIR
+
+    checks = []
+    for c in result.controls:
+        if c.kind == "bundled":
+            checks.append(_hash_check(f"control {c.name}", str(CONTROLS_DIR / c.name), c.sha256))
+        else:
+            checks.append(Check(f"control {c.name}", "skipped",
+                                f"a {c.kind} control text (SHA-256 {c.sha256}); the report records no path to re-hash."))
     return checks
 
 
@@ -230,6 +268,7 @@ def verify_report(
     model_checks = _model_checks(result.model)
     checks.extend(model_checks)
     checks.extend(_reference_checks(result))
+    checks.extend(_control_checks(result))
     replayed = 0
     chosen = _choose(result, replay_all, sample)
     loaded: list[Backend] = []

@@ -44,7 +44,7 @@ def cell_text(row: PairResult) -> str:
         return "could not be read"
     verdict = VERDICT_WORDS.get(row.verdict, row.verdict)
     incomplete = "" if row.json_path else " (incomplete)"
-    coverage = "coverage not measured" if row.coverage_1pct is None else f"{row.coverage_1pct:.1%}"
+    coverage = "coverage not measured" if row.coverage_1pct is None else f"{row.coverage_1pct:.1%} in-context coverage"
     return f"{verdict}{incomplete}  ·  {row.longest_verbatim_tokens:,} tokens  ·  {coverage}"
 
 
@@ -107,7 +107,7 @@ class ModelMatrixModel(QAbstractTableModel):
             coverage = "not measured (generate-only scan)" if r.coverage_1pct is None else f"{r.coverage_1pct:.1%}"
             return (
                 f"{r.manuscript} with {r.model}\nLongest verbatim run: {r.longest_verbatim_tokens:,} tokens\n"
-                f"Text reproduced: {r.verbatim_token_share:.1%}\nCoverage @ 1 %: {coverage}\n"
+                f"Text reproduced: {r.verbatim_token_share:.1%}\nIn-context coverage @ 1 %: {coverage}\n"
                 "Double-click to open this result."
             )
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -267,7 +267,7 @@ class ModelMatrixDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(False)
-        legend = QLabel("Each cell: verdict · longest verbatim run · coverage @ 1 %. Double-click a cell to open it.")
+        legend = QLabel("Each cell: verdict · longest verbatim run · in-context coverage @ 1 %. Double-click a cell to open it.")
         legend.setObjectName("muted")
         self.cancel_button = QPushButton("&Stop")
         self.close_button = QPushButton("Close")

@@ -1,19 +1,41 @@
-"""A horizontal strip painted from ScanResult.heatmap: where in the work the model remembers."""
+"""A horizontal strip painted from ScanResult.heatmap: where in the work the model remembers.
+
+Red bins are evidence (confirmed passages that are neither common phrases nor context copies); bins
+where reproduced text was set aside (ScanResult.heatmap_set_aside) are drawn in a neutral grey, solid
+for a common phrase and hatched for a context copy, by `paint_set_aside`, which the PDF uses too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from core.scan.heat import COMMON_PHRASE, CONTEXT_COPY, SET_ASIDE_LABELS
 from gui import style
 
 KEYS_HELP = (
     "Left/Right: move · Home/End: start/end · Page Down/Up or N/P: next/previous hot spot · "
     "Enter: show the passage there"
 )
+
+
+def paint_set_aside(painter: QPainter, rect: QRectF, code: int) -> None:
+    """Fill `rect` as a set-aside bin: solid grey for a common phrase, grey hatching for a context copy."""
+    if code == COMMON_PHRASE:
+        painter.fillRect(rect, style.SET_ASIDE)
+    elif code == CONTEXT_COPY:
+        painter.fillRect(rect, style.SET_ASIDE_GROUND)
+        painter.fillRect(rect, QBrush(style.SET_ASIDE, Qt.BrushStyle.BDiagPattern))
+
+
+def bin_label(value: float, code: int) -> str:
+    """What one bin shows, in words (tooltips and the keyboard cursor's description)."""
+    if value > 0:
+        return f"strength {value:.2f}"
+    return SET_ASIDE_LABELS.get(code, "nothing reproduced")
 
 
 def hot_spots(values: Sequence[float]) -> list[int]:
@@ -33,6 +55,7 @@ class HeatmapStrip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values: tuple[float, ...] = ()
+        self._set_aside: tuple[int, ...] = ()
         self._text_length = 0
         self._marker: float | None = None
         self._cursor_bin = 0
@@ -41,7 +64,9 @@ class HeatmapStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Memorization heatmap")
         self.setToolTip(
-            "Where in the work the model reproduces the text. Click to jump there.\n" + KEYS_HELP
+            "Where in the work the model reproduces the text: red, confirmed passages; grey, common phrases;\n"
+            "hatched grey, text it could copy from earlier in the work (neither counted). Click to jump there.\n"
+            + KEYS_HELP
         )
         self.setAccessibleDescription(KEYS_HELP)
 
@@ -53,9 +78,14 @@ class HeatmapStrip(QWidget):
         """Narrow, but as tall as the hint."""
         return QSize(60, self.sizeHint().height())
 
-    def set_heatmap(self, values: Sequence[float], text_length: int) -> None:
-        """Show `values` (0-1 per bin) for a text of `text_length` characters; empty clears."""
+    def set_heatmap(self, values: Sequence[float], text_length: int, set_aside: Sequence[int] = ()) -> None:
+        """Show `values` (0-1 per bin) for a text of `text_length` characters; empty clears.
+
+        `set_aside` (ScanResult.heatmap_set_aside, one code per bin or empty) marks the bins where
+        reproduced text was not counted.
+        """
         self._values = tuple(float(v) for v in values)
+        self._set_aside = tuple(int(c) for c in set_aside) if len(set_aside) == len(self._values) else ()
         self._text_length = text_length
         self._marker = None
         self._cursor_bin = 0
@@ -71,6 +101,13 @@ class HeatmapStrip(QWidget):
     def values(self) -> tuple[float, ...]:
         """The bins shown."""
         return self._values
+
+    def set_aside(self) -> tuple[int, ...]:
+        """The set-aside code of each bin shown (empty when the result has none)."""
+        return self._set_aside
+
+    def _code(self, i: int) -> int:
+        return self._set_aside[i] if self._set_aside else 0
 
     def offset_at(self, x: float) -> int:
         """Character offset under the horizontal pixel position `x` (start of that bin)."""
@@ -91,10 +128,11 @@ class HeatmapStrip(QWidget):
         if n:
             w = rect.width() / n
             for i, v in enumerate(self._values):
+                cell = QRectF(rect.left() + i * w, rect.top(), w + 0.6, rect.height())
                 if v > 0:
-                    painter.fillRect(
-                        QRectF(rect.left() + i * w, rect.top(), w + 0.6, rect.height()), style.heat_colour(v)
-                    )
+                    painter.fillRect(cell, style.heat_colour(v))
+                elif self._code(i):
+                    paint_set_aside(painter, cell, self._code(i))
             if self.hasFocus():
                 x = rect.left() + self._cursor_bin * w
                 painter.setPen(QPen(style.ACCENT, 2))
@@ -123,7 +161,7 @@ class HeatmapStrip(QWidget):
             i = min(n - 1, max(0, int(event.position().x() / max(1, self.width()) * n)))
             QToolTip.showText(
                 event.globalPosition().toPoint(),
-                f"{100 * i / n:.0f} % into the work — strength {self._values[i]:.2f}",
+                f"{100 * i / n:.0f} % into the work — {bin_label(self._values[i], self._code(i))}",
                 self,
             )
         super().mouseMoveEvent(event)
@@ -141,7 +179,7 @@ class HeatmapStrip(QWidget):
         self._cursor_bin = min(n - 1, max(0, bin_index))
         v = self._values[self._cursor_bin]
         self.setAccessibleDescription(
-            f"{100 * self._cursor_bin / n:.0f} % into the work, strength {v:.2f}. {KEYS_HELP}"
+            f"{100 * self._cursor_bin / n:.0f} % into the work, {bin_label(v, self._code(self._cursor_bin))}. {KEYS_HELP}"
         )
         self.update()
 
@@ -164,3 +202,49 @@ class HeatmapStrip(QWidget):
             self.positionActivated.emit(self._bin_offset(self._cursor_bin))
         else:
             super().keyPressEvent(event)
+
+
+class HeatmapLegend(QWidget):
+    """One line under the strip, shown when a result set reproduced text aside: what red, grey and hatched mean.
+
+    Signals: none.
+    """
+
+    ENTRIES = (("heat", "confirmed passages (evidence)"),
+               (COMMON_PHRASE, SET_ASIDE_LABELS[COMMON_PHRASE]),
+               (CONTEXT_COPY, SET_ASIDE_LABELS[CONTEXT_COPY]))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Heatmap legend")
+        self.setAccessibleDescription("; ".join(f"{c}: {t}" for c, t in (
+            ("red", self.ENTRIES[0][1]), ("grey", self.ENTRIES[1][1]), ("hatched grey", self.ENTRIES[2][1]))))
+        self.setVisible(False)
+
+    def sizeHint(self) -> QSize:
+        """One line of small text."""
+        return QSize(400, self.fontMetrics().height() + 2)
+
+    def show_for(self, set_aside: Sequence[int]) -> None:
+        """Show the legend when some bin was set aside, hide it otherwise."""
+        self.setVisible(any(set_aside))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Swatches and labels, left to right."""
+        painter = QPainter(self)
+        h = self.fontMetrics().height()
+        x = 0.0
+        for code, label in self.ENTRIES:
+            swatch = QRectF(x, 2, 2 * h, h - 4)
+            if code == "heat":
+                painter.fillRect(swatch, style.heat_colour(1.0))
+            else:
+                paint_set_aside(painter, swatch, int(code))
+            painter.setPen(QPen(style.BORDER, 1))
+            painter.drawRect(swatch)
+            painter.setPen(style.MUTED)
+            width = self.fontMetrics().horizontalAdvance(label)
+            painter.drawText(QRectF(x + 2 * h + 5, 0, width + 2, h), Qt.AlignmentFlag.AlignVCenter, label)
+            x += 2 * h + 5 + width + 18
+        painter.end()

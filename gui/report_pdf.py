@@ -39,7 +39,9 @@ from core.report import content, glossary, match_content, passages, style, summa
 from core.report.attach import attach_json
 from core.report.jsonio import result_to_json
 from core.results import ScanResult
+from core.scan.heat import COMMON_PHRASE, CONTEXT_COPY, SET_ASIDE_LABELS
 from gui import assets
+from gui.heatmap import paint_set_aside
 from gui.pdf_figures import FigureObject, insert_figures
 
 DPI = 300
@@ -75,7 +77,11 @@ def _font(family: str, pt: float, bold: bool = False) -> QFont:
 
 def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float]]) -> QImage:
     """The heat strip, an axis, numbered passage marks and a legend, `width` device pixels wide."""
-    strip_h, mark_h, axis_h, legend_h = round(_pt(30)), round(_pt(16)), round(_pt(12)), round(_pt(14))
+    values = result.heatmap or (0.0,)
+    n = len(values)
+    codes = result.heatmap_set_aside if len(result.heatmap_set_aside) == n else (0,) * n
+    rows = 2 if any(codes) else 1  # a second legend row for what was set aside
+    strip_h, mark_h, axis_h, legend_h = round(_pt(30)), round(_pt(16)), round(_pt(12)), round(_pt(14) * rows)
     height = strip_h + mark_h + axis_h + legend_h
     img = QImage(width, height, QImage.Format.Format_RGB32)
     img.fill(QColor("#ffffff"))
@@ -83,11 +89,11 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
     img.setDotsPerMeterY(round(DPI / 0.0254))
     p = QPainter(img)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    values = result.heatmap or (0.0,)
-    n = len(values)
-    for i, v in enumerate(values):
+    for i, (v, code) in enumerate(zip(values, codes, strict=True)):
         x0, x1 = round(i * width / n), round((i + 1) * width / n)
         p.fillRect(x0, 0, max(1, x1 - x0), strip_h, _heat(v))
+        if not v > 0 and code:
+            paint_set_aside(p, QRectF(x0, 0, max(1, x1 - x0), strip_h), code)
     p.setPen(QPen(QColor(style.RULE), 2))
     p.drawRect(0, 0, width - 1, strip_h)
     # Passage marks: a small triangle under the strip and the passage number.
@@ -143,8 +149,21 @@ def heatmap_image(result: ScanResult, width: int, markers: list[tuple[int, float
     p.drawText(
         QRectF(_pt(70) + lw + _pt(4), ly - _pt(2), _pt(200), lh + _pt(4)),
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        "runs of 32 or more tokens reproduced word for word",
+        "confirmed passages, 32+ tokens word for word",
     )
+    # Legend, second part: what was reproduced but set aside, where the scan recorded it.
+    if any(codes):
+        x, ly = _pt(70), ly + _pt(12)
+        for code in (COMMON_PHRASE, CONTEXT_COPY):
+            swatch = QRectF(x, ly, _pt(14), lh)
+            paint_set_aside(p, swatch, code)
+            p.setPen(QPen(QColor(style.RULE), 1))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(swatch)
+            p.setPen(QColor(style.MUTED))
+            p.drawText(QRectF(x + _pt(17), ly - _pt(2), _pt(110), lh + _pt(4)),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, SET_ASIDE_LABELS[code])
+            x += _pt(150)
     p.end()
     return img
 

@@ -32,7 +32,7 @@ from core.scan.sweep import is_generate_only
 from gui.chat_panel import ChatPanel
 from gui.controls_view import ControlsPanel
 from gui.figures_panel import FiguresPanel
-from gui.heatmap import HeatmapStrip
+from gui.heatmap import HeatmapLegend, HeatmapStrip
 from gui.manuscript import ManuscriptView
 from gui.models import OBJECT_ROLE, PassageFilterProxy, PassageTableModel, QueueEntry
 from gui.results_view import PassageDetail, VerdictBadge
@@ -101,6 +101,7 @@ class ResultsPane(QWidget):
         self.message_bar = MessageBar()
         self.badge = VerdictBadge()
         self.heatmap = HeatmapStrip()
+        self.heatmap_legend = HeatmapLegend()
         self.manuscript = ManuscriptView()
         self.passage_model = PassageTableModel(self)
         self.passage_proxy = PassageFilterProxy(self)
@@ -184,6 +185,7 @@ class ResultsPane(QWidget):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.badge)
         layout.addWidget(self.heatmap)
+        layout.addWidget(self.heatmap_legend)
         layout.addWidget(vertical, 1)
 
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -200,7 +202,8 @@ class ResultsPane(QWidget):
         self._result = result
         self.badge.show_result(result)
         text = result.text or self.manuscript.toPlainText()
-        self.heatmap.set_heatmap(result.heatmap, len(text))
+        self.heatmap.set_heatmap(result.heatmap, len(text), result.heatmap_set_aside)
+        self.heatmap_legend.show_for(result.heatmap_set_aside)
         measured = not is_generate_only(result)  # a generate-only scan's p_extract is 0, not measured
         self.passage_model.set_passages(
             result.passages, len(text), measured=measured, text=text, locations=tuple(locations)
@@ -256,6 +259,7 @@ class ResultsPane(QWidget):
         self._result = None
         self.badge.clear(title, detail)
         self.heatmap.set_heatmap((), 0)
+        self.heatmap_legend.show_for(())
         self.passage_model.set_passages((), 1)
         self.manuscript.set_passages(())
         self.detail.set_measured(True)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.report import glossary, wording
-from core.results import Passage, ScanResult
+from core.results import KEY_COVERAGE_TAU, Passage, ScanResult
 from core.scan.sweep import is_generate_only, limitation
 from core.settings import ScanSettings
 from gui import style
@@ -89,7 +89,7 @@ class VerdictBadge(QFrame):
         """The "?" beside each key figure, in reading order (the window's Tab order includes them)."""
         for col, (key, term_key) in enumerate(KEY_FIGURES):
             t = glossary.term(term_key)
-            cap = QLabel(f"{t.name} @ 1 %" if key == "coverage" else t.name)
+            cap = QLabel(f"{t.name} @ {KEY_COVERAGE_TAU.replace('%', ' %')}" if key == "coverage" else t.name)
             cap.setObjectName("muted")
             cap.setWordWrap(True)  # two lines rather than a window too wide for a small screen
             cap.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -199,22 +199,11 @@ class VerdictBadge(QFrame):
                                 "does not return.")
             self._set_notice(generate_only_notice(result))
         else:
-            cov = _coverage_at(s.coverage, 0.01)
+            cov = s.key_coverage  # the PDF's key figure shows the same τ
             coverage.setText("—" if cov is None else wording.percent(cov))
             coverage.setStyleSheet("")
-            coverage.setToolTip("")
+            coverage.setToolTip(f"{glossary.term('coverage').name} @ {KEY_COVERAGE_TAU}: {glossary.term('coverage').caption}.")
             self._set_notice("")
-
-
-def _coverage_at(coverage: dict[str, float], tau: float) -> float | None:
-    for key, value in coverage.items():
-        try:
-            k = float(str(key).rstrip("%")) / (100 if str(key).endswith("%") else 1)
-        except ValueError:
-            continue
-        if abs(k - tau) < 1e-12:
-            return float(value)
-    return None
 
 
 def _pane(title: str, accessible: str) -> TextPane:
@@ -304,7 +293,8 @@ class PassageDetail(QWidget):
         if not self._measured:  # 0 in the result would read as measured
             figures.append("p_extract <i>not measured</i> (generate-only scan)")
         else:
-            figures.append(f"extraction chance per attempt <b>{glossary.extraction_chance(p.p_extract)}</b>")
+            figures.append(f"extraction chance per attempt <b>{glossary.extraction_chance(p.p_extract)}</b>"
+                           + (f" ({p.clipped_window}; not a 50+50 window)" if p.clipped_window else ""))
             figures.append(f"attempts for 50 % odds <b>{html.escape(glossary.attempts(p.queries_for_half))}</b>")
             shown += ["p_extract", "attempts"]
         if p.fragile_positions and self._measured:

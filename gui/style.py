@@ -33,6 +33,10 @@ INCOMPLETE = QColor("#6a737d")
 
 HEAT_LOW = QColor("#eef1f4")
 HEAT_HIGH = QColor("#c2412d")
+SET_ASIDE = QColor("#8f9aa6")
+"""Heatmap bins of reproduced text that does not count: solid for a common phrase, hatched on
+SET_ASIDE_GROUND for a context copy (the PDF and the app alike)."""
+SET_ASIDE_GROUND = QColor("#dfe3e8")
 
 
 def heat_colour(value: float) -> QColor:

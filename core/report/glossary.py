@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.results import COVERAGE_MEANING, COVERAGE_NAME, KEY_COVERAGE_TAU
+
 VERDICT_NAMES: dict[str, str] = {
     "memorized": "Memorized",
     "inconclusive": "Inconclusive",
@@ -141,12 +143,15 @@ TERMS: tuple[Term, ...] = (
     ),
     Term(
         key="coverage",
-        name="Coverage",
-        caption="share of the text under some 50-token window extractable with at least the stated chance",
+        name=COVERAGE_NAME.capitalize(),
+        caption=COVERAGE_MEANING,
         definition=(
-            "The share of the work's characters that lie under at least one 50-token stretch whose extraction "
-            "chance per attempt (p_extract) is at least the stated threshold: how much of the work someone "
-            "could pull out by sampling with those odds per attempt."
+            "The share of the work's characters that lie under at least one 50-token stretch whose chance of "
+            "being sampled (top-40, temperature 1) is at least the stated threshold τ, each token predicted from "
+            "the work's text before it as the scan reads it (64 to 512 tokens). Cooper et al.'s coverage gives "
+            "each stretch exactly its own 50 preceding tokens instead; this figure is the more generous of the "
+            "two (measured in bench/RESULTS-scan.md), so it is called in-context coverage. The key figure "
+            f"shows τ = {KEY_COVERAGE_TAU}."
         ),
     ),
     Term(

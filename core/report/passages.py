@@ -51,9 +51,25 @@ def heatmap_section(result: ScanResult, layout: Layout, shown: int) -> str:
         out + f'<p><img src="{HEATMAP_URL}" width="{w}" height="{h}"/></p>'
         f'<p class="caption">The strip runs from the first character of the work (left) to the last (right), '
         f"in {bins:,} equal slices of about {max(1, result.manuscript.characters // max(1, bins)):,} characters. "
-        "The darker the red, the longer the runs the model reproduced word for word there. Numbered marks "
-        f"show where the {shown} passages below begin.</p>"
+        "The darker the red, the longer the confirmed passages the model reproduced word for word there. "
+        + _set_aside_caption(result)
+        + f"Numbered marks show where the {shown} passages below begin.</p>"
     )
+
+
+def _set_aside_caption(result: ScanResult) -> str:
+    """What the grey bins mean, when the scan recorded any (older reports have no such record)."""
+    codes = set(result.heatmap_set_aside)
+    if not result.heatmap_set_aside:
+        return ""
+    parts = []
+    if 1 in codes:
+        parts.append("solid grey marks common phrases (reproduced after unrelated text too)")
+    if 2 in codes:
+        parts.append("hatched grey marks text the model could copy from earlier in the work")
+    if not parts:
+        return "No reproduced text was set aside as a common phrase or context copy. "
+    return "Reproduced but not counted: " + "; ".join(parts) + ". "
 
 
 def _place(p: Passage, result: ScanResult, locations: Sequence[Location]) -> str:
@@ -71,6 +87,13 @@ def _near_verbatim(p: Passage, result: ScanResult) -> str:
     edits = f"{p.near_verbatim_edits} token{'s' if p.near_verbatim_edits != 1 else ''} changed, left out or added"
     return (f"<b>{p.near_verbatim_tokens:,}</b> tokens near-verbatim ({edits}; at most "
             f"{wording.percent(tolerance)} of the tokens may differ; not counted toward the verdict) · ")
+
+
+def _window_label(p: Passage) -> str:
+    """"standard 50+50 window", or "12+50-token window (clipped: 12-token prefix)" near the work's ends."""
+    if not p.clipped_window:
+        return "standard 50+50 window"
+    return f"{p.window_prefix_tokens}+{p.window_suffix_tokens}-token window ({p.clipped_window}, not a standard 50+50)"
 
 
 def _passage_block(
@@ -108,7 +131,8 @@ def _passage_block(
     window = (
         "standard 50+50 window and p_extract not measured (generate-only scan)"
         if is_generate_only(result)
-        else f"standard 50+50 window: {p.matched_suffix_tokens} of 50 tokens matched"
+        else f"{_window_label(p)}: {p.matched_suffix_tokens} of {p.window_suffix_tokens if p.clipped_window else 50} "
+        "tokens matched"
         f"{' (exact)' if p.exact_suffix_match else ''}, extraction chance per attempt "
         f"<b>{glossary.extraction_chance(p.p_extract)}</b>, "
         f"attempts for 50{NBSP_PERCENT} odds: <b>{glossary.attempts(p.queries_for_half)}</b>"

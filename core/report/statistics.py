@@ -207,7 +207,7 @@ def comparisons_section(result: ScanResult, comparisons: Sequence[ScanResult], l
         f'<td width="22%" class="label" bgcolor="{SOFT}">Verdict</td>'
         f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Longest run</td>'
         f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Share</td>'
-        f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">Coverage @ 1 %</td></tr></thead>'
+        f'<td width="14%" class="label" bgcolor="{SOFT}" align="right">In-context coverage @ 1 %</td></tr></thead>'
     )
     rows = []
     for other in comparisons:

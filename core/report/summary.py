@@ -25,7 +25,7 @@ from core.report.style import (
     mono,
     table,
 )
-from core.results import ScanResult
+from core.results import KEY_COVERAGE_TAU, ScanResult
 from core.settings import ScanSettings
 
 
@@ -91,7 +91,7 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
     s = result.summary
     words = round(s.longest_verbatim_tokens / 1.3)
     cov_items = list(s.coverage.items())
-    strongest_tau = cov_items[-1] if cov_items else None
+    key_cov = s.key_coverage  # the same τ as the app's key figure
     cov_text = ", ".join(f"{wording.percent(v)} at {e(k)}" for k, v in cov_items) or "not measured"
     coverage = glossary.term("coverage")
     figures = [
@@ -101,10 +101,10 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         ),
         (wording.percent(s.verbatim_token_share), e(glossary.term("share").caption)),
         (
-            wording.percent(strongest_tau[1]) if strongest_tau else "n/a",
-            f"{e(coverage.name)} at {e(strongest_tau[0])}: of the text extractable with at least "
-            f"{e(strongest_tau[0])} chance per attempt"
-            if strongest_tau
+            wording.percent(key_cov) if key_cov is not None else "n/a",
+            f"{e(coverage.name)} @ {KEY_COVERAGE_TAU}: of the text in 50-token stretches the model predicts "
+            f"with at least {KEY_COVERAGE_TAU} probability given the text before them"
+            if key_cov is not None
             else f"{e(coverage.name)}: not measured",
         ),
         (

@@ -224,8 +224,8 @@ def comparisons_sentence(models: int) -> str:
 
 COMPARISONS_CAPTION = (
     "Longest run: tokens of the longest passage reproduced word for word. Share: the work's tokens inside "
-    "confirmed verbatim passages. Coverage @ 1 %: share of the text under some 50-token window the model "
-    "reproduces with probability at least 1 %. Models count tokens differently, so compare verdicts first."
+    "confirmed verbatim passages. In-context coverage @ 1 %: share of the text under some 50-token stretch "
+    "the model predicts with probability at least 1 % given the text before it. Models count tokens differently, so compare verdicts first."
 )
 
 

@@ -26,6 +26,7 @@ from core.ingest import Document
 from core.model.backend import Backend, IntArray, numeric_precision
 from core.results import ManuscriptInfo, Passage, ScanResult
 from core.scan import probes
+from core.scan.heat import set_aside_bins, set_aside_tokens
 from core.scan.near_verbatim import near_verbatim
 from core.scan.progress import CancelToken, ScanProgress, finish
 from core.scan.provenance import decoding, environment
@@ -322,6 +323,7 @@ def scan(
         passages=passages,
         membership=membership_scores(logp, trace.mean_logp, trace.std_logp, text),
         heatmap=heat_bins(strength, offsets, len(text), HEATMAP_BINS),
+        heatmap_set_aside=set_aside_bins(set_aside_tokens(passages, copied), offsets, len(text), HEATMAP_BINS),
         complete=complete,
         positions_scored=trace.positions_scored,
         positions_total=n,
@@ -435,4 +437,6 @@ def _passage(
         evidence_tokens=longest_run_within(~copied, r, r + v),
         near_verbatim_tokens=max(v, near.original_tokens) if near else -1,
         near_verbatim_edits=near.edits if near and near.original_tokens >= v else 0,
+        window_prefix_tokens=r - g.prompt_start,
+        window_suffix_tokens=min(settings.suffix_tokens, n - r),
     )

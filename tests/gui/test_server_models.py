@@ -304,7 +304,7 @@ def test_matrix_says_coverage_not_measured_for_a_generate_only_model(qtbot, tmp_
     assert server_cell.data() == (
         f"Memorized  ·  {server.longest_verbatim_tokens:,} tokens  ·  coverage not measured"
     )
-    assert "Coverage @ 1 %: not measured (generate-only scan)" in server_cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert "In-context coverage @ 1 %: not measured (generate-only scan)" in server_cell.data(Qt.ItemDataRole.ToolTipRole)
     assert local_cell.data().endswith(f"tokens  ·  {local.coverage_1pct:.1%}") and local.coverage_1pct > 0
     assert "not measured" not in local_cell.data(Qt.ItemDataRole.ToolTipRole)
 

@@ -191,7 +191,7 @@ def test_cli_scan_through_llama_server_says_generate_only(server_url, remote, tm
     assert "Note: This model's server returns log-probabilities only for the tokens it generates" in done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["provenance"]["probe"] == PROBE and data["summary"]["coverage"] == {}
-    assert "Coverage@tau         : not measured" in done.stdout
+    assert "In-context coverage  : not measured" in done.stdout
 
 
 def test_a_model_named_as_ollama_names_it_is_tokenized_and_hashed_from_the_local_store(tmp_path, monkeypatch, local):
