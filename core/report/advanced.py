@@ -23,7 +23,7 @@ def _definitions(terms: tuple[glossary.Term, ...], layout: Layout) -> str:
 def glossary_section(layout: Layout) -> str:
     """Every plain figure of the report with its definition, as the app's "?" buttons and Help give it."""
     return (
-        '<h2 style="page-break-before: always">What the figures mean</h2>'
+        '<h2>What the figures mean</h2>'
         "<p>The same definitions are behind the “?” beside each figure in the app and in its Help.</p>"
         + _definitions(glossary.plain_terms(), layout)
     )
