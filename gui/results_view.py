@@ -20,6 +20,8 @@ from gui.text_pane import TextPane
 VERDICT_WORDS = glossary.VERDICT_NAMES
 """The verdicts' names, shared with Help and the PDF (core.report.glossary)."""
 
+NBSP = "\u00a0"
+
 KEY_FIGURES = (("longest", "longest_run"), ("share", "share"), ("confirmed", "confirmed"), ("coverage", "coverage"))
 """The badge's key figures and the glossary terms that name and define them."""
 
@@ -89,9 +91,14 @@ class VerdictBadge(QFrame):
         """The "?" beside each key figure, in reading order (the window's Tab order includes them)."""
         for col, (key, term_key) in enumerate(KEY_FIGURES):
             t = glossary.term(term_key)
-            cap = QLabel(f"{t.name} @ {KEY_COVERAGE_TAU.replace('%', ' %')}" if key == "coverage" else t.name)
-            cap.setObjectName("muted")
+            if key == "coverage":  # its long name, broken where it reads well
+                first, rest = t.name.split(" ", 1)
+                tau = KEY_COVERAGE_TAU.replace("%", NBSP + "%")
+                cap = QLabel(f"{first}\n{rest} @{NBSP}{tau}")  # "@ 1 %" never broken
+            else:
+                cap = QLabel(t.name)
             cap.setWordWrap(True)  # two lines rather than a window too wide for a small screen
+            cap.setObjectName("muted")
             cap.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             cap.setToolTip(t.caption[:1].upper() + t.caption[1:] + ".")
             help_button = FigureHelpButton(term_key)
@@ -106,6 +113,7 @@ class VerdictBadge(QFrame):
             vfont.setPointSizeF(vfont.pointSizeF() * 1.25)
             vfont.setBold(True)
             val.setFont(vfont)
+            self._figures.setColumnStretch(col, 1)  # equal columns: no caption squeezed to three lines
             self._figures.addWidget(val, 0, col)
             self._figures.addLayout(caption_row, 1, col)
             self._values[key] = val

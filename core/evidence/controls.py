@@ -189,6 +189,8 @@ def control_statistics(
         _finite(result.block_min_k_pp), [v for c in group for v in _finite(c.block_min_k_pp)], seed,
     )
     share["control_values"] = [round(v, 6) for c in group for v in c.block_share]
+    # Only controls in the author's own style and subject let the share test decide `memorized` (verdict.py).
+    share["same_author"] = bool(group) and all(c.kind == "own-unpublished" for c in group)
     return {
         "controls": n,
         "control_tokens": sum(c.tokens for c in controls),
@@ -219,6 +221,7 @@ def rejudge(result: ScanResult, thresholds: Thresholds, seed: int = 0) -> ScanRe
         share = block_test(share["figure"], block_shares(result.passages, result.manuscript.tokens,
                                                          thresholds.block_tokens), controls, seed)
         share["control_values"] = controls
+        share["same_author"] = bool(result.statistics["share_test"].get("same_author", False))
         result = dataclasses.replace(result, statistics={**result.statistics, "share_test": share})
     else:
         share = None

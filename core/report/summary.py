@@ -102,8 +102,8 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         (wording.percent(s.verbatim_token_share), e(glossary.term("share").caption)),
         (
             wording.percent(key_cov) if key_cov is not None else "n/a",
-            f"{e(coverage.name)} @ {KEY_COVERAGE_TAU}: of the text in 50-token stretches the model predicts "
-            f"with at least {KEY_COVERAGE_TAU} probability given the text before them"
+            f"of the text in 50-token stretches the model predicts with at least {KEY_COVERAGE_TAU} probability "
+            f"given the text before them ({e(coverage.name.lower())} @ {KEY_COVERAGE_TAU})"
             if key_cov is not None
             else f"{e(coverage.name)}: not measured",
         ),

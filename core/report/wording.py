@@ -46,8 +46,14 @@ _RULE_SENTENCES: dict[str, str] = {
     ),
     "share": (
         "No single passage is long enough on its own, but the model reproduced many shorter passages of this "
-        "work word for word, far more of its text than it reproduces of never-published text (a test over "
-        "blocks of about a thousand tokens, in the Advanced section). That is evidence that the model memorized the work."
+        "work word for word, far more of its text than it reproduces of the author's own unpublished writing "
+        "(a test over blocks of about a thousand tokens, in the Advanced section). That is evidence that the "
+        "model memorized the work."
+    ),
+    "share-other-genre": (
+        "The model reproduced more of this work word for word than of the never-published control texts, but "
+        "those controls are of other kinds of writing, and some kinds (contracts, manuals, formulaic text) are "
+        "simply more predictable. Scan with the author's own unpublished writing as controls to decide."
     ),
     "contested": (
         "The model reproduced long passages, but so did the reference model that was declared never to have "
@@ -80,8 +86,9 @@ VERDICT_RULE = (
     "like this work. Memorized needs a passage of at least {memorized} tokens whose chance is below {alpha}; or, "
     "with at least {share_min} reproduced tokens, more passages of {candidate} tokens or more than chance allows "
     "(p below {alpha}) or a share of reproduced tokens significantly above the controls' (a test over blocks of "
-    "about {block} tokens, p below {share_alpha}). Inconclusive needs a passage of at least "
-    "{inconclusive} tokens whose chance is below {inconclusive_alpha}. Texts under {min_tokens} tokens are not "
+    "about {block} tokens, p below {share_alpha}) when the controls are the author's own unpublished writing. "
+    "Inconclusive needs a passage of at least {inconclusive} tokens whose chance is below {inconclusive_alpha}, "
+    "or that share test passed against controls of other kinds of writing. Texts under {min_tokens} tokens are not "
     "judged."
 )
 

@@ -23,8 +23,9 @@ def test_the_app_the_pdf_and_the_cli_show_the_same_named_coverage_figure(qtbot):
     badge = VerdictBadge()
     qtbot.addWidget(badge)
     badge.show_result(result)
-    assert badge.figure("coverage") == "33.0%"
-    assert "In-context coverage @ 1 %" in {lbl.text() for lbl in badge.findChildren(type(badge.verdict_label))}
+    assert badge.figure("coverage") == wording.percent(0.33)
+    assert "In-context coverage @ 1 %" in {" ".join(lbl.text().split())
+                                           for lbl in badge.findChildren(type(badge.verdict_label))}
     html = report_html(result, Layout(px_per_pt=96 / 72))
     key = re.search(r'<span class="figure">([^<]*)</span><br/><span class="caption">([^<]*in-context coverage[^<]*)',
                     html)

@@ -66,7 +66,7 @@ def test_an_eight_token_phrase_in_a_short_poem_is_not_memorized():
 def test_the_share_rule_needs_significance_and_enough_tokens():
     null = _null()
     many = [F(12, null.chance_p(12, 3_000)) for _ in range(8)]  # 96 evidence tokens
-    strong = {"p_value": 0.005, "manuscript_mean": 0.12, "control_mean": 0.004}
+    strong = {"p_value": 0.005, "manuscript_mean": 0.12, "control_mean": 0.004, "same_author": True}
     weak = {**strong, "p_value": 0.03}
     assert decide(many, 3_000, T, null, strong)[:2] == ("memorized", "share")
     assert decide(many, 3_000, T, null, weak)[0] != "memorized"
@@ -100,3 +100,17 @@ def test_many_passages_chance_cannot_explain_are_memorized_without_a_long_one():
     assert "18 passages of at least 8 tokens" in reason
     # A handful of such passages is what chance gives: no verdict from the count.
     assert decide(many[:3], 2_500, T, null, None)[1] != "passages"
+
+
+def test_the_share_test_against_other_genres_is_never_memorized():
+    # The Gemma calibration: a never-published terms-of-service text reached the smallest possible share
+    # p (3 blocks above all 7 bundled control blocks) with 48 evidence tokens; a longer one would pass
+    # the 64-token floor. Against controls of other genres that is inconclusive at most.
+    null = _null()
+    many = [F(12, null.chance_p(12, 3_000)) for _ in range(8)]  # 96 evidence tokens
+    bundled = {"p_value": 1 / 120, "manuscript_mean": 0.015, "control_mean": 0.001, "same_author": False}
+    verdict, rule, reason = decide(many, 3_000, T, null, bundled)
+    assert (verdict, rule) == ("inconclusive", "share-other-genre")
+    assert "genre" in reason
+    old_report = {k: v for k, v in bundled.items() if k != "same_author"}  # written before the flag
+    assert decide(many, 3_000, T, null, old_report)[0] == "inconclusive"
