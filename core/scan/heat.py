@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.results import Passage
+from core.scan.windows import bin_max
 
 NOTHING, COMMON_PHRASE, CONTEXT_COPY = 0, 1, 2
 """Bin codes; where a bin holds both, the context copy's code (the larger) is kept."""
@@ -41,12 +42,4 @@ def set_aside_bins(
     codes: npt.NDArray[np.int8], offsets: npt.NDArray[np.int64], n_chars: int, bins: int
 ) -> tuple[int, ...]:
     """The largest code per equal character bin, over the tokens whose characters reach it (as heat_bins)."""
-    out = np.zeros(bins, dtype=np.int64)
-    if n_chars <= 0 or codes.size == 0:
-        return tuple(int(x) for x in out)
-    first = np.minimum((offsets[:, 0] * bins) // n_chars, bins - 1)
-    last = np.minimum((np.maximum(offsets[:, 1] - 1, offsets[:, 0]) * bins) // n_chars, bins - 1)
-    for i in np.flatnonzero(codes > 0):
-        a, b = int(first[i]), int(last[i]) + 1
-        out[a:b] = np.maximum(out[a:b], int(codes[i]))
-    return tuple(int(x) for x in out)
+    return tuple(int(x) for x in bin_max(codes, offsets, n_chars, bins))

@@ -121,15 +121,26 @@ def heat_bins(
     A token colours every bin its characters reach, so a short text (more bins than tokens) shows a
     memorized run as one stretch, not as a comb of its tokens' first characters.
     """
+    return tuple(round(float(x), 4) for x in bin_max(strength, offsets, n_chars, bins))
+
+
+def bin_max(
+    values: npt.NDArray[np.floating] | npt.NDArray[np.integer], offsets: npt.NDArray[np.int64], n_chars: int,
+    bins: int,
+) -> npt.NDArray[np.float64]:
+    """The largest positive value per equal character bin, over the tokens whose characters reach the bin.
+
+    The one binning behind the heatmap and its set-aside codes (core/scan/heat.py); 0 where none reaches.
+    """
     out = np.zeros(bins, dtype=np.float64)
-    if n_chars <= 0 or strength.size == 0:
-        return tuple(float(x) for x in out)
+    if n_chars <= 0 or values.size == 0:
+        return out
     first = np.minimum((offsets[:, 0] * bins) // n_chars, bins - 1)
     last = np.minimum((np.maximum(offsets[:, 1] - 1, offsets[:, 0]) * bins) // n_chars, bins - 1)
-    for i in np.flatnonzero(strength > 0):
+    for i in np.flatnonzero(values > 0):
         a, b = int(first[i]), int(last[i]) + 1
-        out[a:b] = np.maximum(out[a:b], strength[i])
-    return tuple(round(float(x), 4) for x in out)
+        out[a:b] = np.maximum(out[a:b], float(values[i]))
+    return out
 
 
 def context_copy_mask(ids: npt.NDArray[np.int64], lookback: int, ngram: int) -> npt.NDArray[np.bool_]:
