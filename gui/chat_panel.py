@@ -68,7 +68,7 @@ class ChatOptions(QWidget):
         self.enabled.setToolTip("Also ask the model through its own chat template, as chat models are used "
                                 "(needs a model with a chat template; reported apart from the verdict).")
         self.title = QLineEdit()
-        self.title.setPlaceholderText("Title (optional, for title prompts)")
+        self.title.setPlaceholderText("Title")
         self.title.setAccessibleName("Title of the work, for chat title prompts")
         self.author = QLineEdit()
         self.author.setPlaceholderText("Author")
@@ -78,6 +78,9 @@ class ChatOptions(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        label = QLabel("Title prompts:")
+        label.setToolTip("With both filled in, the model is also asked to recite the work and its chapters by name.")
+        layout.addWidget(label)
         layout.addWidget(self.title, 3)
         layout.addWidget(self.author, 2)
         self.enabled.toggled.connect(self._on_enabled_toggled)

@@ -2,7 +2,8 @@
 
 Extraction odds by number of queries, how much of the work the model rebuilt from its opening, and the
 heatmap one row per chapter; each figure widget paints from the ScanResult it was given and says plainly
-when its data was not measured (no p_z, no --reconstruct).
+when its data was not measured (no p_z, no --reconstruct). `ReconstructChoice` (under the queue) asks a
+scan for the reconstruction the second figure shows.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.ingest.document import Location
+from core.reconstruct import ReconstructOptions
 from core.report.figures import chapter_spans
 from core.results import ScanResult
 from gui import plots
@@ -78,3 +80,38 @@ class FiguresPanel(QWidget):
         """Paint `result`'s figures (None: empty)."""
         for view in self.views.values():
             view.set_result(result, locations)
+
+
+class ReconstructChoice(QWidget):
+    """Whether a scan also rebuilds the work from its opening (`--reconstruct`), and whether assisted.
+
+    `enabled` is the check box (its owner places it, beside "Chat probes"); this widget is the row holding
+    "assisted", shown only while it is ticked. Seed and budget are the CLI's defaults. Not remembered between
+    sessions: it adds minutes to a scan, so each scan asks for it. Signals: none.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.enabled = QCheckBox("Reconstruct")  # every letter of it is another Alt key
+        self.enabled.setToolTip("After the scan, let the model continue from the opening of the work and of each "
+                                "chapter alone, and measure how much of the work it writes out (the figure "
+                                "\u201cHow much of the work comes out\u201d; it does not change the verdict).")
+        self.assisted = QCheckBox("Assisted (re-seed where it leaves my text)")
+        budget = ReconstructOptions().max_generated_tokens
+        self.assisted.setToolTip(f"Re-seed from your text at each divergence and go on (at most {budget:,} "
+                                 "generated tokens in all); unticked, each chapter stops where the model first leaves "
+                                 "the text. The report says which.")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.assisted)
+        self.enabled.toggled.connect(self._on_enabled_toggled)
+        self._on_enabled_toggled(False)
+
+    def _on_enabled_toggled(self, on: bool) -> None:
+        self.setVisible(on)
+
+    def request(self, tolerance: float) -> ReconstructOptions | None:
+        """The reconstruction asked for (near-verbatim `tolerance` from the scan settings), or None."""
+        if not self.enabled.isChecked():
+            return None
+        return ReconstructOptions(assisted=self.assisted.isChecked(), tolerance=tolerance)

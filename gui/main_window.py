@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
             fresh=fresh,
             reference=self.reference_picker.spec(),
             chat=self.queue_pane.chat_options.request(),
+            reconstruct=self.queue_pane.reconstruct_choice.request(self.scan_settings.near_verbatim_tolerance),
         )
 
     # ----- slots ------------------------------------------------------------------------------------

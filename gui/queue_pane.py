@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBox
 
 from gui.chat_panel import ChatOptions
 from gui.controls_view import ControlsOptions
+from gui.figures_panel import ReconstructChoice
 from gui.manuscript import DropZone
 from gui.model_picker import ReferencePicker
 from gui.models import ModelListModel, QueueModel
@@ -38,7 +39,7 @@ class QueuePane(QWidget):
         # A long file name loses its middle, never its status ("The Salt R…  ·  scanned").
         self.queue_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.queue_view.setMinimumHeight(40)
+        self.queue_view.setMinimumHeight(32)  # one row; the column must fit a 1920x1080 screen at 200 %
         self.queue_view.addAction(remove_action)
         self.queue_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         queue_label = QLabel("&Queue")
@@ -56,16 +57,25 @@ class QueuePane(QWidget):
         queue_head = QHBoxLayout()
         queue_head.addWidget(queue_label)
         queue_head.addStretch(1)
-        self.chat_options = ChatOptions()
-        queue_head.addWidget(self.chat_options.enabled)
         queue_head.addWidget(self.remove_button)
         layout.addLayout(queue_head)
         layout.addWidget(self.queue_view, 1)
+        # What a scan does besides the verdict's protocol: a row of its own under the queue (the column has
+        # height to spare, not width); each box's fields show below it only while it is ticked.
+        self.chat_options = ChatOptions()
+        self.reconstruct_choice = ReconstructChoice()
+        extras = QHBoxLayout()
+        extras.addWidget(QLabel("Also:"))
+        extras.addWidget(self.chat_options.enabled)
+        extras.addWidget(self.reconstruct_choice.enabled)
+        extras.addStretch(1)
+        layout.addLayout(extras)
+        layout.addWidget(self.chat_options)
+        layout.addWidget(self.reconstruct_choice)
         self.controls_options = ControlsOptions(settings)
         layout.addWidget(self.controls_options)
         self.reference_picker = ReferencePicker(models)
         layout.addWidget(self.reference_picker)
-        layout.addWidget(self.chat_options)
 
     def tab_chain(self) -> list[QWidget]:
         """The pane's widgets in keyboard (Tab) order, top to bottom."""
@@ -73,14 +83,16 @@ class QueuePane(QWidget):
         return [
             self.drop_zone.open_button,
             self.queue_view,
-            self.chat_options.enabled,
             self.remove_button,
+            self.chat_options.enabled,
+            self.reconstruct_choice.enabled,
+            self.chat_options.title,
+            self.chat_options.author,
+            self.reconstruct_choice.assisted,
             opts.enabled,
             opts.user_list,
             opts.own_button,
             opts.add_button,
             opts.remove_button,
             self.reference_picker.combo,
-            self.chat_options.title,
-            self.chat_options.author,
         ]
