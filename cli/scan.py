@@ -225,6 +225,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from core.report.chat import chat_lines
 
         print("\n".join(chat_lines(result)))
+    if result.reconstruction:
+        from core.report.figures import reconstruction_lines
+
+        print("\n".join(reconstruction_lines(result)))
     if args.json_out:
         print(f"JSON written to {args.json_out}")
     if args.pdf_out:

@@ -84,6 +84,28 @@ def reconstruction_section(result: ScanResult, layout: Layout) -> str:
     )
 
 
+def reconstruction_lines(result: ScanResult) -> list[str]:
+    """The CLI's block under the summary for `--reconstruct` ([] when no reconstruction was asked for)."""
+    rec = result.reconstruction
+    if not rec:
+        return []
+    chapters = list(rec.get("chapters", ()))
+    out = [
+        "",
+        f"Reconstruction       : {rec.get('mode', 'unassisted')}, from the first {int(rec.get('seed_tokens', 0)):,} "
+        f"tokens{' of each chapter' if len(chapters) > 1 else ''}: "
+        f"{wording.percent(float(rec.get('verbatim_share', 0.0)))} of the work's {int(rec.get('work_tokens', 0)):,} "
+        f"tokens reproduced exactly, {wording.percent(float(rec.get('near_verbatim_share', 0.0)))} near-verbatim; "
+        f"{plural(int(rec.get('generated_tokens', 0)), 'token')} generated (apart from the verdict above)",
+    ]
+    if not rec.get("complete", True):
+        out.append(f"  incomplete: stopped at {rec.get('stopped') or 'the bound'}; the figures cover the chapters reached")
+    for c in chapters:
+        out.append(f"  {c['chapter']}: {int(c['verbatim_tokens']):,} of {int(c['tokens']):,} tokens verbatim, "
+                   f"{int(c['near_verbatim_tokens']):,} near-verbatim, {int(c['generated_tokens']):,} generated")
+    return out
+
+
 HEAD = ("Chapter", "Tokens", "Seed", "Generated", "Verbatim", "Near-verbatim")
 
 

@@ -40,3 +40,7 @@ def test_the_json_records_the_reconstruction(tmp_path, capsys):
     assert set(chapter) >= {"start_char", "seed_tokens", "generated_tokens", "verbatim_tokens",
                             "near_verbatim_tokens", "stretches"}
     assert 0.0 <= rec["verbatim_share"] <= rec["near_verbatim_share"] <= 1.0
+    printed = capsys.readouterr().out
+    assert "Reconstruction       : assisted, from the first 20 tokens" in printed
+    assert f"{rec['generated_tokens']} tokens generated" in printed or f"{rec['generated_tokens']} token generated" in printed
+    assert f"  whole work: {chapter['verbatim_tokens']} of {chapter['tokens']:,} tokens verbatim" in printed
