@@ -20,6 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 
 from core.ingest.document import Location
+from core.report import wording
 from core.report.figures import chapter_spans
 from core.report.passages import ordered_passages
 from core.report.style import MUTED, RULE, TEXT
@@ -246,8 +247,8 @@ def paint_reconstruction(p: QPainter, rect: QRectF, result: ScanResult, pt: floa
           Qt.AlignmentFlag.AlignRight, MUTED)
     x, y = rect.left(), bar.bottom() + 16 * pt
     v, nv = float(rec.get("verbatim_share", 0.0)), float(rec.get("near_verbatim_share", 0.0))
-    for colour, label in ((SEED, "given to the model (seed)"), (VERBATIM, f"reproduced exactly ({v:.1%})"),
-                          (NEAR, f"near-verbatim, small edits ({max(0.0, nv - v):.1%})")):
+    for colour, label in ((SEED, "given to the model (seed)"), (VERBATIM, f"reproduced exactly ({wording.percent(v)})"),
+                          (NEAR, f"near-verbatim, small edits ({wording.percent(max(0.0, nv - v))})")):
         p.fillRect(QRectF(x, y + 2 * pt, 9 * pt, 7 * pt), QColor(colour))
         width = p.fontMetrics().horizontalAdvance(label) + 24 * pt
         _text(p, QRectF(x + 12 * pt, y, width, 11 * pt), label, Qt.AlignmentFlag.AlignLeft)

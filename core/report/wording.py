@@ -237,13 +237,13 @@ COMPARISONS_CAPTION = (
 
 
 def percent(share: float) -> str:
-    """A share 0-1 as "31.5 %" ("< 0.1 %" for tiny non-zero shares)."""
+    """A share 0-1 as "31.5 %" ("under 0.1 %" for tiny non-zero shares: words, not "<", which HTML would eat)."""
     if share != share:  # NaN
         return "n/a"
     if share == 0:
         return "0 %"
     if share < 0.001:
-        return "< 0.1 %"
+        return "under 0.1 %"
     return f"{share * 100:.1f} %"
 
 

@@ -117,7 +117,7 @@ def test_every_setting_and_model_file_listed() -> None:
 
 def test_wording_numbers() -> None:
     assert wording.percent(0.315) == "31.5 %"
-    assert wording.percent(0.00001) == "< 0.1 %"
+    assert wording.percent(0.00001) == "under 0.1 %"
     assert wording.probability(0.000034) == "3.4e-05"
     assert wording.size(536_223_056) == "536.2 MB (536,223,056 bytes)"
     assert wording.utc("2025-11-27T14:02:11+00:00") == "2025-11-27 14:02:11 UTC"
@@ -174,3 +174,22 @@ def test_extraction_by_sampling_is_stated_with_its_decoding_only_when_measured()
     html = content.report_html(measured, LAYOUT)
     assert "Extraction by sampling (top-k 40, temperature 1, each 50-token stretch" in html
     assert "2.0 % within 1 sample, 25.0 % within 100 samples, 31.0 % within 10,000 samples" in html
+
+
+def test_a_tiny_reconstruction_share_is_worded_not_eaten_as_a_tag() -> None:
+    import dataclasses
+    import re
+
+    from core.report.figures import reconstruction_lines, reconstruction_section
+    from core.report.style import Layout
+
+    chapter = {"chapter": "whole work", "start_char": 0, "end_char": 900, "tokens": 2536, "seed_tokens": 50,
+               "generated_tokens": 48, "verbatim_tokens": 2, "near_verbatim_tokens": 2, "stretches": []}
+    record = {"mode": "unassisted", "seed_tokens": 50, "max_generated_tokens": 4096, "tolerance": 0.1,
+              "work_tokens": 2536, "generated_tokens": 48, "verbatim_tokens": 2, "near_verbatim_tokens": 2,
+              "verbatim_share": 2 / 2536, "near_verbatim_share": 2 / 2536, "complete": True, "chapters": [chapter]}
+    result = dataclasses.replace(make_result(), reconstruction=record)
+    shown = re.sub(r"<[^>]*>", "", reconstruction_section(result, Layout(px_per_pt=1.0)))
+    assert "the model reproduced under 0.1 % of the work's 2,536 tokens exactly" in shown
+    assert any("under 0.1 % of the work's 2,536 tokens reproduced exactly" in line
+               for line in reconstruction_lines(result))
