@@ -223,7 +223,8 @@ def paint_reconstruction(p: QPainter, rect: QRectF, result: ScanResult, pt: floa
     mode = "assisted (re-seeded from your text where the model left it)" if rec.get("mode") == "assisted" \
         else "unassisted (the model continues alone until it leaves your text)"
     _text(p, QRectF(rect.left(), rect.top(), rect.width(), 12 * pt),
-          f"From the first {rec.get('seed_tokens', 0)} tokens of each chapter, {mode}",
+          f"From the first {rec.get('seed_tokens', 0)} tokens of "
+          f"{'each chapter' if len(rec.get('chapters', [])) > 1 else 'the work'}, {mode}",
           Qt.AlignmentFlag.AlignLeft, MUTED)
     bar = QRectF(rect.left(), rect.top() + 15 * pt, rect.width(), 22 * pt)
     p.fillRect(bar, QColor(EMPTY))

@@ -4,7 +4,9 @@
     QT_QPA_PLATFORM=offscreen python scripts/real_screenshots.py docs/screenshots/sample-scan.json
 
 Writes gui-empty.png (the sample queued, before a scan), gui-results.png, gui-detail.png (the strongest passage selected) and report-page-1.png into
-docs/screenshots/. The JSON must come from a real model: a result of the test-only fake backend is
+docs/screenshots/ (or --out). A result with chat probes or a reconstruction (`--chat`, `--reconstruct`)
+also gives gui-chat.png and gui-figures.png (those tabs shown) and report-chat.png and
+report-reconstruction.png (the PDF pages whose sections start with them). The JSON must come from a real model: a result of the test-only fake backend is
 refused, so no picture a user sees shows a finding no model produced. The JSON is judged again with the
 current verdict rule first (core.evidence.controls.rejudge: the chance model it holds, no rescanning),
 and written back, so the pictures and the JSON beside them agree.
@@ -66,6 +68,10 @@ def main() -> int:
     window = create_main_window(None, settings=settings, discover=lambda: [], data_dir=str(tmp / "data"))
     window.resize(1280, 820)
     window.show()
+    from core.model.discovery import embedded_gemma_path
+
+    if result.model.path and Path(result.model.path).exists() and Path(result.model.path) != embedded_gemma_path():
+        window.picker.choose_path(result.model.path)  # the picker names the model the result came from
     window.open_paths([result.manuscript.path])
     for _ in range(400):
         entry = window.current_entry()
@@ -84,6 +90,16 @@ def main() -> int:
     window.table.selectRow(0)
     QTest.qWait(300)
     window.grab().save(str(args.out / "gui-detail.png"))
+    tabs = window.result_tabs
+    titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+    if result.chat:
+        tabs.setCurrentIndex(titles.index("Chat probes"))
+        QTest.qWait(300)
+        window.grab().save(str(args.out / "gui-chat.png"))
+    if result.chat or result.reconstruction:
+        tabs.setCurrentIndex(titles.index("Figures"))
+        QTest.qWait(300)
+        window.results.figures_panel.grab().save(str(args.out / "gui-figures.png"))  # all three, unscrolled
     window.close()
 
     pdf = tmp / "report.pdf"
@@ -91,9 +107,24 @@ def main() -> int:
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(args.out / "report-page-1")], check=True, timeout=120)
+        for heading, name in (("Chat probes", "report-chat"), ("How much of the work comes out", "report-reconstruction")):
+            page = _page_starting(pdf, heading) if (result.chat or result.reconstruction) else None
+            if page is not None:
+                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
+                                str(pdf), str(args.out / name)], check=True, timeout=120)
     print(f"{result.summary.verdict}: {result.summary.reason}")
     app.quit()
     return 0
+
+
+def _page_starting(pdf: Path, heading: str) -> int | None:
+    """The first page (from 1) holding a line that is exactly `heading`, or None."""
+    from pypdf import PdfReader
+
+    for number, page in enumerate(PdfReader(pdf).pages, 1):
+        if any(" ".join(line.split()) == heading for line in page.extract_text().splitlines()):
+            return number
+    return None
 
 
 if __name__ == "__main__":
