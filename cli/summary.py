@@ -10,16 +10,22 @@ if TYPE_CHECKING:
 
 def format_summary(result: ScanResult) -> str:
     """The terminal summary: verdict, key figures, the top passages."""
+    from core.report.glossary import term
+
     s = result.summary
+
+    def named(key: str) -> str:  # the figures' names as the app and the PDF print them
+        return f"{term(key).name:<21}"
+
     lines = [
         f"Manuscript : {result.manuscript.path} ({result.manuscript.tokens:,} tokens)",
         f"Model      : {result.model.name} [{result.model.format}, {result.model.backend_label}]",
         f"Verdict    : {s.verdict.upper()} — {s.reason}",
-        f"Longest verbatim run : {s.longest_verbatim_tokens} tokens",
-        f"Reproduced share     : {s.verbatim_token_share:.2%} of tokens",
-        "In-context coverage  : " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured")
+        f"{named('longest_run')}: {s.longest_verbatim_tokens} tokens",
+        f"{named('share')}: {s.verbatim_token_share:.2%} of tokens",
+        f"{named('coverage')}: " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured")
         + (" (τ: share under 50-token stretches predicted with ≥ τ given the text before)" if s.coverage else ""),
-        f"Passages             : {s.confirmed} confirmed of {s.candidates} candidates"
+        f"{named('confirmed')}: {s.confirmed} of {s.candidates} candidates"
         f" ({s.common_phrases} {'common phrase' if s.common_phrases == 1 else 'common phrases'})",
     ]
     ref = result.provenance.get("reference_model")

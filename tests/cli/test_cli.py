@@ -226,3 +226,12 @@ def test_summary_states_a_near_verbatim_stretch_beside_the_exact_count():
     assert near, "the passage before the changed word goes on near-verbatim"
     p = near[0]
     assert f"near-verbatim {p.near_verbatim_tokens} ({p.near_verbatim_edits} differ)" in format_summary(result)
+
+
+def test_summary_names_the_figures_as_the_app_and_the_pdf_do():
+    from cli.main import format_summary
+    from core.report.glossary import term
+    from tests.helpers.results import make_result
+
+    labels = [line.split(":")[0].strip() for line in format_summary(make_result()).splitlines()[3:7]]
+    assert labels == [term(k).name for k in ("longest_run", "share", "coverage", "confirmed")]
