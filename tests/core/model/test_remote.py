@@ -96,6 +96,7 @@ def test_remote_scores_of_a_bosless_model_agree_where_returned(server):
 
 # After the test above: this one's long echo requests leave the one-thread server busy for a while.
 @pytest.mark.slow
+@pytest.mark.heavy  # minutes of long echo requests; the test above checks every value the server returns
 @pytest.mark.xfail(strict=True, reason=(
     "The server is at fault (issue 15): llama-cpp-python 0.3.36's echo pairs prompt token j with logits row j "
     "(llama.py, _create_completion: all_tokens without a leading BOS, zipped with logits_to_logprobs(self._scores)), "
