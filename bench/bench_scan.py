@@ -21,12 +21,14 @@ manuscript to its first tokens (a short run on a loaded machine).
 
     python bench/bench_scan.py [--model smollm2] [--backend llama.cpp] [--only fresh] [--repeats 3] [--out FILE]
     python bench/bench_scan.py --backend remote --model http://HOST:PORT --server-concurrency 4 --max-tokens 800
+    python bench/bench_scan.py --backend llama.cpp --manuscript LONG.txt --skip-peer --repeats 1
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -136,6 +138,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--server-concurrency", type=int, help="through a server: compare 1 and N requests in flight")
     ap.add_argument("--max-tokens", type=int, help="cut each manuscript to about its first N tokens")
+    ap.add_argument("--manuscript", type=Path, action="append",
+                    help="scan this text file instead of the two built-in manuscripts (repeatable)")
+    ap.add_argument("--skip-peer", action="store_true",
+                    help="bare forward and the whole scan only (a long manuscript; the peer's windows take long)")
     args = ap.parse_args()
     settings = ScanSettings(device="cpu", common_phrase_check=True)
     backend = load_backend(args.model, settings, backend=args.backend)
@@ -148,6 +154,8 @@ def main() -> None:
         "|---|---:|---|---:|---:|---:|---|",
     ]
     chosen = {k: v for k, v in manuscripts().items() if args.only is None or k.startswith(args.only)}
+    if args.manuscript:
+        chosen = {path.name: path.read_text(encoding="utf-8") for path in args.manuscript}
     if args.max_tokens:
         chosen = {f"{k} (first {args.max_tokens} tokens)": backend.decode(backend.tokenize(v).ids[: args.max_tokens])
                   for k, v in chosen.items()}
@@ -167,15 +175,33 @@ def main() -> None:
                 fwd.append(timed(lambda ids=ids: bare_forward(backend, ids, settings), 1))
             scans.append(timed(lambda text=text, results=results: results.append(
                 run_scan(document(text), backend, settings)), 1))
-            peers.append(timed(lambda ids=ids, starts=starts: peer(backend, ids, starts, args.peer_batch), 1))
-        scan_s, peer_s = (statistics.median(x) for x in (scans, peers))
+            if not args.skip_peer:
+                peers.append(timed(lambda ids=ids, starts=starts: peer(backend, ids, starts, args.peer_batch), 1))
+        scan_s = statistics.median(scans)
         r = results[-1]
+        timings = r.provenance["timings"]
+        confirm = r.provenance.get("confirmation", {})
+        stages = (f"(last scan's stages, s: triage {timings['triage_s']}, confirm {timings['confirm_s']}, "
+                  f"generate() replay {timings.get('generate_s', 0)}, common phrases {timings['common_phrase_s']}; "
+                  f"{r.summary.candidates} candidates, {r.summary.confirmed} confirmed, "
+                  f"{confirm.get('generate_replays', 0)} replayed with generate(), "
+                  f"{confirm.get('generate_disagreements', 0)} disagreements; peak resident memory of this "
+                  f"process so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
+        if args.skip_peer and limit:
+            fwd_s = statistics.median(fwd)
+            lines += [
+                f"| {name} | {n} | bare forward (limit) | {n} | {fwd_s:.2f} | {n / fwd_s:,.0f} | 1.00 of limit |",
+                f"| | | **Verbatim whole scan** | {n} | {scan_s:.2f} | {n / scan_s:,.0f} | "
+                f"**{fwd_s / scan_s:.2f} of limit** |",
+                f"| | | {stages} | | | | |",
+            ]
+            print("\n".join(lines[-3:]), flush=True)
+            continue
+        peer_s = statistics.median(peers)
         peer1_s = timed(lambda ids=ids, sample=sample: peer(backend, ids, sample, 1), 1)
         scan_rate = n / scan_s
         peer_rate = 50 * len(starts) / peer_s
         peer1_rate = 50 * len(sample) / peer1_s
-        timings = r.provenance["timings"]
-        confirm = r.provenance.get("confirmation", {})
         if limit:
             fwd_s = statistics.median(fwd)
             fwd_rate = n / fwd_s
@@ -197,11 +223,7 @@ def main() -> None:
             f"{peer_s:.2f} | {peer_rate:,.0f} | 1.0x |",
             f"| | | peer: batch-1 generate (sample of {len(sample)} windows) | {50 * len(sample)} | {peer1_s:.2f} | "
             f"{peer1_rate:,.0f} | {peer1_rate / peer_rate:.2f}x |",
-            f"| | | (last scan's stages, s: triage {timings['triage_s']}, confirm {timings['confirm_s']}, "
-            f"generate() replay {timings.get('generate_s', 0)}, common phrases {timings['common_phrase_s']}; "
-            f"{r.summary.candidates} candidates, {r.summary.confirmed} confirmed, "
-            f"{confirm.get('generate_replays', 0)} replayed with generate(), "
-            f"{confirm.get('generate_disagreements', 0)} disagreements) | | | | |",
+            f"| | | {stages} | | | | |",
         ]
         print("\n".join(lines[-5:]), flush=True)
     report = "\n".join(lines) + "\n"

@@ -77,7 +77,8 @@ def _chance_lines(result: ScanResult) -> list[str]:
     lines = [
         f"Rule                 : memorized needs a passage of at least {t.get('memorized_tokens')} tokens "
         f"whose chance is below alpha = {t.get('alpha')}; or, with at least {t.get('share_min_tokens')} such "
-        f"tokens, more passages of {t.get('candidate_run_tokens')}+ tokens than chance allows (p < alpha) or a "
+        f"tokens, more passages of {t.get('candidate_run_tokens')}+ tokens than chance allows (p < alpha; "
+        f"inconclusive at p < {t.get('inconclusive_alpha')}) or a "
         f"share above the controls' (block permutation test, p < {t.get('share_alpha')})"
     ]
     null = result.null_model

@@ -88,6 +88,7 @@ VERDICT_RULE = (
     "(p below {alpha}) or a share of reproduced tokens significantly above the controls' (a test over blocks of "
     "about {block} tokens, p below {share_alpha}) when the controls are the author's own unpublished writing. "
     "Inconclusive needs a passage of at least {inconclusive} tokens whose chance is below {inconclusive_alpha}, "
+    "or more passages than chance allows at p below {inconclusive_alpha} (with the same {share_min} tokens), "
     "or that share test passed against controls of other kinds of writing. Texts under {min_tokens} tokens are not "
     "judged."
 )

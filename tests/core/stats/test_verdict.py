@@ -114,3 +114,24 @@ def test_the_share_test_against_other_genres_is_never_memorized():
     assert "genre" in reason
     old_report = {k: v for k, v in bundled.items() if k != "same_author"}  # written before the flag
     assert decide(many, 3_000, T, null, old_report)[0] == "inconclusive"
+
+
+def test_more_passages_than_chance_allows_but_not_beyond_alpha_is_inconclusive():
+    # Qwen2.5-Coder-1.5B on KJV Genesis 1: ten 8-26-token passages where the chance model's upper bound
+    # allows 4.3; Poisson p 0.013, below 0.05 but not below alpha.
+    null = _null(0.4)
+    n = 2_500
+    expected = null.expected(T.candidate_run_tokens, n, upper=True)
+    from scipy.stats import poisson
+
+    k = next(k for k in range(1, 200) if poisson.sf(k - 1, expected) < T.inconclusive_alpha)
+    assert poisson.sf(k - 1, expected) > T.alpha, "this null must leave a gap between the two levels"
+    some = [F(9, null.chance_p(9, n)) for _ in range(k)]
+    assert sum(p.evidence for p in some) >= T.share_min_tokens
+    verdict, rule, reason = decide(some, n, T, null, None)
+    assert (verdict, rule) == ("inconclusive", "passages")
+    assert f"{k} passages of at least 8 tokens" in reason and "not below 0.001" in reason
+    # One passage fewer is what chance allows at 0.05: no verdict from the count.
+    assert decide(some[:-1], n, T, null, None)[0] == "no-evidence"
+    # Too few evidence tokens in all: the count alone never decides.
+    assert decide([F(8, null.chance_p(8, n)) for _ in range(k)][:7], n, T, null, None)[0] == "no-evidence"
