@@ -226,7 +226,7 @@ class Summary:
     reason: str
     """The rule that fired, in words, with its thresholds."""
     rule: str = ""
-    """Which rule fired: "passage", "passages" (too many for chance), "share", "share-other-genre", "contested", "no-chance-model", "chance" (chance explains the
+    """Which rule fired: "passage", "passages" (too many for chance; memorized below alpha, inconclusive below inconclusive_alpha), "share", "share-other-genre", "contested", "no-chance-model", "chance" (chance explains the
     longest passage), "none", "too-short", "cancelled" ("" in schema 1 results)."""
     alpha: float | None = None
     """The family-wise chance level a passage must beat to make the verdict memorized."""

@@ -38,29 +38,35 @@ _VERDICT_SENTENCES: dict[str, str] = {
     ),
 }
 
-_RULE_SENTENCES: dict[str, str] = {
-    "passages": (
+_RULE_SENTENCES: dict[tuple[str, str], str] = {
+    ("memorized", "passages"): (
         "No single passage is long enough on its own, but the model regenerated many passages of this work "
         "word for word: far more than the same model produces by chance in never-published text of the same "
         "length (the chance figures below). That is evidence that the model memorized the work."
     ),
-    "share": (
+    ("memorized", "share"): (
         "No single passage is long enough on its own, but the model reproduced many shorter passages of this "
         "work word for word, far more of its text than it reproduces of the author's own unpublished writing "
         "(a test over blocks of about a thousand tokens, in the Advanced section). That is evidence that the "
         "model memorized the work."
     ),
-    "share-other-genre": (
+    ("inconclusive", "passages"): (
+        "No single passage is long enough on its own, and the model regenerated more passages of this work "
+        "word for word than it produces by chance in never-published text of the same length, though not by "
+        "the margin a finding of memorization requires. More never-published controls, best the author's own "
+        "unpublished writing, make the chance figures more precise and may decide."
+    ),
+    ("inconclusive", "share-other-genre"): (
         "The model reproduced more of this work word for word than of the never-published control texts, but "
         "those controls are of other kinds of writing, and some kinds (contracts, manuals, formulaic text) are "
         "simply more predictable. Scan with the author's own unpublished writing as controls to decide."
     ),
-    "contested": (
+    ("inconclusive", "contested"): (
         "The model reproduced long passages, but so did the reference model that was declared never to have "
         "seen this work. Either the declaration is wrong or the passages are predictable; the report keeps "
         "them visible and does not decide."
     ),
-    "no-chance-model": (
+    ("inconclusive", "no-chance-model"): (
         "The model reproduced passages of this work word for word, but no never-published control texts were "
         "scanned with it, so how often it does that by chance is unknown. Scan with controls for a verdict."
     ),
@@ -74,7 +80,7 @@ def verdict_title(verdict: Verdict | str) -> str:
 
 def verdict_sentence(verdict: Verdict | str, rule: str = "") -> str:
     """The verdict explained to a reader who is not a specialist, worded from the rule that fired."""
-    return _RULE_SENTENCES.get(rule) or _VERDICT_SENTENCES.get(verdict, "")
+    return _RULE_SENTENCES.get((str(verdict), rule)) or _VERDICT_SENTENCES.get(verdict, "")
 
 
 VERDICT_RULE = (

@@ -193,3 +193,11 @@ def test_a_tiny_reconstruction_share_is_worded_not_eaten_as_a_tag() -> None:
     assert "the model reproduced under 0.1 % of the work's 2,536 tokens exactly" in shown
     assert any("under 0.1 % of the work's 2,536 tokens reproduced exactly" in line
                for line in reconstruction_lines(result))
+
+
+def test_the_verdict_sentence_follows_the_verdict_as_well_as_the_rule() -> None:
+    # The passage-count rule fires at two levels; only the memorized one may say "memorized the work".
+    assert "memorized the work" in wording.verdict_sentence("memorized", "passages")
+    weak = wording.verdict_sentence("inconclusive", "passages")
+    assert "memorized the work" not in weak and "not by the margin" in weak
+    assert wording.verdict_sentence("no-evidence", "chance") == wording.verdict_sentence("no-evidence")
