@@ -49,7 +49,9 @@ def format_summary(result: ScanResult) -> str:
         )
         for key, label in (("share_test", "Share vs controls"), ("membership_test", "Min-K%++ vs controls")):
             test = st.get(key)
-            if isinstance(test, dict) and test.get("p_value") is not None:
+            if isinstance(test, dict) and test.get("p_value") is None and test.get("note"):
+                lines.append(f"{label:<21}: {test['note']}")
+            elif isinstance(test, dict) and test.get("p_value") is not None:
                 lines.append(
                     f"{label:<21}: p = {test['p_value']:.3g} over blocks of {st.get('block_tokens')} tokens "
                     f"({test['manuscript_blocks']} vs {test['control_blocks']}), difference "

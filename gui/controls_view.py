@@ -245,7 +245,8 @@ def control_figures(result: ScanResult) -> dict[str, str]:
         effect = f"{test['difference']:+.2f} [{test['difference_low']:+.2f}, {test['difference_high']:+.2f}]"
     return {
         "fpr": fpr,
-        "p": "not computed" if p is None else format_probability(float(p)),
+        "p": (("not tested (needs your own unpublished writing as controls)" if test.get("note") else "not computed")
+              if p is None else format_probability(float(p))),
         "effect": effect,
     }
 

@@ -83,7 +83,8 @@ def _stat_value(key: str, value: Any, stats: dict[str, Any]) -> str:
     if key in ("share_test", "membership_test") and isinstance(value, dict):
         p = value.get("p_value")
         if p is None:
-            return "not computed"
+            note = str(value.get("note") or "not computed")
+            return e(note[:1].upper() + note[1:])
         out = (f"p = {'below 0.0001' if p < 1e-4 else f'{p:.4f}'} (one-sided permutation test, "
                f"{value['manuscript_blocks']} blocks of the work against {value['control_blocks']} of the controls; "
                f"the smallest p possible is {value['smallest_possible_p']:.4f})")

@@ -209,7 +209,10 @@ def test_summary_prints_the_controls_rate_with_its_interval_and_the_chance_model
         assert "95 % interval 0%-98%" in line
         assert any(x.startswith("Chance model") and "fitted on" in x for x in summary)
         assert any(x.startswith("Rule") and "alpha = 0.001" in x for x in summary)
-        assert (result.statistics["p_value"] is None) is not can_score
+        # Another writer's text as the control: no membership p-value, and the summary says why.
+        assert result.statistics["p_value"] is None
+        membership = next((x for x in summary if x.startswith("Min-K%++ vs controls")), "")
+        assert ("not tested: the controls are not the author's own unpublished writing" in membership) is can_score
 
 
 def test_summary_states_a_near_verbatim_stretch_beside_the_exact_count():

@@ -98,7 +98,9 @@ def test_research_figures_are_collapsed_under_advanced(qtbot, make_window, real_
     assert not panel.advanced.isVisible() and "Min-K%++" in panel.membership_label.text()
     panel.advanced_button.click()
     assert panel.advanced.isVisible() and panel.membership_label.isVisible()
-    assert panel.figure("p") == glossary.probability(real_result.statistics["p_value"])
+    p = real_result.statistics["p_value"]  # withheld against the bundled controls (other genres)
+    assert panel.figure("p") == (glossary.probability(p) if p is not None else
+                                 "not tested (needs your own unpublished writing as controls)")
     panel.advanced_button.click()
     assert not panel.advanced.isVisible()
 

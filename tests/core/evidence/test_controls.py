@@ -1,5 +1,7 @@
 """Controls on the fake backend: false-positive rate, the one-sided test, and the cache."""
 
+import dataclasses
+
 import pytest
 
 from core.evidence.control_scan import with_controls
@@ -54,3 +56,29 @@ def test_own_unpublished_writing_comes_first(tmp_path, monkeypatch):
         assert out.null_model["source"].startswith("the author's own unpublished writing")
     else:
         assert "pooled" in out.statistics["reference_group"] or "under" in out.statistics["reference_group"]
+
+
+def test_the_membership_p_value_is_reported_only_against_the_authors_own_writing(tmp_path, monkeypatch):
+    """On never-published texts of other genres the Min-K%++ block test gave small p-values (calibration):
+    it measures genre there, so its p-value is withheld unless the controls are the author's own."""
+    from core.evidence.controls import MEMBERSHIP_UNTESTED, rejudge
+
+    monkeypatch.setenv("VERBATIM_CACHE", str(tmp_path))
+    backend = FakeBackend(memorized=())
+    texts = [d.text for d in bundled_controls()]
+    result = run_scan(document(texts[0] + "\n\n" + texts[1]), backend, SMALL)
+    own = [document(t, f"/drafts/chapter-{i}.txt") for i, t in enumerate(texts[2:5])]
+    mine = with_controls(result, own, backend, SMALL, own_unpublished=len(own))
+    assert all(c.kind == "own-unpublished" for c in mine.controls)
+    test = mine.statistics["membership_test"]
+    assert test["same_author"] and test["p_value"] is not None and mine.statistics["p_value"] == test["p_value"]
+    others = with_controls(result, [document(t, f"/other/{i}.txt") for i, t in enumerate(texts[2:5])], backend,
+                           SMALL, user_controls=3)
+    test = others.statistics["membership_test"]
+    assert not test["same_author"] and test["p_value"] is None and others.statistics["p_value"] is None
+    assert test["note"] == MEMBERSHIP_UNTESTED and "difference" in test  # the effect size stays, described
+    # A result recorded before this rule loses the p-value when it is judged again.
+    old = dataclasses.replace(others, statistics={**others.statistics, "p_value": 0.01,
+                                                  "membership_test": {**test, "p_value": 0.01, "note": None}})
+    again = rejudge(old, SMALL.thresholds).statistics
+    assert again["p_value"] is None and again["membership_test"]["note"] == MEMBERSHIP_UNTESTED
