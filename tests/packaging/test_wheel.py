@@ -77,7 +77,6 @@ def test_the_installed_wheel_finds_its_assets(installed: tuple[Path, dict[str, s
     assert "In the beginning God created the heaven and the earth." in text
 
 
-@pytest.mark.heavy  # 2-6 minutes; the test above checks the same installed wheel finds its assets and models
 def test_the_installed_wheel_scans_the_sample(installed: tuple[Path, dict[str, str], Path]) -> None:
     """`verbatim scan` on the bundled sample, with its PDF (the bundled fonts); the bundled controls are
     left out only to keep this to minutes (the test above loads them from the installed package)."""
