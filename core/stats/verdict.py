@@ -102,6 +102,15 @@ def _fmt_p(p: float) -> str:
     return "< 1e-12" if p < 1e-12 else f"{p:.2g}"
 
 
+def _count_words(count: dict[str, Any]) -> str:
+    """The passage count test's finding, up to its p-value (the caller closes the parenthesis)."""
+    return (
+        f"{count['observed']} passages of at least {count['length']} tokens were regenerated verbatim; for "
+        f"this model chance alone gives at most {count['expected_upper']:.2g} in a never-published text of "
+        f"this length (Poisson p = {_fmt_p(count['p_value'])}"
+    )
+
+
 def decide(
     passages: Sequence[Finding],
     n_tokens: int,
@@ -134,10 +143,7 @@ def decide(
     count = passage_count_test(counted, n_tokens, t, null)
     if count is not None and count["p_value"] < t.alpha and evidence >= t.share_min_tokens:
         return "memorized", "passages", (
-            f"{count['observed']} passages of at least {count['length']} tokens were regenerated verbatim; for "
-            f"this model chance alone gives at most {count['expected_upper']:.2g} in a never-published text of "
-            f"this length (Poisson p = {_fmt_p(count['p_value'])}; rule: p below {t.alpha:g} with at least "
-            f"{t.share_min_tokens} such tokens)"
+            f"{_count_words(count)}; rule: p below {t.alpha:g} with at least {t.share_min_tokens} such tokens)"
         )
     p_share = share.get("p_value") if share else None
     if p_share is not None and share is not None and p_share < t.share_alpha and evidence >= t.share_min_tokens:
@@ -162,10 +168,8 @@ def decide(
         # where at most 4.3 are expected, p 0.013; bench/RESULTS-calibration.md). Not evidence enough for
         # `memorized`, too much to call `no-evidence`.
         return "inconclusive", "passages", (
-            f"{count['observed']} passages of at least {count['length']} tokens were regenerated verbatim; for "
-            f"this model chance alone gives at most {count['expected_upper']:.2g} in a never-published text of "
-            f"this length (Poisson p = {_fmt_p(count['p_value'])}: below {t.inconclusive_alpha:g}, not below "
-            f"{t.alpha:g} as memorized needs; more never-published controls, best your own, narrow the bound)"
+            f"{_count_words(count)}: below {t.inconclusive_alpha:g}, not below {t.alpha:g} as memorized needs; "
+            "more never-published controls, best your own, narrow the bound)"
         )
     contested = [p for p in own if p.contested]
     if contested:
