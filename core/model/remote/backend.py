@@ -20,7 +20,7 @@ import numpy as np
 
 from core.model.backend import BaseBackend, FloatArray, IntArray, Tokens, WindowScores
 from core.model.remote import ollama, openai
-from core.model.remote.servers import ServerSetup, setup
+from core.model.remote.servers import NO_PENALTIES, ServerSetup, setup
 from core.model.remote.tokenizers import Tokenizer, tokenizer_for
 from core.model.remote.transport import Http, RemoteError
 from core.results import ModelFile, ModelInfo
@@ -33,10 +33,6 @@ _PROBES = 3
 _Answer = tuple[dict[str, Any], bool]
 """A completion and whether its prompt was sent as token ids."""
 _Row = TypeVar("_Row")
-
-
-NO_PENALTIES: dict[str, float] = {"repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0}
-"""Sent with every completion: servers default some of these to non-neutral values (llama-cpp-python 1.1)."""
 
 
 class RemoteBackend(BaseBackend):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import urllib.error
 from pathlib import Path
 
+from core.model.remote.servers import NO_PENALTIES
 from core.model.remote.transport import Http, RemoteError
 
 
@@ -32,8 +33,7 @@ def stored_model(name: str) -> tuple[Path, str | None] | None:
 def generate_raw(http: Http, model: str, prompt: str, max_new_tokens: int) -> str:
     """The text the model writes after `prompt` (special tokens written out), greedily, without a chat template."""
     body = {"model": model, "prompt": prompt, "raw": True, "stream": False,
-            "options": {"temperature": 0.0, "top_k": 1, "seed": 0, "num_predict": max_new_tokens,
-                        "repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0}}  # Ollama's is 1.1
+            "options": {"temperature": 0.0, "top_k": 1, "seed": 0, "num_predict": max_new_tokens, **NO_PENALTIES}}
     try:
         out = http.request("/api/generate", body)
     except urllib.error.HTTPError as e:

@@ -17,6 +17,10 @@ from typing import Any
 
 from core.model.remote.transport import Http, RemoteError
 
+NO_PENALTIES: dict[str, float] = {"repeat_penalty": 1.0, "frequency_penalty": 0.0, "presence_penalty": 0.0}
+"""Sent with every generation request (OpenAI completions and Ollama's options alike): llama-cpp-python's
+server and Ollama default repeat_penalty to 1.1, applied before top_k 1, which is then not greedy."""
+
 
 @dataclass(frozen=True)
 class ServerSetup:
