@@ -40,8 +40,12 @@ def main() -> int:
     from gui.app import create_main_window
     from gui.models import OBJECT_ROLE
 
-    app = QApplication(sys.argv[:1])
     out = Path(args.out)
+    if (ROOT / "docs").resolve() in (out.resolve(), *out.resolve().parents):
+        print("These shots show the test-only fake's results; docs/ takes real scans only "
+              "(scripts/real_screenshots.py).", file=sys.stderr)
+        return 2
+    app = QApplication(sys.argv[:1])
     out.mkdir(parents=True, exist_ok=True)
     sample = ROOT / "assets" / "samples" / "genesis-1-3-kjv.txt"
     text = sample.read_text(encoding="utf-8")
