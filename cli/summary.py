@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def format_summary(result: ScanResult) -> str:
     """The terminal summary: verdict, key figures, the top passages."""
     from core.report.glossary import term
+    from core.report.wording import untested_candidates
 
     s = result.summary
 
@@ -25,7 +26,7 @@ def format_summary(result: ScanResult) -> str:
         f"{named('share')}: {s.verbatim_token_share:.2%} of tokens",
         f"{named('coverage')}: " + (", ".join(f"{k}: {v:.1%}" for k, v in s.coverage.items()) or "not measured")
         + (" (τ: share under 50-token stretches predicted with ≥ τ given the text before)" if s.coverage else ""),
-        f"{named('confirmed')}: {s.confirmed} of {s.candidates} candidates"
+        f"{named('confirmed')}: {s.confirmed} of {s.candidates} candidates{untested_candidates(result)}"
         f" ({s.common_phrases} {'common phrase' if s.common_phrases == 1 else 'common phrases'})",
     ]
     ref = result.provenance.get("reference_model")

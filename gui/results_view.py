@@ -197,7 +197,8 @@ class VerdictBadge(QFrame):
         self._values["longest"].setText(f"{s.longest_verbatim_tokens:,} tokens")
         self._values["share"].setText(wording.percent(s.verbatim_token_share))  # as in the PDF
         common = f"  (+{s.common_phrases} common)" if s.common_phrases else ""
-        self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}")
+        tested = wording.untested_candidates(result)  # a candidate limit that left some untested
+        self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}{tested}")
         coverage = self._values["coverage"]
         if is_generate_only(result):
             # The sweep measures no probabilities: an empty coverage is "not measured", not "none".

@@ -109,7 +109,7 @@ def _key_figures(result: ScanResult, layout: Layout) -> str:
         ),
         (
             f"{s.confirmed - s.common_phrases:,}",
-            f"passages confirmed by real generation ({s.candidates:,} candidates; "
+            f"passages confirmed by real generation ({s.candidates:,} candidates{e(wording.untested_candidates(result))}; "
             f"{s.common_phrases:,} set aside as {'a common phrase' if s.common_phrases == 1 else 'common phrases'})",
         ),
     ]

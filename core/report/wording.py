@@ -288,3 +288,16 @@ def parameters(n: int | None) -> str:
     if n >= 1_000_000:
         return f"{n / 1e6:.0f} million"
     return f"{n:,}"
+
+
+def untested_candidates(result: ScanResult) -> str:
+    """" (the longest 400 of 1,412 tested)" when the candidate limit left some untested, else "".
+
+    The scan confirms at most `max_candidates` candidates, longest first; a heavily memorized long work can
+    have more, and then its passage count and share are lower bounds. Every front end says so.
+    """
+    limit = result.settings.get("max_candidates")
+    found = result.summary.candidates
+    if not isinstance(limit, int) or found <= limit:
+        return ""
+    return f" (the longest {limit:,} of {found:,} tested)"

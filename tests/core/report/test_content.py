@@ -201,3 +201,16 @@ def test_the_verdict_sentence_follows_the_verdict_as_well_as_the_rule() -> None:
     weak = wording.verdict_sentence("inconclusive", "passages")
     assert "memorized the work" not in weak and "not by the margin" in weak
     assert wording.verdict_sentence("no-evidence", "chance") == wording.verdict_sentence("no-evidence")
+
+
+def test_a_candidate_limit_that_left_candidates_untested_is_said_everywhere() -> None:
+    from cli.summary import format_summary
+
+    result = make_result()
+    assert wording.untested_candidates(result) == ""
+    limit = result.summary.candidates - 1
+    capped = replace(result, settings={**result.settings, "max_candidates": limit})
+    said = f"the longest {limit:,} of {result.summary.candidates:,} tested"
+    assert said in wording.untested_candidates(capped)
+    assert said in content.report_html(capped, LAYOUT)
+    assert said in format_summary(capped)
