@@ -79,7 +79,7 @@ RETIRED_THRESHOLDS = frozenset({"memorized_share"})
 """Thresholds schema-1 reports recorded that the rule no longer has (the bare 5 % share rule, replaced by
 a block permutation test against the controls): read and ignored."""
 
-BATCHING = ("batch_size", "confirm_batch_size", "server_concurrency")
+BATCHING = ("batch_size", "confirm_batch_size", "generate_batch_size", "server_concurrency")
 """Settings that decide how rows are grouped into forward passes (or requests), never what is computed."""
 
 
@@ -117,7 +117,12 @@ class ScanSettings:
     suffix is always generated."""
 
     confirm_batch_size: int = 16
-    """Candidates confirmed per batched greedy generation."""
+    """Candidates verified per forward pass (and probes per slice of the generate-and-compare sweep)."""
+
+    generate_batch_size: int = 64
+    """Rows per step-by-step generate() (the replays, and confirm_by "generate"). Every step reads the
+    whole output head for one token per row, so more rows share that read: Gemma 3 270M on two CPU cores
+    spends 13.5 ms per generated token with 16 rows and 8.7 ms with 48 (bench/RESULTS-scan.md)."""
 
     confirm_by: str = "draft"
     """"draft": verify greedy generation in one forward pass with the author's text as the draft
@@ -210,7 +215,7 @@ class ScanSettings:
             raise UserError("top_k must be at least 1.")
         if self.confirm_by not in ("draft", "generate"):
             raise UserError('confirm_by must be "draft" or "generate".')
-        if self.batch_size < 1 or self.confirm_batch_size < 1:
+        if min(self.batch_size, self.confirm_batch_size, self.generate_batch_size) < 1:
             raise UserError("batch sizes must be at least 1.")
         if self.server_concurrency < 1:
             raise UserError("server_concurrency must be at least 1.")

@@ -79,6 +79,7 @@ GROUPS = (
             "max_passage_tokens",
             "confirm_extra_tokens",
             "confirm_batch_size",
+            "generate_batch_size",
             "max_candidates",
             "common_phrase_check",
             "common_phrase_keep_tokens",

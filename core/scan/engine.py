@@ -123,6 +123,7 @@ def fit_batches(settings: ScanSettings, backend: Backend) -> ScanSettings:
         settings,
         batch_size=max(settings.batch_size, triage_rows),
         confirm_batch_size=max(settings.confirm_batch_size, confirm_rows),
+        generate_batch_size=max(settings.generate_batch_size, confirm_rows),
     )
 
 
@@ -189,9 +190,19 @@ def scan(
     generations: dict[int, probes.Generation] = {}
     columns: dict[int, probes.Columns] = {}
     if not cancelled() and method == "draft":
-        gen_d = probes.draft_verify(ids, requests, backend, fitted, cancel)
-        checked = yield from _relay(gen_d, "confirm", len(requests), trace, n, "Confirming greedy generation")
-        generations = {r: g for r, (g, _) in checked.items()}
+        # Most candidates leave the author's text within a few tokens of the 50-token prefix. A short draft
+        # settles those (verification stops at the first difference, so their generation is the same as a
+        # full draft's), and only the candidates it cannot reject get the full draft: the horizon, and the
+        # standard window's 50 suffix tokens for its figures.
+        confirm_tokens = settings.thresholds.confirm_tokens
+        short_asks = [(r, min(h, confirm_tokens + 1)) for r, h in requests]
+        gen_s = probes.draft_verify(ids, short_asks, backend, fitted, cancel, window=False)
+        screened = yield from _relay(gen_s, "confirm", len(requests), trace, n, "Confirming greedy generation")
+        generations = {r: g for r, (g, _) in screened.items() if g.verbatim < confirm_tokens}
+        survivors = [(r, h) for r, h in requests if r in screened and r not in generations]
+        gen_d = probes.draft_verify(ids, survivors, backend, fitted, cancel)
+        checked = yield from _relay(gen_d, "protocol", len(survivors), trace, n, "Standard 50+50 windows")
+        generations.update({r: g for r, (g, _) in checked.items()})
         columns = {r: c for r, (_, c) in checked.items()}
     elif not cancelled():
         # Step by step, every generation runs past the horizon when near-verbatim stretches are measured;
@@ -200,7 +211,7 @@ def scan(
         gen_g = probes.generate_from_prefix(ids, [(r, h + extra) for r, h in requests], backend, fitted, cancel)
         generated = yield from _relay(gen_g, "confirm", len(requests), trace, n, "Confirming by generation")
         generations = {r: replace(g, verbatim=min(g.verbatim, horizon[r])) for r, g in generated.items()}
-    timings["confirm_s"] = time.perf_counter() - t
+    timings["confirm_s"] = time.perf_counter() - t  # with confirm_by "draft", the short and the full drafts
     confirmed = [g for g in generations.values() if g.verbatim >= settings.thresholds.confirm_tokens]
 
     # The deciding passages are replayed with the model's own step-by-step generation, to the same horizon;
@@ -292,10 +303,12 @@ def scan(
         "finished_utc": finished.isoformat(timespec="seconds"),
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "candidates_confirmed_limit": settings.max_candidates,
-        "rows_per_pass": {"triage": fitted.batch_size, "confirm": fitted.confirm_batch_size},
+        "rows_per_pass": {"triage": fitted.batch_size, "confirm": fitted.confirm_batch_size,
+                          "generate": fitted.generate_batch_size},
         "probe": "teacher-forced" if scores else PROBE,
         "confirmation": {
             "method": method,
+            "full_windows": len(columns),
             "generate_replays": replay_stats["replayed"],
             "generate_disagreements": replay_stats["disagreements"],
         },

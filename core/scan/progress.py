@@ -53,7 +53,7 @@ STAGE_WORDS = {
 """What each stage does, in words for a window (never the internal name)."""
 STAGE_UNITS = {"tokenize": "tokens", "triage": "tokens", "controls": "texts"}
 """What a stage counts; the others count passages."""
-AFTER_TRIAGE = ("confirm", "generate", "protocol", "common-phrases", "reference", "evidence")
+AFTER_TRIAGE = ("confirm", "protocol", "generate", "common-phrases", "reference", "evidence")
 """The manuscript's stages after the one pass, in the order the scan runs them."""
 
 

@@ -85,7 +85,9 @@ def test_results_do_not_depend_on_batch_size_and_are_deterministic():
     text = FRESH * 3 + MEMORIZED + FRESH
     backend = FakeBackend(memorized=(MEMORIZED,))
     a = run_scan(document(text), backend, SMALL)
-    b = run_scan(document(text), backend, dataclasses.replace(SMALL, batch_size=5, confirm_batch_size=1))
+    b = run_scan(document(text), backend,
+                 dataclasses.replace(SMALL, batch_size=5, confirm_batch_size=1, generate_batch_size=1))
+    assert a.provenance["confirmation"]["generate_replays"] > 0  # the replays' batches were exercised
     assert a.passages == b.passages
     assert a.summary == b.summary
     assert a.heatmap == b.heatmap
@@ -160,3 +162,32 @@ def test_extraction_risk_rises_with_samples_and_is_zero_on_fresh_text():
     assert 0 < share[1] <= share[100] <= share[10000] < 1  # the memorized part only, never the fresh text
     fresh = run_scan(document(FRESH * 6), FakeBackend(memorized=(MEMORIZED,)), SMALL)
     assert all(v == 0 for v in fresh.extraction["share"].values())
+
+
+class _WidthRecorder(FakeBackend):
+    """The fake, noting how many drafted columns each scoring call of the confirmation asks for."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.widths: list[int] = []
+
+    def score(self, windows, top_k, first=0):
+        self.widths.append(windows.shape[1] - 1 - first)
+        return super().score(windows, top_k, first)
+
+
+def test_only_candidates_the_short_draft_cannot_reject_get_the_full_window():
+    # A 10-word memorized saying is a candidate (run >= 8) but stays under confirm_tokens 12, so the short
+    # draft settles it; the long memorized passage needs the full draft (the horizon and the 50+50 figures).
+    saying = "seven salty sailors sang softly south of silver sands every single sunday"
+    text = FRESH * 2 + saying + " " + FRESH * 2 + MEMORIZED + " " + FRESH
+    settings = dataclasses.replace(SMALL, thresholds=Thresholds(confirm_tokens=12), chunk_tokens=200, overlap_tokens=20)
+    backend = _WidthRecorder(memorized=(MEMORIZED, saying))
+    result = run_scan(document(text), backend, settings)
+    assert result.summary.candidates >= 2
+    confirmed = list(result.passages)
+    assert confirmed and all(text.index(MEMORIZED) <= p.start_char for p in confirmed)
+    # One full window per confirmed passage, none for the rejected saying.
+    assert result.provenance["confirmation"]["full_windows"] == len(confirmed)
+    # The short draft is bucketed to 16 columns; full drafts are at least the 8-token suffix and the horizon.
+    assert 16 in backend.widths
