@@ -142,8 +142,10 @@ def main() -> None:
                     help="scan this text file instead of the two built-in manuscripts (repeatable)")
     ap.add_argument("--skip-peer", action="store_true",
                     help="bare forward and the whole scan only (a long manuscript; the peer's windows take long)")
+    ap.add_argument("--no-near-verbatim", action="store_true",
+                    help="scan without the near-verbatim measurement (its replays' cost, by difference)")
     args = ap.parse_args()
-    settings = ScanSettings(device="cpu", common_phrase_check=True)
+    settings = ScanSettings(device="cpu", common_phrase_check=True, near_verbatim=not args.no_near_verbatim)
     backend = load_backend(args.model, settings, backend=args.backend)
     lines = [
         f"Model: {backend.info.name} ({backend.info.quantization or backend.info.format}, {backend.info.backend_label}, "
@@ -183,7 +185,8 @@ def main() -> None:
         confirm = r.provenance.get("confirmation", {})
         stages = (f"(last scan's stages, s: triage {timings['triage_s']}, confirm {timings['confirm_s']}, "
                   f"generate() replay {timings.get('generate_s', 0)}, common phrases {timings['common_phrase_s']}; "
-                  f"{r.summary.candidates} candidates, {r.summary.confirmed} confirmed, "
+                  f"{r.summary.candidates} candidates, {confirm.get('full_windows', '-')} full windows after "
+                  f"the short draft, {r.summary.confirmed} confirmed, "
                   f"{confirm.get('generate_replays', 0)} replayed with generate(), "
                   f"{confirm.get('generate_disagreements', 0)} disagreements; peak resident memory of this "
                   f"process so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")

@@ -122,7 +122,7 @@ class ScanSettings:
     generate_batch_size: int = 64
     """Rows per step-by-step generate() (the replays, and confirm_by "generate"). Every step reads the
     whole output head for one token per row, so more rows share that read: Gemma 3 270M on two CPU cores
-    spends 13.5 ms per generated token with 16 rows and 8.7 ms with 48 (bench/RESULTS-scan.md)."""
+    spends 15.7 ms per generated token with 16 rows and 10.1 ms with 64 (bench/bench_replay_rows.py)."""
 
     confirm_by: str = "draft"
     """"draft": verify greedy generation in one forward pass with the author's text as the draft

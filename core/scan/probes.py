@@ -201,9 +201,10 @@ def generate_from_prefix(
     bos = backend.bos_id
     prompts = _prompts(ids, [r for r, _ in requests], backend, settings, prompt_for)
     items = [(r, int(prompts[r].shape[0]), new) for r, new in requests if r in prompts]
-    # Batch by prompt length and by requested length rounded up to 32 tokens: each batch generates its
-    # longest request, and a row that asked for 66 tokens should not wait 150 steps for a long one.
-    by_len = [(r, p, _bucket(new, 32)) for r, p, new in sorted(items, key=lambda it: (it[2], it[0]))]
+    # Batch by prompt length only; each batch generates its longest request. Few large batches beat many
+    # small ones (each step reads all the weights, however many rows it has), so requests are only sorted
+    # by length, for when there are more than a batch holds (bench/RESULTS-scan.md, "Novel length").
+    by_len = [(r, p, 0) for r, p, _ in sorted(items, key=lambda it: (it[2], it[0]))]
     wanted = {r: new for r, _, new in items}
     out: dict[int, Generation] = {}
     for batch in _grouped(by_len, settings.generate_batch_size):
