@@ -197,8 +197,12 @@ class VerdictBadge(QFrame):
         self._values["longest"].setText(f"{s.longest_verbatim_tokens:,} tokens")
         self._values["share"].setText(wording.percent(s.verbatim_token_share))  # as in the PDF
         common = f"  (+{s.common_phrases} common)" if s.common_phrases else ""
-        tested = wording.untested_candidates(result)  # a candidate limit that left some untested
-        self._values["confirmed"].setText(f"{s.confirmed:,} of {s.candidates:,}{common}{tested}")
+        # A candidate limit that left some untested: "of 400 tested", the whole sentence in the tooltip.
+        tested = wording.candidates_tested(result)
+        of = f"{tested:,} tested" if tested < s.candidates else f"{s.candidates:,}"
+        self._values["confirmed"].setText(f"{s.confirmed:,} of {of}{common}")
+        self._values["confirmed"].setToolTip(
+            f"{s.candidates:,} candidates{wording.untested_candidates(result)}" if tested < s.candidates else "")
         coverage = self._values["coverage"]
         if is_generate_only(result):
             # The sweep measures no probabilities: an empty coverage is "not measured", not "none".

@@ -290,14 +290,18 @@ def parameters(n: int | None) -> str:
     return f"{n:,}"
 
 
-def untested_candidates(result: ScanResult) -> str:
-    """" (the longest 400 of 1,412 tested)" when the candidate limit left some untested, else "".
+def candidates_tested(result: ScanResult) -> int:
+    """How many candidates the scan confirmed or rejected: all of them, or `max_candidates`, the longest.
 
-    The scan confirms at most `max_candidates` candidates, longest first; a heavily memorized long work can
-    have more, and then its passage count and share are lower bounds. Every front end says so.
+    A heavily memorized long work can have more candidates than the limit, and then its passage count and
+    share are lower bounds. Every front end says so.
     """
     limit = result.settings.get("max_candidates")
     found = result.summary.candidates
-    if not isinstance(limit, int) or found <= limit:
-        return ""
-    return f" (the longest {limit:,} of {found:,} tested)"
+    return min(found, limit) if isinstance(limit, int) else found
+
+
+def untested_candidates(result: ScanResult) -> str:
+    """" (the longest 400 of 1,412 tested)" when the candidate limit left some untested, else ""."""
+    tested, found = candidates_tested(result), result.summary.candidates
+    return f" (the longest {tested:,} of {found:,} tested)" if tested < found else ""

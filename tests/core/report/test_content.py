@@ -214,3 +214,4 @@ def test_a_candidate_limit_that_left_candidates_untested_is_said_everywhere() ->
     assert said in wording.untested_candidates(capped)
     assert said in content.report_html(capped, LAYOUT)
     assert said in format_summary(capped)
+
