@@ -31,7 +31,9 @@ FRESH = (
     "brother insisted that four-holed buttons were older, a claim nobody had ever checked. "
 )
 TEXT = (FRESH * 9 + MEMORIZED) * 5  # about 2,000 words
-SETTINGS = ScanSettings(chunk_tokens=24, overlap_tokens=6, prefix_tokens=8, suffix_tokens=8, batch_size=2)
+# Triage rows are BOS + 23 tokens, a length no confirmation row has (BOS + 8-token prompt + drafts of
+# 16, 32, ... tokens), so CountingBackend tells them apart by length.
+SETTINGS = ScanSettings(chunk_tokens=23, overlap_tokens=6, prefix_tokens=8, suffix_tokens=8, batch_size=2)
 DELAY_S = 0.05
 
 
