@@ -245,8 +245,13 @@ class _Pair:
     checker_lock: threading.Lock = field(default_factory=threading.Lock)
     """A local reference model is not safe to call from several threads: one check at a time."""
 
-    def run(self, path: Path, backend: Backend) -> tuple[PairResult, str]:
-        """Scan `path` on `backend` to its end (or reuse an earlier result): the row and a status line."""
+    def run(self, path: Path, backend: Backend, say: Callable[[str], None] = lambda line: None,
+            ) -> tuple[PairResult, str]:
+        """Scan `path` on `backend` to its end (or reuse an earlier result): the row and a status line.
+
+        `say` gets a line when the scan starts and at each quarter of its first pass: pairs run side by side
+        on several servers, so one progress bar cannot show them, and hours can pass between results.
+        """
         where = backend.info.path
         target = self.out_dir / f"{_slug(path.stem)}--{_slug(self.model_name)}.json"
         try:
@@ -258,7 +263,9 @@ class _Pair:
         if old is not None:
             return _row(old, self.model_name, target, reused=True), \
                 f"{path.name} x {self.model_name}: already done, reusing {target.name}"
-        result = finish(scan(doc, backend, self.settings, self.cancel))
+        label = f"{path.name} x {self.model_name} on {where}"
+        say(f"{label}: scanning")
+        result = finish(_quarters(scan(doc, backend, self.settings, self.cancel), label, say))
         with self.checker_lock:
             result = finish(after_scan(result, backend, self.checker, self.settings, self.cancel, JobOptions(),
                                        scanned_controls=self.scanned))
@@ -278,7 +285,7 @@ def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pa
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(len(manuscripts)):
         todo.put(i)
-    done: queue.SimpleQueue[tuple[int, PairResult, str] | BaseException] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[int, PairResult, str] | str | BaseException] = queue.SimpleQueue()
     rows: dict[int, PairResult] = {}
     stop = threading.Event()  # set when an endpoint fails: the others stop after their current pair
 
@@ -289,7 +296,7 @@ def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pa
                     i = todo.get_nowait()
                 except queue.Empty:
                     return
-                done.put((i, *pair.run(manuscripts[i], backend)))
+                done.put((i, *pair.run(manuscripts[i], backend, done.put)))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             done.put(exc)
 
@@ -307,6 +314,9 @@ def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pa
             failure = failure or item
             stop.set()
             continue
+        if isinstance(item, str):  # a pair started, or passed a quarter of its first pass
+            yield item
+            continue
         i, row, line = item
         rows[i] = row
         yield line
@@ -315,6 +325,23 @@ def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pa
     if failure is not None:
         raise failure
     return [rows[i] for i in sorted(rows)]
+
+
+def _quarters(gen: Generator[ScanProgress, None, ScanResult], label: str,
+              say: Callable[[str], None]) -> Generator[ScanProgress, None, ScanResult]:
+    """Pass a scan's progress through, saying a line as its first pass reaches 25, 50 and 75 %."""
+    said = 0
+    while True:
+        try:
+            p = next(gen)
+        except StopIteration as stop:
+            result: ScanResult = stop.value
+            return result
+        quarter = 4 * p.positions_done // p.positions_total if p.stage == "triage" and p.positions_total else 0
+        if 0 < quarter < 4 and quarter > said:
+            said = quarter
+            say(f"{label}: first pass {25 * quarter} % done")
+        yield p
 
 
 def _key(spec: str | None) -> str:

@@ -156,10 +156,18 @@ def test_servers_of_the_same_weights_share_one_column_and_its_pairs(tmp_path):
 
     out = tmp_path / "out"
     paths = manuscripts_in(works)
-    items, rows = drain(run_catalogue(paths, list(files), load, out, SETTINGS, controls=[]))
+    settings = dataclasses.replace(SETTINGS, batch_size=1)  # one chunk per batch: the first pass reports often
+    items, rows = drain(run_catalogue(paths, list(files), load, out, settings, controls=[]))
     lines = [item for item in items if isinstance(item, str)]
     assert loads == list(files)  # each server connected once
     assert "http://b:2 serves the same weights as http://a:1 (SHA-256 abababababab…): pairs are shared" in lines
+    # Pairs run side by side, so each says when it starts and how far its first pass is, then when it is done.
+    for p in paths:
+        mine = [ln for ln in lines if ln.startswith(f"{p.name} x served")]
+        assert mine[0].endswith(": scanning") and mine[-1].startswith(f"{p.name} x served: done on http://")
+        quarters = [ln.rsplit(": ", 1)[1] for ln in mine[1:-1]]
+        assert quarters and quarters == sorted(quarters) and len(set(quarters)) == len(quarters)
+        assert set(quarters) <= {f"first pass {q} % done" for q in (25, 50, 75)}
     # Two columns: the weights served at a and b, then c's.
     assert len(rows) == 8 and [r.manuscript for r in rows[:4]] == [p.name for p in paths]
     assert {r.model for r in rows[:4]} == {"served"} and {r.model for r in rows[4:]} == {"other"}
@@ -171,5 +179,5 @@ def test_servers_of_the_same_weights_share_one_column_and_its_pairs(tmp_path):
     assert [[(p.start_token, p.end_token, p.generated) for p in res.passages] for res in shared] == \
         [[(p.start_token, p.end_token, p.generated) for p in res.passages] for res in alone]
     assert all(res.passages for res in shared)
-    again = drain(run_catalogue(paths, list(files), load, out, SETTINGS, controls=[]))[1]
+    again = drain(run_catalogue(paths, list(files), load, out, settings, controls=[]))[1]
     assert len(again) == 8 and all(r.reused for r in again)
