@@ -265,7 +265,7 @@ class _Pair:
                 f"{path.name} x {self.model_name}: already done, reusing {target.name}"
         label = f"{path.name} x {self.model_name} on {where}"
         say(f"{label}: scanning")
-        result = finish(_quarters(scan(doc, backend, self.settings, self.cancel), label, say))
+        result = finish(scan(doc, backend, self.settings, self.cancel), _Quarters(label, say))
         with self.checker_lock:
             result = finish(after_scan(result, backend, self.checker, self.settings, self.cancel, JobOptions(),
                                        scanned_controls=self.scanned))
@@ -327,21 +327,17 @@ def _spread(manuscripts: Sequence[Path], endpoints: Sequence[Backend], pair: _Pa
     return [rows[i] for i in sorted(rows)]
 
 
-def _quarters(gen: Generator[ScanProgress, None, ScanResult], label: str,
-              say: Callable[[str], None]) -> Generator[ScanProgress, None, ScanResult]:
-    """Pass a scan's progress through, saying a line as its first pass reaches 25, 50 and 75 %."""
-    said = 0
-    while True:
-        try:
-            p = next(gen)
-        except StopIteration as stop:
-            result: ScanResult = stop.value
-            return result
+class _Quarters:
+    """Says a line as a scan's first pass reaches 25, 50 and 75 % (called with each ScanProgress)."""
+
+    def __init__(self, label: str, say: Callable[[str], None]) -> None:
+        self.label, self.say, self.said = label, say, 0
+
+    def __call__(self, p: ScanProgress) -> None:
         quarter = 4 * p.positions_done // p.positions_total if p.stage == "triage" and p.positions_total else 0
-        if 0 < quarter < 4 and quarter > said:
-            said = quarter
-            say(f"{label}: first pass {25 * quarter} % done")
-        yield p
+        if 0 < quarter < 4 and quarter > self.said:
+            self.said = quarter
+            self.say(f"{self.label}: first pass {25 * quarter} % done")
 
 
 def _key(spec: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -212,11 +212,13 @@ class CancelToken:
         return self._event.is_set()
 
 
-def finish(gen: Generator[Any, Any, T]) -> T:
-    """Run a progress-yielding generator to its end and return what it returns."""
+def finish(gen: Generator[Any, Any, T], each: Callable[[Any], None] | None = None) -> T:
+    """Run a progress-yielding generator to its end and return what it returns (`each` sees every item)."""
     while True:
         try:
-            next(gen)
+            item = next(gen)
+            if each is not None:
+                each(item)
         except StopIteration as stop:
             value: T = stop.value
             return value
